@@ -1,0 +1,92 @@
+"""Working-day calendar for deadlines (rule R-70).
+
+Monday to Friday in Europe/London, excluding England and Wales bank holidays and council closure days.
+"""
+import re
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+END_OF_DAY = time(23, 59, 59)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class WorkingCalendar:
+    def __init__(self, closure_days: Iterable[date] = ()) -> None:
+        self._closure_days = frozenset(closure_days)
+        # England and Wales share bank holidays; the package loads each year on first lookup.
+        self._bank_holidays = holidays.country_holidays("GB", subdiv="ENG")
+
+    def is_working_day(self, day: date) -> bool:
+        return (
+            day.weekday() < 5
+            and day not in self._bank_holidays
+            and day not in self._closure_days
+        )
+
+    def add_working_days(self, start: datetime | str, n: int) -> str:
+        """End (23:59:59 London) of the nth working day after start's London date, as UTC ISO-8601.
+
+        n == 0 means the end of that date if it is a working day, else of the next working day.
+        """
+        if n < 0:
+            raise ValueError(f"number of working days must not be negative: {n}")
+        day = london_date(start)
+        if n == 0 and not self.is_working_day(day):
+            day = self._next_working_day(day)
+        for _ in range(n):
+            day = self._next_working_day(day)
+        return end_of_day(day)
+
+    def working_days_between(self, a: datetime | str, b: datetime | str) -> int:
+        """Working days d with date(a) < d <= date(b) in London; negative if b is before a."""
+        first, last = london_date(a), london_date(b)
+        if last < first:
+            return -self._working_days_after(last, until=first)
+        return self._working_days_after(first, until=last)
+
+    def _working_days_after(self, start: date, until: date) -> int:
+        days = (start + timedelta(days=offset) for offset in range(1, (until - start).days + 1))
+        return sum(1 for day in days if self.is_working_day(day))
+
+    def _next_working_day(self, day: date) -> date:
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
+
+def parse_instant(value: datetime | str) -> datetime:
+    """ISO string or datetime -> aware UTC datetime; naive values are ambiguous and refused."""
+    instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if not isinstance(instant, datetime):
+        raise TypeError(f"expected a datetime or ISO string, got {value!r}")
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"naive time refused, give a timezone: {value!r}")
+    return instant.astimezone(timezone.utc)
+
+
+def london_date(value: datetime | str) -> date:
+    return parse_instant(value).astimezone(LONDON).date()
+
+
+def end_of_day(day: date) -> str:
+    return datetime.combine(day, END_OF_DAY, tzinfo=LONDON).astimezone(timezone.utc).isoformat()
+
+
+def parse_closure_days(text: str) -> list[date]:
+    """"2026-12-24, 2026-12-31" -> dates (commas or whitespace separate); blank -> []."""
+    items = re.split(r"[,\s]+", text.strip())
+    return [_parse_day(item) for item in items if item]
+
+
+def _parse_day(item: str) -> date:
+    try:
+        if not _ISO_DAY.fullmatch(item):
+            raise ValueError
+        return date.fromisoformat(item)
+    except ValueError:
+        raise ValueError(f"closure day {item!r} is not a date in YYYY-MM-DD form") from None

@@ -1,0 +1,136 @@
+"""Deploy a bundle: validate everything, then store changed files and new process versions.
+
+A process gets a new version when its executable content changes: its spec, the specs it calls,
+its decision tables (serialized inside the spec) or its forms. Layout-only edits do not count.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidDefinition
+from ..models import DefinitionFile, ProcessVersion, Role
+from ..serialization import dump_specs
+from . import rules
+from .bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
+from .problems import Problem
+
+MAX_BUNDLE_FILES = 200
+
+
+@dataclass
+class Deployed:
+    process_id: str
+    version: int
+    created: bool
+
+
+def deploy_bundle(session: Session, files: dict[str, bytes], actor: str, at: datetime) -> list[Deployed]:
+    """Validate the bundle against the deployed set and store it, or raise InvalidDefinition."""
+    _check_bundle_shape(files)
+    current = current_files(session)
+    working = {name: row.content.encode() for name, row in current.items()} | files
+    parsed, specs = _validate(session, working, set(files))
+    stored = _store_files(session, files, current, actor, at)
+    return [_store_version(session, parsed, pid, spec_pair, stored, actor, at) for pid, spec_pair in specs.items()]
+
+
+def _check_bundle_shape(files: dict[str, bytes]) -> None:
+    if not files:
+        raise InvalidDefinition("the bundle holds no files", [])
+    if len(files) > MAX_BUNDLE_FILES:
+        raise InvalidDefinition(f"the bundle holds more than {MAX_BUNDLE_FILES} files", [])
+
+
+def current_files(session: Session) -> dict[str, DefinitionFile]:
+    newest = select(DefinitionFile.file_name, func.max(DefinitionFile.id).label("id")).group_by(
+        DefinitionFile.file_name).subquery()
+    rows = session.scalars(select(DefinitionFile).join(newest, DefinitionFile.id == newest.c.id))
+    return {row.file_name: row for row in rows}
+
+
+def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str]):
+    parsed, problems = parse_files(working)
+    problems += build_parser(parsed)
+    specs: dict = {}
+    if not problems:
+        process_ids = set(parsed.parser.get_process_ids())
+        problems += rules.call_problems(parsed, process_ids)
+        problems += rules.expression_problems(parsed)
+    if not problems:
+        specs, spec_problems = _specs(parsed)
+        problems += spec_problems
+        roles = {row.id: row.label for row in session.execute(select(Role.id, Role.label))}
+        all_specs = {pid: spec for spec, deps in specs.values() for pid, spec in [(spec.name, spec), *deps.items()]}
+        problems += rules.user_task_problems(parsed, all_specs, roles)
+    if problems:
+        raise InvalidDefinition(_summary(problems, bundle_names), [p.as_dict() for p in _ordered(problems)])
+    return parsed, specs
+
+
+def _specs(parsed: ParsedSet):
+    specs, problems = {}, []
+    for process_id in parsed.parser.get_process_ids():
+        try:
+            spec = parsed.parser.get_spec(process_id)
+            specs[process_id] = (spec, parsed.parser.get_subprocess_specs(process_id))
+        except ValidationException as error:
+            problems.append(problem_from_validation(parsed, error))
+    return specs, problems
+
+
+def _ordered(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (p.file, p.line or 0))
+
+
+def _summary(problems: list[Problem], bundle_names: set[str]) -> str:
+    first = _ordered(problems)[0]
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    outside = "" if first.file in bundle_names else " in an already deployed file"
+    return f"{first}{outside}{more}"
+
+
+def _store_files(session, files, current, actor, at) -> dict[str, DefinitionFile]:
+    stored = dict(current)
+    for name, content in files.items():
+        digest = hashlib.sha256(content).hexdigest()
+        if name in current and current[name].sha256 == digest:
+            continue
+        row = DefinitionFile(file_name=name, kind=file_kind(name), sha256=digest,
+                             content=content.decode("utf-8"), deployed_at=at, deployed_by=actor)
+        session.add(row)
+        stored[name] = row
+    session.flush()
+    return stored
+
+
+def _store_version(session, parsed: ParsedSet, process_id, spec_pair, stored, actor, at) -> Deployed:
+    spec, deps = spec_pair
+    specs_json = dump_specs(spec, deps)
+    forms = _forms_used(parsed, [spec, *deps.values()])
+    digest = hashlib.sha256((specs_json + json.dumps(forms, sort_keys=True)).encode()).hexdigest()
+    latest = latest_version(session, process_id)
+    if latest is not None and latest.content_hash == digest:
+        return Deployed(process_id, latest.version, False)
+    version = ProcessVersion(
+        process_id=process_id, version=(latest.version + 1) if latest else 1,
+        name=spec.description or process_id, content_hash=digest, specs=specs_json, forms=forms,
+        bpmn_file_id=stored[spec.file].id, deployed_at=at, deployed_by=actor)
+    session.add(version)
+    session.flush()
+    return Deployed(process_id, version.version, True)
+
+
+def _forms_used(parsed: ParsedSet, specs) -> dict:
+    keys = {getattr(getattr(t, "form", None), "key", None) for s in specs for t in s.task_specs.values()}
+    return {key: {"schema": parsed.forms[key], "ui": parsed.ui.get(key, {})}
+            for key in sorted(k for k in keys if k)}
+
+
+def latest_version(session: Session, process_id: str) -> ProcessVersion | None:
+    return session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                           .order_by(ProcessVersion.version.desc()).limit(1)).first()

@@ -1,0 +1,34 @@
+"""Domain errors. Each carries the HTTP status a client should see, so routes stay thin."""
+
+
+class EngineError(Exception):
+    status = 500
+    title = "Engine error"
+
+    def __init__(self, detail: str, errors: dict | list | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class NotFound(EngineError):
+    status, title = 404, "Not found"
+
+
+class Conflict(EngineError):
+    """A stale write, a task no longer ready, an instance not active."""
+    status, title = 409, "Conflict"
+
+
+class InvalidDefinition(EngineError):
+    """A deploy bundle that does not parse or breaks a deploy rule; `errors` lists each problem."""
+    status, title = 422, "Invalid process definition"
+
+
+class InvalidData(EngineError):
+    """Task data that fails its form's schema; `errors` maps field paths to messages."""
+    status, title = 422, "Invalid data"
+
+
+class MigrationRefused(EngineError):
+    status, title = 422, "Migration refused"

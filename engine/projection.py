@@ -1,0 +1,68 @@
+"""Read a live workflow's ready user tasks and waiting timers, to be written as rows on save."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+
+@dataclass(frozen=True)
+class ReadyUserTask:
+    id: str
+    element_id: str
+    name: str
+    lane: str | None
+    form_key: str | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PendingTimer:
+    task_id: str
+    element_id: str
+    name: str | None
+    due_at: datetime
+
+
+def ready_user_tasks(workflow) -> list[ReadyUserTask]:
+    return [
+        ReadyUserTask(
+            id=str(task.id), element_id=task.task_spec.bpmn_id,
+            name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, lane=task.task_spec.lane,
+            form_key=getattr(getattr(task.task_spec, "form", None), "key", None), due_at=_boundary_due(task))
+        for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+    ]
+
+
+def waiting_timers(workflow) -> list[PendingTimer]:
+    timers = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        due = timer_due_at(task)
+        if due is not None:
+            timers.append(PendingTimer(str(task.id), task.task_spec.bpmn_id,
+                                       task.task_spec.bpmn_name, due))
+    return timers
+
+
+def timer_due_at(task) -> datetime | None:
+    """When a waiting timer task fires: SpiffWorkflow caches it in internal_data once evaluated."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if not isinstance(definition, TimerEventDefinition):
+        return None
+    value = task.internal_data.get("event_value")
+    if isinstance(value, dict):  # a cycle timer keeps its next firing under "next"
+        value = value.get("next") if value.get("cycles") != 0 else None
+    # Read the value as SpiffWorkflow will when it decides to fire (naive means host-local there).
+    return TimerEventDefinition.get_datetime(value) if isinstance(value, str) else None
+
+
+def _boundary_due(task) -> datetime | None:
+    """A user task's deadline: its earliest interrupting boundary timer, else any boundary timer."""
+    if task.parent is None:
+        return None
+    timers = [(s.task_spec.cancel_activity, timer_due_at(s)) for s in task.parent.children
+              if s is not task and s.has_state(TaskState.WAITING)]
+    timers = [(interrupting, due) for interrupting, due in timers if due is not None]
+    interrupting = [due for flag, due in timers if flag]
+    candidates = interrupting or [due for _, due in timers]
+    return min(candidates) if candidates else None

@@ -1,0 +1,216 @@
+"""One process instance at work: load it, run the engine on it, save it with its projections.
+
+`save()` writes the state, the user-task and timer projections and the history in the caller's
+transaction; if anything fails the caller rolls back and nothing is half-saved.
+"""
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from . import store
+from .assignment import CandidateResolver, data_bound_candidates
+from .calendar import WorkingCalendar
+from .clock import now
+from .definitions.rules import role_for_lane
+from .errors import Conflict, InvalidData, NotFound
+from .models import ProcessInstance, ProcessVersion, UserTask
+from .projection import ready_user_tasks, waiting_timers
+from .scripting import make_script_engine
+from .serialization import SERIALIZER_VERSION, dump_state, load_specs, load_state
+from .definitions.forms import validation_errors
+
+
+class ExecutionFailed(Exception):
+    """A script or expression failed at run time; carries where and why."""
+
+    def __init__(self, element_id: str | None, message: str, line: int | None):
+        super().__init__(message)
+        self.element_id, self.message, self.line = element_id, message, line
+
+    def as_dict(self) -> dict:
+        return {"element_id": self.element_id, "message": self.message, "line": self.line}
+
+
+class SpecCache:
+    """Restored specs per process version: restoring is half the cost of loading an instance."""
+
+    def __init__(self, size: int = 64):
+        self._specs: OrderedDict[int, tuple] = OrderedDict()
+        self._size = size
+
+    def get(self, version: ProcessVersion) -> tuple:
+        if version.id not in self._specs:
+            self._specs[version.id] = load_specs(version.specs)
+            if len(self._specs) > self._size:
+                self._specs.popitem(last=False)
+        self._specs.move_to_end(version.id)
+        return self._specs[version.id]
+
+
+@dataclass
+class EngineContext:
+    calendar: WorkingCalendar
+    resolver: CandidateResolver = data_bound_candidates
+    specs: SpecCache = field(default_factory=SpecCache)
+    roles: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.script_engine = make_script_engine(self.calendar)
+
+
+class InstanceRuntime:
+    def __init__(self, session: Session, ctx: EngineContext, row: ProcessInstance,
+                 version: ProcessVersion, workflow: BpmnWorkflow):
+        self.session, self.ctx, self.row, self.version, self.workflow = session, ctx, row, version, workflow
+        self.loaded_revision = row.revision
+        self.status = row.status
+        self.timers_fired = 0
+
+    @classmethod
+    def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
+        spec, deps = ctx.specs.get(version)
+        workflow = BpmnWorkflow(spec, deps, script_engine=ctx.script_engine)
+        workflow.task_tree.data.update(data)  # the start event's data flows to every task
+        at = now()
+        row = ProcessInstance(process_version_id=version.id, process_id=version.process_id, status="running",
+                              case_ref=data.get("case_ref"), state=dump_state(workflow),
+                              serializer_version=SERIALIZER_VERSION, revision=1, parent_id=parent_id,
+                              started_by=actor, created_at=at, updated_at=at)
+        session.add(row)
+        session.flush()
+        store.dao_append_history(session, row.id, actor, "instance_started", at,
+                                 process_id=version.process_id, version=version.version, data=data)
+        return cls(session, ctx, row, version, workflow)
+
+    @classmethod
+    def load(cls, session, ctx, instance_id: int):
+        row = store.dao_get_instance(session, instance_id)
+        version = store.dao_get_version(session, row.process_version_id)
+        spec, deps = ctx.specs.get(version)
+        workflow = load_state(row.state, row.serializer_version, spec, deps, ctx.script_engine)
+        return cls(session, ctx, row, version, workflow)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def require_status(self, *allowed: str) -> None:
+        if self.status not in allowed:
+            raise Conflict(f"process instance {self.row.id} is {self.status}, not {' or '.join(allowed)}")
+
+    def run(self) -> None:
+        """Fire what is due and run every engine step that can run now."""
+        self._guarded(lambda: (self.workflow.refresh_timers(), self.workflow.do_engine_steps()))
+
+    def complete_task(self, task_id: str, data: dict, actor: str) -> None:
+        task = self._ready_task(task_id)
+        form = self.version.forms.get(task.task_spec.form.key, {}).get("schema")
+        errors = validation_errors(form, data) if form else {}
+        if errors:
+            raise InvalidData(f"the data does not satisfy the form '{task.task_spec.form.key}'", errors)
+        self.session.flush()
+        self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
+        store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
+                                 task.task_spec.bpmn_id, task_id=task_id, data=data)
+        self._completed_by = (task_id, actor)
+
+    def _ready_task(self, task_id: str):
+        task = find_task(self.workflow, task_id)
+        if task is None:
+            raise NotFound(f"task {task_id} is not part of process instance {self.row.id}")
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise Conflict(f"task {task_id} is {TaskState.get_name(task.state)}, not READY")
+        return task
+
+    def _guarded(self, step) -> None:
+        try:
+            step()
+        except (Conflict, NotFound, InvalidData):
+            raise
+        except Exception as error:
+            raise _as_failure(error) from error
+
+    # --- saving --------------------------------------------------------------------------
+
+    def save(self, actor: str) -> None:
+        at = now()
+        status = self.status
+        if status == "running" and self.workflow.is_completed():
+            status = "completed"
+            store.dao_append_history(self.session, self.row.id, actor, "instance_completed", at)
+        store.dao_write_instance(self.session, self.row, self.loaded_revision, state=dump_state(self.workflow),
+                                 serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
+                                 error=None)
+        self._sync_user_tasks(at)
+        self._sync_timers(at)
+
+    def _sync_user_tasks(self, at) -> None:
+        known = store.dao_ready_user_tasks(self.session, self.row.id)
+        ready = {t.id: t for t in ready_user_tasks(self.workflow)}
+        for task_id, row in known.items():
+            if task_id not in ready:
+                self._end_user_task(row, at)
+        for task_id, task in ready.items():
+            if task_id not in known:
+                self._add_user_task(task, at)
+
+    def _end_user_task(self, row: UserTask, at) -> None:
+        spiff_task = find_task(self.workflow, row.id)
+        completed = spiff_task is not None and spiff_task.state == TaskState.COMPLETED
+        row.state, row.ended_at = ("completed" if completed else "cancelled"), at
+        by = getattr(self, "_completed_by", (None, None))
+        row.completed_by = by[1] if completed and by[0] == row.id else None
+        if not completed:
+            store.dao_append_history(self.session, self.row.id, store.SYSTEM, "task_cancelled", at,
+                                     row.element_id, task_id=row.id)
+
+    def _add_user_task(self, task, at) -> None:
+        role = role_for_lane(task.lane, self.ctx.roles) or task.lane or ""
+        data = find_task(self.workflow, task.id).data
+        candidates = self.ctx.resolver(self.session, role, data)
+        self.session.add(UserTask(
+            id=task.id, instance_id=self.row.id, process_id=self.row.process_id, element_id=task.element_id,
+            name=task.name, role=role, candidates=candidates, case_ref=self.row.case_ref,
+            form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at))
+        store.dao_append_history(self.session, self.row.id, store.SYSTEM, "task_ready", at, task.element_id,
+                                 task_id=task.id, role=role, candidates=candidates,
+                                 due_at=task.due_at.isoformat() if task.due_at else None)
+
+    def _sync_timers(self, at) -> None:
+        before = store.dao_waiting_timers(self.session, self.row.id)
+        pending = waiting_timers(self.workflow) if self.row.status == "running" else []
+        still_waiting = {t.task_id for t in pending}
+        for timer in before:
+            if timer.task_id in still_waiting:
+                continue
+            spiff_task = find_task(self.workflow, timer.task_id)
+            if spiff_task is not None and spiff_task.state == TaskState.COMPLETED:
+                self.timers_fired += 1
+                store.dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
+                                         timer.element_id, due_at=timer.due_at.isoformat())
+        store.dao_replace_timers(self.session, self.row.id, pending)
+
+
+def find_task(workflow: BpmnWorkflow, task_id: str):
+    """The task with this id in the workflow or any of its subprocesses, or None."""
+    try:
+        uuid = UUID(task_id)
+    except ValueError:
+        return None
+    for tasks in [workflow.tasks, *(sp.tasks for sp in workflow.subprocesses.values())]:
+        if uuid in tasks:
+            return tasks[uuid]
+    return None
+
+
+def _as_failure(error: Exception) -> ExecutionFailed:
+    task = getattr(error, "task", None)
+    element = task.task_spec.bpmn_id if task is not None else getattr(getattr(error, "task_spec", None), "bpmn_id", None)
+    line = getattr(error, "line_number", None) or None
+    message = str(error.args[0]) if error.args else type(error).__name__
+    notes = getattr(error, "__notes__", None)
+    if notes:
+        message += " (" + "; ".join(notes) + ")"
+    return ExecutionFailed(element, message, line)

@@ -1,0 +1,254 @@
+"""Run BPMN/DMN scripts and expressions under RestrictedPython with an allow-list of functions.
+
+SandboxedScriptEngine is the PythonScriptEngine to give every BpmnWorkflow.
+"""
+import ast
+import functools
+import operator
+import re
+import traceback
+import types
+from collections.abc import Callable
+from typing import Any, Literal
+
+from RestrictedPython import compile_restricted, safe_builtins
+from RestrictedPython.Guards import (
+    full_write_guard,
+    guarded_iter_unpack_sequence,
+    guarded_unpack_sequence,
+    safer_getattr_raise,
+)
+from RestrictedPython.PrintCollector import PrintCollector
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+SCRIPT_FILENAME = "<script>"
+
+FORBIDDEN_NAMES = frozenset({
+    "eval", "exec", "open", "compile", "globals", "locals", "vars", "getattr",
+    "__import__", "breakpoint", "input",
+})
+
+EXTRA_BUILTINS: dict[str, Any] = {
+    # RestrictedPython leaves sorted/zip/tuple out because they iterate in C,
+    # bypassing _getiter_; our _getiter_ is plain iter, so nothing is bypassed.
+    "min": min, "max": max, "sum": sum, "sorted": sorted, "any": any, "all": all,
+    "enumerate": enumerate, "zip": zip, "len": len, "range": range, "abs": abs,
+    "round": round, "dict": dict, "list": list, "set": set, "frozenset": frozenset,
+    "str": str, "int": int, "float": float, "bool": bool, "tuple": tuple,
+    "isinstance": isinstance, "map": map, "filter": filter, "reversed": reversed,
+}
+
+INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    "+=": operator.add, "-=": operator.sub, "*=": operator.mul,
+    "/=": operator.truediv, "//=": operator.floordiv, "%=": operator.mod,
+}
+
+RESTRICTED_LINE = re.compile(r"^Line (\d+):")
+
+
+class ScriptRejected(Exception):
+    """A script or expression the sandbox refuses; .message and .line (int | None, 1-based within the source)."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def compile_expression(source: str) -> types.CodeType:
+    # eval() ignores leading spaces and tabs; compile() in "eval" mode does not.
+    return _compile(source.lstrip(" \t"), "eval")
+
+
+def compile_script(source: str) -> types.CodeType:
+    return _compile(source, "exec")
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(source: str, mode: Literal["eval", "exec"]) -> types.CodeType:
+    _refuse_forbidden_nodes(_parse(source, mode))
+    try:
+        return compile_restricted(source, filename=SCRIPT_FILENAME, mode=mode)
+    except SyntaxError as err:
+        raise _rejection_from_syntax_error(err) from None
+
+
+def _parse(source: str, mode: str) -> ast.AST:
+    try:
+        return ast.parse(source, filename=SCRIPT_FILENAME, mode=mode)
+    except SyntaxError as err:
+        raise _rejection_from_syntax_error(err) from None
+
+
+def _refuse_forbidden_nodes(tree: ast.AST) -> None:
+    violations = sorted(_forbidden_nodes(tree))
+    if violations:
+        first_line = violations[0][0]
+        raise ScriptRejected("; ".join(message for _, message in violations), first_line)
+
+
+def _forbidden_nodes(tree: ast.AST) -> list[tuple[int, str]]:
+    violations = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            violations.append((node.lineno, f"Line {node.lineno}: import statements are not allowed"))
+        elif isinstance(node, ast.Name) and node.id in FORBIDDEN_NAMES:
+            violations.append((node.lineno, f"Line {node.lineno}: '{node.id}' is not allowed"))
+    return violations
+
+
+def _rejection_from_syntax_error(err: SyntaxError) -> ScriptRejected:
+    # compile_restricted reports policy violations as SyntaxError(("Line N: ...", ...)).
+    if err.args and isinstance(err.args[0], (list, tuple)):
+        errors = [str(error) for error in err.args[0]]
+        match = RESTRICTED_LINE.match(errors[0]) if errors else None
+        return ScriptRejected("; ".join(errors), int(match.group(1)) if match else None)
+    return ScriptRejected(f"Line {err.lineno}: SyntaxError: {err.msg}", err.lineno)
+
+
+def guarded_inplacevar(op: str, target: Any, value: Any) -> Any:
+    """Implements `x op= value`, which RestrictedPython rewrites to `x = _inplacevar_(op, x, value)`."""
+    try:
+        return INPLACE_OPERATORS[op](target, value)
+    except KeyError:
+        raise NotImplementedError(f"'{op}' is not allowed in scripts") from None
+
+
+def guarded_getitem(container: Any, key: Any) -> Any:
+    return container[key]
+
+
+def guarded_apply(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    return function(*args, **kwargs)
+
+
+def _runtime_builtins() -> dict[str, Any]:
+    builtins = {**safe_builtins, **EXTRA_BUILTINS}
+    for name in FORBIDDEN_NAMES:
+        builtins.pop(name, None)
+    return builtins
+
+
+GUARDS: dict[str, Any] = {
+    "_getattr_": safer_getattr_raise,
+    "_getitem_": guarded_getitem,
+    "_getiter_": iter,
+    "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+    "_unpack_sequence_": guarded_unpack_sequence,
+    "_write_": full_write_guard,
+    "_inplacevar_": guarded_inplacevar,
+    "_apply_": guarded_apply,
+    "_print_": PrintCollector,
+}
+
+
+class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
+    """Evaluates expressions and executes scripts in RestrictedPython against task data."""
+
+    def __init__(self, functions: dict[str, Callable] | None = None):
+        functions = dict(functions or {})
+        _refuse_unreachable_functions(functions)
+        super().__init__(functions)
+        self.builtins = _runtime_builtins()
+
+    def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
+        code = compile_expression(expression)
+        return eval(code, self._namespace(context, external_context or {}))
+
+    def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
+        external_context = external_context or {}
+        self._refuse_shadowed_functions(context, external_context)
+        code = compile_script(script)
+        namespace = self._namespace(context, external_context)
+        exec(code, namespace)
+        self._write_back(namespace, context, external_context)
+        return True
+
+    def _namespace(self, context: dict, external_context: dict) -> dict[str, Any]:
+        # Scripts cannot name anything starting with "_", and such task data must never replace a guard.
+        task_data = {name: value for name, value in context.items() if not name.startswith("_")}
+        return {"__builtins__": self.builtins, **GUARDS, **self.globals, **external_context, **task_data}
+
+    def _write_back(self, namespace: dict, context: dict, external_context: dict) -> None:
+        for name in [name for name in context if not name.startswith("_") and name not in namespace]:
+            del context[name]
+        for name, value in namespace.items():
+            if self._is_task_data(name, value, external_context):
+                context[name] = value
+
+    def _is_task_data(self, name: str, value: Any, external_context: dict) -> bool:
+        return not (
+            name.startswith("_")
+            or name in self.globals
+            or name in external_context
+            or isinstance(value, types.ModuleType)
+            or callable(value)
+        )
+
+    def _refuse_shadowed_functions(self, context: dict, external_context: dict) -> None:
+        overwrites = (set(self.globals) | set(external_context)) & set(context)
+        if overwrites:
+            raise ValueError(
+                "You have task data that overwrites a predefined function(s). Please change the "
+                f"following variable or field name(s) to something else: {sorted(overwrites)}"
+            )
+
+
+def _refuse_unreachable_functions(functions: dict[str, Callable]) -> None:
+    unreachable = sorted(name for name in functions if name.startswith("_") or name in FORBIDDEN_NAMES)
+    if unreachable:
+        raise ValueError(f"Scripts cannot call functions with these names: {unreachable}")
+
+
+class SandboxedScriptEngine(PythonScriptEngine):
+    """PythonScriptEngine running everything in a SandboxedEnvironment, with line numbers on errors."""
+
+    def __init__(self, functions: dict[str, Callable] | None = None):
+        super().__init__(environment=SandboxedEnvironment(functions))
+
+    def evaluate(self, task, expression: str, external_context: dict | None = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except SpiffWorkflowException as err:
+            err.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as err:
+            line_number, error_line = self.get_error_line_number_and_content(expression, err)
+            raise WorkflowTaskException(
+                f"Error evaluating expression '{expression}': {_describe(err)}",
+                task=task, exception=err, line_number=line_number, error_line=error_line,
+            ) from err
+
+    def create_task_exec_exception(self, task, script: str, err: Exception) -> Exception:
+        if isinstance(err, SpiffWorkflowException):
+            return super().create_task_exec_exception(task, script, err)
+        # The base class does `detail + err.args[0]`, a TypeError for e.g. KeyError(1).
+        line_number, error_line = self.get_error_line_number_and_content(script, err)
+        return WorkflowTaskException(
+            _describe(err), task=task, exception=err, line_number=line_number, error_line=error_line
+        )
+
+    def get_error_line_number_and_content(self, script: str, err: Exception) -> tuple[int, str]:
+        line_number = _error_line_number(err) or 0
+        lines = script.splitlines()
+        error_line = lines[line_number - 1] if 0 < line_number <= len(lines) else ""
+        return line_number, error_line
+
+
+def _error_line_number(err: Exception) -> int | None:
+    if isinstance(err, ScriptRejected):
+        return err.line
+    if isinstance(err, SyntaxError):
+        return err.lineno
+    script_frames = [
+        frame for frame in traceback.extract_tb(err.__traceback__) if frame.filename == SCRIPT_FILENAME
+    ]
+    return script_frames[-1].lineno if script_frames else None
+
+
+def _describe(err: Exception) -> str:
+    message = str(err)
+    return f"{err.__class__.__name__}: {message}" if message else err.__class__.__name__

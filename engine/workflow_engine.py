@@ -1,0 +1,135 @@
+"""The engine's public verbs. Each runs in one transaction: all of it commits, or none.
+
+A script or expression failing at run time rolls back to a savepoint and leaves the instance in
+`error`, with the element, message and line, and the action to replay once the cause is fixed.
+"""
+from datetime import datetime
+
+from . import store
+from .assignment import CandidateResolver, data_bound_candidates
+from .calendar import WorkingCalendar
+from .clock import install_engine_clock, now
+from .db import Database
+from .definitions.deploy import Deployed, deploy_bundle
+from .errors import Conflict
+from .models import Role
+from .runtime import EngineContext, ExecutionFailed, InstanceRuntime
+from .timers import dao_lock_due_instances
+
+RUN = {"action": "run"}
+
+
+class WorkflowEngine:
+    def __init__(self, db: Database, calendar: WorkingCalendar | None = None,
+                 resolver: CandidateResolver = data_bound_candidates):
+        install_engine_clock()
+        self.db = db
+        self.ctx = EngineContext(calendar or WorkingCalendar(), resolver)
+
+    # --- definitions ---------------------------------------------------------------------
+
+    def deploy(self, files: dict[str, bytes], actor: str) -> list[Deployed]:
+        with self.db.transaction() as session:
+            deployed = deploy_bundle(session, files, actor, now())
+            for d in (d for d in deployed if d.created):
+                store.dao_append_history(session, None, actor, "definition_deployed", now(),
+                                         process_id=d.process_id, version=d.version)
+        return deployed
+
+    # --- instances -----------------------------------------------------------------------
+
+    def start_instance(self, process_id: str, data: dict, actor: str, parent_id: int | None = None) -> int:
+        with self.db.transaction() as session:
+            self._load_roles(session)
+            version = store.dao_get_process_version(session, process_id, None)
+            runtime = InstanceRuntime.create(session, self.ctx, version, data, actor, parent_id)
+            self._act(runtime, RUN, actor)
+            return runtime.row.id
+
+    def complete_task(self, task_id: str, data: dict, actor: str) -> int:
+        with self.db.transaction() as session:
+            self._load_roles(session)
+            task = store.dao_get_user_task(session, task_id)
+            if task.state != "ready":
+                raise Conflict(f"task {task_id} is {task.state}, no longer ready")
+            runtime = InstanceRuntime.load(session, self.ctx, task.instance_id)
+            runtime.require_status("running")
+            self._act(runtime, {"action": "complete", "task_id": task_id, "data": data}, actor)
+            return runtime.row.id
+
+    def retry(self, instance_id: int, actor: str) -> None:
+        """Replay the action that failed, e.g. after the definition was fixed and the instance migrated."""
+        with self.db.transaction() as session:
+            self._load_roles(session)
+            runtime = InstanceRuntime.load(session, self.ctx, instance_id)
+            runtime.require_status("error")
+            action = runtime.row.error["action"]
+            runtime.status = "running"
+            store.dao_append_history(session, instance_id, actor, "instance_retried", now(), action=action)
+            self._act(runtime, action, actor)
+
+    def fire_due_timers(self, at: datetime | None = None, batch: int = 100) -> int:
+        """Fire every timer due before `at` (default: the clock's now). Returns how many fired.
+
+        Instances are locked in batches (SKIP LOCKED on PostgreSQL) so several workers can
+        sweep at once without firing a timer twice.
+        """
+        at, fired, after = at or now(), 0, 0
+        while True:
+            with self.db.transaction() as session:
+                self._load_roles(session)
+                ids = dao_lock_due_instances(session, at, after, batch)
+                for instance_id in ids:
+                    runtime = InstanceRuntime.load(session, self.ctx, instance_id)
+                    self._act(runtime, RUN, store.SYSTEM)
+                    fired += runtime.timers_fired
+            if len(ids) < batch:
+                return fired
+            after = ids[-1]
+
+    def suspend(self, instance_id: int, actor: str, reason: str) -> None:
+        self._set_status(instance_id, actor, reason, "suspended", ("running",))
+
+    def resume(self, instance_id: int, actor: str, reason: str) -> None:
+        self._set_status(instance_id, actor, reason, "running", ("suspended",))
+
+    def terminate(self, instance_id: int, actor: str, reason: str) -> None:
+        self._set_status(instance_id, actor, reason, "terminated", ("running", "suspended", "error"))
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _act(self, runtime: InstanceRuntime, action: dict, actor: str) -> None:
+        session = runtime.session
+        try:
+            with session.begin_nested():
+                if action["action"] == "complete":
+                    runtime.complete_task(action["task_id"], action["data"], actor)
+                else:
+                    runtime.run()
+                runtime.save(actor)
+        except ExecutionFailed as failure:
+            self._record_failure(runtime, failure, action, actor)
+
+    def _record_failure(self, runtime, failure: ExecutionFailed, action: dict, actor: str) -> None:
+        at = now()
+        error = failure.as_dict() | {"action": action, "at": at.isoformat()}
+        store.dao_write_instance(runtime.session, runtime.row, runtime.loaded_revision,
+                                 status="error", error=error, updated_at=at)
+        store.dao_append_history(runtime.session, runtime.row.id, actor, "instance_error", at,
+                                 failure.element_id, message=failure.message, line=failure.line)
+
+    def _set_status(self, instance_id, actor, reason, status, allowed) -> None:
+        with self.db.transaction() as session:
+            row = store.dao_get_instance(session, instance_id)
+            if row.status not in allowed:
+                raise Conflict(f"process instance {instance_id} is {row.status}; cannot become {status}")
+            at = now()
+            store.dao_write_instance(session, row, row.revision, status=status, updated_at=at)
+            if status == "terminated":
+                store.dao_end_user_tasks(session, instance_id, "cancelled", at)
+                store.dao_replace_timers(session, instance_id, [])
+            store.dao_append_history(session, instance_id, actor, f"instance_{status}", at, reason=reason)
+
+    def _load_roles(self, session) -> None:
+        if not self.ctx.roles:
+            self.ctx.roles = {role.id: role.label for role in session.query(Role)}

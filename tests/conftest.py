@@ -1,0 +1,76 @@
+"""Fixtures: a migrated database per test (SQLite by default, DATABASE_URL for PostgreSQL),
+a settable clock, and an engine on both."""
+import os
+import shutil
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import text
+
+from engine.clock import SettableClock, SystemClock, set_clock
+from engine.db import Database
+from engine.schema import upgrade
+from engine.workflow_engine import WorkflowEngine
+
+KEPT_TABLES = {"role", "alembic_version"}
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith("postgresql") else None
+
+
+@pytest.fixture(scope="session")
+def migrated_url(tmp_path_factory):
+    url = _postgres_url()
+    if url:
+        _reset_postgres(url)
+        upgrade(url)
+        return url
+    template = tmp_path_factory.mktemp("db") / "template.db"
+    upgrade(f"sqlite:///{template}")
+    return f"sqlite:///{template}"
+
+
+def _reset_postgres(url: str) -> None:
+    database = Database(url)
+    with database.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    database.dispose()
+
+
+@pytest.fixture
+def db(migrated_url, tmp_path):
+    if migrated_url.startswith("sqlite"):
+        copy = tmp_path / "test.db"
+        shutil.copy(migrated_url.removeprefix("sqlite:///"), copy)
+        database = Database(f"sqlite:///{copy}")
+        yield database
+        database.dispose()
+        return
+    database = Database(migrated_url)
+    yield database
+    _truncate(database)
+    database.dispose()
+
+
+def _truncate(database: Database) -> None:
+    with database.engine.begin() as connection:
+        tables = [t for t in connection.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars() if t not in KEPT_TABLES]
+        if tables:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def clock():
+    clock = SettableClock(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc))  # Monday
+    set_clock(clock)
+    yield clock
+    set_clock(SystemClock())
+
+
+@pytest.fixture
+def engine(db, clock):
+    return WorkflowEngine(db)
