@@ -94,6 +94,13 @@ class InstanceRuntime:
         workflow = load_state(row.state, row.serializer_version, spec, deps, ctx.script_engine)
         return cls(session, ctx, row, version, workflow)
 
+    def current_data(self) -> dict:
+        """The data as the instance holds it now: the workflow's when completed, else the newest task's."""
+        if self.workflow.is_completed():
+            return dict(self.workflow.data)
+        tasks = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING) or [self.workflow.task_tree]
+        return dict(max(tasks, key=lambda t: t.last_state_change).data)
+
     # --- actions -------------------------------------------------------------------------
 
     def require_status(self, *allowed: str) -> None:
@@ -142,7 +149,8 @@ class InstanceRuntime:
             store.dao_append_history(self.session, self.row.id, actor, "instance_completed", at)
         store.dao_write_instance(self.session, self.row, self.loaded_revision, state=dump_state(self.workflow),
                                  serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
-                                 error=None)
+                                 process_version_id=self.version.id,
+                                 error=self.row.error if status == "error" else None)
         self._sync_user_tasks(at)
         self._sync_timers(at)
 
@@ -180,7 +188,7 @@ class InstanceRuntime:
 
     def _sync_timers(self, at) -> None:
         before = store.dao_waiting_timers(self.session, self.row.id)
-        pending = waiting_timers(self.workflow) if self.row.status == "running" else []
+        pending = waiting_timers(self.workflow)
         still_waiting = {t.task_id for t in pending}
         for timer in before:
             if timer.task_id in still_waiting:

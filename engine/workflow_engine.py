@@ -5,13 +5,13 @@ A script or expression failing at run time rolls back to a savepoint and leaves 
 """
 from datetime import datetime
 
-from . import store
+from . import migration, queries, store
 from .assignment import CandidateResolver, data_bound_candidates
 from .calendar import WorkingCalendar
 from .clock import install_engine_clock, now
 from .db import Database
 from .definitions.deploy import Deployed, deploy_bundle
-from .errors import Conflict
+from .errors import Conflict, MigrationRefused
 from .models import Role
 from .runtime import EngineContext, ExecutionFailed, InstanceRuntime
 from .timers import dao_lock_due_instances
@@ -87,14 +87,51 @@ class WorkflowEngine:
                 return fired
             after = ids[-1]
 
+    def migrate(self, instance_id: int, version: int, actor: str) -> None:
+        """Move an instance to another version of its process; refused with the reason when unsafe."""
+        with self.db.transaction() as session:
+            self._load_roles(session)
+            runtime = InstanceRuntime.load(session, self.ctx, instance_id)
+            runtime.require_status("running", "suspended", "error")
+            target = store.dao_get_process_version(session, runtime.row.process_id, version)
+            if target.id == runtime.version.id:
+                raise MigrationRefused(f"process instance {instance_id} is already on version {version}")
+            spec, deps = self.ctx.specs.get(target)
+            runtime.workflow = migration.migrate(runtime.workflow, spec, deps, target.version)
+            store.dao_append_history(session, instance_id, actor, "instance_migrated", now(),
+                                     from_version=runtime.version.version, to_version=target.version)
+            runtime.version = target
+            runtime.save(actor)
+
     def suspend(self, instance_id: int, actor: str, reason: str) -> None:
-        self._set_status(instance_id, actor, reason, "suspended", ("running",))
+        self._set_status(instance_id, actor, reason, "suspended", ("running",), "instance_suspended")
 
     def resume(self, instance_id: int, actor: str, reason: str) -> None:
-        self._set_status(instance_id, actor, reason, "running", ("suspended",))
+        self._set_status(instance_id, actor, reason, "running", ("suspended",), "instance_resumed")
 
     def terminate(self, instance_id: int, actor: str, reason: str) -> None:
-        self._set_status(instance_id, actor, reason, "terminated", ("running", "suspended", "error"))
+        self._set_status(instance_id, actor, reason, "terminated", ("running", "suspended", "error"),
+                         "instance_terminated")
+
+    # --- reading -------------------------------------------------------------------------
+
+    def instance(self, instance_id: int) -> dict:
+        """The instance with its user tasks, waiting timers, children and current data."""
+        with self.db.transaction() as session:
+            runtime = InstanceRuntime.load(session, self.ctx, instance_id)
+            return queries.instance_view(session, instance_id, runtime.current_data())
+
+    def ready_tasks(self, **filters) -> list[dict]:
+        with self.db.transaction() as session:
+            return queries.ready_tasks(session, **filters)
+
+    def history(self, instance_id: int) -> list[dict]:
+        with self.db.transaction() as session:
+            return queries.history(session, instance_id)
+
+    def waiting_timers(self, due_before: datetime | None = None) -> list[dict]:
+        with self.db.transaction() as session:
+            return queries.waiting_timers(session, due_before)
 
     # --- internals -----------------------------------------------------------------------
 
@@ -118,7 +155,7 @@ class WorkflowEngine:
         store.dao_append_history(runtime.session, runtime.row.id, actor, "instance_error", at,
                                  failure.element_id, message=failure.message, line=failure.line)
 
-    def _set_status(self, instance_id, actor, reason, status, allowed) -> None:
+    def _set_status(self, instance_id, actor, reason, status, allowed, event) -> None:
         with self.db.transaction() as session:
             row = store.dao_get_instance(session, instance_id)
             if row.status not in allowed:
@@ -128,7 +165,7 @@ class WorkflowEngine:
             if status == "terminated":
                 store.dao_end_user_tasks(session, instance_id, "cancelled", at)
                 store.dao_replace_timers(session, instance_id, [])
-            store.dao_append_history(session, instance_id, actor, f"instance_{status}", at, reason=reason)
+            store.dao_append_history(session, instance_id, actor, event, at, reason=reason)
 
     def _load_roles(self, session) -> None:
         if not self.ctx.roles:

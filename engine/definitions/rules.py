@@ -22,8 +22,8 @@ def _local(tag) -> str:
 
 
 def _owner(element):
-    """The nearest ancestor-or-self with an id: the BPMN element a problem belongs to."""
-    while element is not None and not element.get("id"):
+    """The nearest ancestor-or-self with an id, event definitions skipped: the element a person sees."""
+    while element is not None and (not element.get("id") or _local(element.tag).endswith("EventDefinition")):
         element = element.getparent()
     return element
 

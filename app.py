@@ -1,0 +1,82 @@
+"""The Flask application: configuration, the engine it wraps, a health page and CLI commands."""
+import os
+from pathlib import Path
+
+import click
+from flask import Flask, jsonify
+from sqlalchemy import func, select, text
+
+from engine.calendar import WorkingCalendar, parse_closure_days
+from engine.db import Database
+from engine.definitions.bundle import file_kind
+from engine.models import ProcessVersion
+from engine.schema import upgrade
+from engine.workflow_engine import WorkflowEngine
+
+ROOT = Path(__file__).resolve().parent
+DEFINITION_DIRS = (ROOT / "processes", ROOT / "forms")
+
+
+def default_settings(instance_path: str) -> dict:
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance_path}/qa.db"),
+        "CLOSURE_DAYS": os.environ.get("QA_CLOSURE_DAYS", ""),
+    }
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.from_mapping(default_settings(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    database = Database(app.config["DATABASE_URL"])
+    calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
+    app.extensions["qa_engine"] = WorkflowEngine(database, calendar)
+    app.get("/health")(health)
+    _register_cli(app)
+    return app
+
+
+def qa_engine(app: Flask | None = None) -> WorkflowEngine:
+    from flask import current_app
+    return (app or current_app).extensions["qa_engine"]
+
+
+def health():
+    """Liveness and readiness: the database answers and definitions are deployed."""
+    try:
+        with qa_engine().db.transaction() as session:
+            session.execute(text("SELECT 1"))
+            processes = session.scalar(select(func.count(func.distinct(ProcessVersion.process_id))))
+    except Exception:
+        return jsonify(status="unavailable", database="unreachable"), 503
+    return jsonify(status="ok", database="ok", deployed_processes=processes)
+
+
+def definition_files(directories=DEFINITION_DIRS) -> dict[str, bytes]:
+    """Every BPMN, DMN and form file under the given folders, keyed by file name."""
+    files = {}
+    for directory in directories:
+        for path in sorted(Path(directory).rglob("*")):
+            if path.is_file() and file_kind(path.name):
+                files[path.name] = path.read_bytes()
+    return files
+
+
+def _register_cli(app: Flask) -> None:
+    @app.cli.command("db-upgrade")
+    def db_upgrade():
+        """Apply the database migrations."""
+        upgrade(app.config["DATABASE_URL"])
+        click.echo("database at the newest schema")
+
+    @app.cli.command("deploy")
+    @click.argument("directories", nargs=-1, type=click.Path(exists=True, file_okay=False))
+    def deploy(directories):
+        """Deploy the BPMN, DMN and form files of processes/ and forms/ (or the given folders)."""
+        files = definition_files(directories or DEFINITION_DIRS)
+        if not files:
+            click.echo("no definition files to deploy")
+            return
+        for d in qa_engine(app).deploy(files, actor="system"):
+            click.echo(f"{d.process_id} version {d.version}{'' if d.created else ' (unchanged)'}")

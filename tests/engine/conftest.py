@@ -1,0 +1,1 @@
+from tests.engine.flow import checkpoint  # noqa: F401  (fixture)

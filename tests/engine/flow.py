@@ -1,0 +1,28 @@
+"""Helpers for flow tests: every flow runs straight through and with a save/JSON/restore inside."""
+import pytest
+
+from engine.runtime import InstanceRuntime
+from engine.serialization import FULL_SERIALIZER
+
+
+def save_restore(engine, instance_id: int) -> None:
+    """Round-trip the instance through SpiffWorkflow's own full JSON (spec included) and save it."""
+    with engine.db.transaction() as session:
+        runtime = InstanceRuntime.load(session, engine.ctx, instance_id)
+        text = FULL_SERIALIZER.serialize_json(runtime.workflow)
+        runtime.workflow = FULL_SERIALIZER.deserialize_json(text)
+        runtime.workflow.script_engine = engine.ctx.script_engine
+        runtime.save("test")
+
+
+@pytest.fixture(params=["straight", "save_restore"])
+def checkpoint(request, engine):
+    """Call checkpoint(instance_id) mid-flow; it restores from JSON in the second run."""
+    if request.param == "straight":
+        return lambda instance_id: None
+    return lambda instance_id: save_restore(engine, instance_id)
+
+
+def only_ready(engine, instance_id: int) -> dict:
+    [task] = engine.ready_tasks(instance_id=instance_id)
+    return task
