@@ -15,13 +15,13 @@ from . import store
 from .assignment import CandidateResolver, data_bound_candidates
 from .calendar import WorkingCalendar
 from .clock import now
+from .definitions.forms import validation_errors
 from .definitions.rules import role_for_lane
 from .errors import Conflict, InvalidData, NotFound
 from .models import ProcessInstance, ProcessVersion, UserTask
 from .projection import ready_user_tasks, waiting_timers
 from .scripting import make_script_engine
 from .serialization import SERIALIZER_VERSION, dump_state, load_specs, load_state
-from .definitions.forms import validation_errors
 
 
 class ExecutionFailed(Exception):
@@ -69,6 +69,7 @@ class InstanceRuntime:
         self.loaded_revision = row.revision
         self.status = row.status
         self.timers_fired = 0
+        self.completed = None  # (task id, actor) of the task this action completed
 
     @classmethod
     def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
@@ -117,11 +118,10 @@ class InstanceRuntime:
         errors = validation_errors(form, data) if form else {}
         if errors:
             raise InvalidData(f"the data does not satisfy the form '{task.task_spec.form.key}'", errors)
-        self.session.flush()
         self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
         store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
-        self._completed_by = (task_id, actor)
+        self.completed = (task_id, actor)
 
     def _ready_task(self, task_id: str):
         task = find_task(self.workflow, task_id)
@@ -168,8 +168,8 @@ class InstanceRuntime:
         spiff_task = find_task(self.workflow, row.id)
         completed = spiff_task is not None and spiff_task.state == TaskState.COMPLETED
         row.state, row.ended_at = ("completed" if completed else "cancelled"), at
-        by = getattr(self, "_completed_by", (None, None))
-        row.completed_by = by[1] if completed and by[0] == row.id else None
+        completed_here = completed and self.completed and self.completed[0] == row.id
+        row.completed_by = self.completed[1] if completed_here else None
         if not completed:
             store.dao_append_history(self.session, self.row.id, store.SYSTEM, "task_cancelled", at,
                                      row.element_id, task_id=row.id)
@@ -215,7 +215,8 @@ def find_task(workflow: BpmnWorkflow, task_id: str):
 
 def _as_failure(error: Exception) -> ExecutionFailed:
     task = getattr(error, "task", None)
-    element = task.task_spec.bpmn_id if task is not None else getattr(getattr(error, "task_spec", None), "bpmn_id", None)
+    task_spec = task.task_spec if task is not None else getattr(error, "task_spec", None)
+    element = getattr(task_spec, "bpmn_id", None)
     line = getattr(error, "line_number", None) or None
     message = str(error.args[0]) if error.args else type(error).__name__
     notes = getattr(error, "__notes__", None)

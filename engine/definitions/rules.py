@@ -64,7 +64,7 @@ def _dmn_expressions(xml: XmlFile):
                 yield _compile(xml, element, source, "eval")
         for rule in (r for r in table if _local(r.tag) == "rule"):
             entries = [_text_of(e, None) for e in rule if _local(e.tag) == "inputEntry"]
-            for (test, element), (column, _) in zip(entries, inputs):
+            for (test, element), (column, _) in zip(entries, inputs, strict=False):
                 if test and test != "-":
                     yield _compile(xml, element, _dmn_test(column or "v", test), "eval")
             for e in (e for e in rule if _local(e.tag) == "outputEntry"):

@@ -22,7 +22,8 @@ def refused(engine, files: dict[str, bytes]) -> list[dict]:
 
 
 def line_of(content: bytes, needle: str) -> int:
-    return content.decode().splitlines().index(next(l for l in content.decode().splitlines() if needle in l)) + 1
+    """The 1-based line of the first line containing needle."""
+    return next(number for number, line in enumerate(content.decode().splitlines(), 1) if needle in line)
 
 
 def graded_bundle(**kwargs) -> dict[str, bytes]:
