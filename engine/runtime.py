@@ -70,6 +70,7 @@ class InstanceRuntime:
         self.status = row.status
         self.timers_fired = 0
         self.completed = None  # (task id, actor) of the task this action completed
+        self.is_new = False  # created in this transaction: no rows to compare with yet
 
     @classmethod
     def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
@@ -77,15 +78,25 @@ class InstanceRuntime:
         workflow = BpmnWorkflow(spec, deps, script_engine=ctx.script_engine)
         workflow.task_tree.data.update(data)  # the start event's data flows to every task
         at = now()
+        # The state is written by save(); a start that fails stores initial_state() instead.
         row = ProcessInstance(process_version_id=version.id, process_id=version.process_id, status="running",
-                              case_ref=data.get("case_ref"), state=dump_state(workflow),
+                              case_ref=data.get("case_ref"), state="",
                               serializer_version=SERIALIZER_VERSION, revision=1, parent_id=parent_id,
                               started_by=actor, created_at=at, updated_at=at)
         session.add(row)
         session.flush()
         store.dao_append_history(session, row.id, actor, "instance_started", at,
                                  process_id=version.process_id, version=version.version, data=data)
-        return cls(session, ctx, row, version, workflow)
+        runtime = cls(session, ctx, row, version, workflow)
+        runtime.is_new, runtime.start_data = True, data
+        return runtime
+
+    def initial_state(self) -> str:
+        """The state of this instance before it ran its first step."""
+        spec, deps = self.ctx.specs.get(self.version)
+        workflow = BpmnWorkflow(spec, deps)
+        workflow.task_tree.data.update(self.start_data)
+        return dump_state(workflow)
 
     @classmethod
     def load(cls, session, ctx, instance_id: int):
@@ -155,7 +166,7 @@ class InstanceRuntime:
         self._sync_timers(at)
 
     def _sync_user_tasks(self, at) -> None:
-        known = store.dao_ready_user_tasks(self.session, self.row.id)
+        known = {} if self.is_new else store.dao_ready_user_tasks(self.session, self.row.id)
         ready = {t.id: t for t in ready_user_tasks(self.workflow)}
         for task_id, row in known.items():
             if task_id not in ready:
@@ -187,7 +198,7 @@ class InstanceRuntime:
                                  due_at=task.due_at.isoformat() if task.due_at else None)
 
     def _sync_timers(self, at) -> None:
-        before = store.dao_waiting_timers(self.session, self.row.id)
+        before = [] if self.is_new else store.dao_waiting_timers(self.session, self.row.id)
         pending = waiting_timers(self.workflow)
         still_waiting = {t.task_id for t in pending}
         for timer in before:
@@ -198,7 +209,7 @@ class InstanceRuntime:
                 self.timers_fired += 1
                 store.dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
                                          timer.element_id, due_at=timer.due_at.isoformat())
-        store.dao_replace_timers(self.session, self.row.id, pending)
+        store.dao_replace_timers(self.session, self.row.id, pending, delete_old=bool(before))
 
 
 def find_task(workflow: BpmnWorkflow, task_id: str):

@@ -3,7 +3,7 @@ transaction (Database.transaction) decides."""
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import Conflict, NotFound
@@ -21,11 +21,12 @@ def dao_get_instance(session: Session, instance_id: int) -> ProcessInstance:
 
 
 def dao_get_version(session: Session, version_id: int) -> ProcessVersion:
-    return session.get(ProcessVersion, version_id)
+    # The specs text (tens of KB) loads only when the spec cache misses.
+    return session.get(ProcessVersion, version_id, options=[defer(ProcessVersion.specs)])
 
 
 def dao_get_process_version(session: Session, process_id: str, version: int | None) -> ProcessVersion:
-    query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+    query = select(ProcessVersion).options(defer(ProcessVersion.specs)).where(ProcessVersion.process_id == process_id)
     query = query.where(ProcessVersion.version == version) if version else query.order_by(ProcessVersion.version.desc())
     row = session.scalars(query.limit(1)).first()
     if row is None:
@@ -64,8 +65,9 @@ def dao_waiting_timers(session: Session, instance_id: int) -> list[WaitingTimer]
     return list(session.scalars(select(WaitingTimer).where(WaitingTimer.instance_id == instance_id)))
 
 
-def dao_replace_timers(session: Session, instance_id: int, timers: list[PendingTimer]) -> None:
-    session.execute(delete(WaitingTimer).where(WaitingTimer.instance_id == instance_id))
+def dao_replace_timers(session: Session, instance_id: int, timers: list[PendingTimer], delete_old=True) -> None:
+    if delete_old:
+        session.execute(delete(WaitingTimer).where(WaitingTimer.instance_id == instance_id))
     session.add_all(WaitingTimer(instance_id=instance_id, task_id=t.task_id, element_id=t.element_id,
                                  name=t.name, due_at=t.due_at) for t in timers)
 

@@ -150,8 +150,9 @@ class WorkflowEngine:
     def _record_failure(self, runtime, failure: ExecutionFailed, action: dict, actor: str) -> None:
         at = now()
         error = failure.as_dict() | {"action": action, "at": at.isoformat()}
+        state = {"state": runtime.initial_state()} if runtime.is_new else {}
         store.dao_write_instance(runtime.session, runtime.row, runtime.loaded_revision,
-                                 status="error", error=error, updated_at=at)
+                                 status="error", error=error, updated_at=at, **state)
         store.dao_append_history(runtime.session, runtime.row.id, actor, "instance_error", at,
                                  failure.element_id, message=failure.message, line=failure.line)
 
