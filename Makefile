@@ -18,6 +18,7 @@ migrate: install
 	$(PY) -m flask db-upgrade
 
 deploy: migrate
+	$(PY) -m flask seed-demo
 	$(PY) -m flask deploy
 
 run: deploy

@@ -1,4 +1,5 @@
 """The Flask application: configuration, the engine it wraps, a health page and CLI commands."""
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from engine.calendar import WorkingCalendar, parse_closure_days
 from engine.db import Database
 from engine.definitions.bundle import file_kind
 from engine.models import ProcessVersion
+from engine.org import seed_organisation
 from engine.schema import upgrade
 from engine.workflow_engine import WorkflowEngine
 
@@ -21,6 +23,7 @@ def default_settings(instance_path: str) -> dict:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance_path}/qa.db"),
         "CLOSURE_DAYS": os.environ.get("QA_CLOSURE_DAYS", ""),
+        "PUBLIC_URL": os.environ.get("QA_PUBLIC_URL", "http://127.0.0.1:5000"),
     }
 
 
@@ -31,7 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     database = Database(app.config["DATABASE_URL"])
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
-    app.extensions["qa_engine"] = WorkflowEngine(database, calendar)
+    app.extensions["qa_engine"] = WorkflowEngine(database, calendar, app.config["PUBLIC_URL"])
     app.get("/health")(health)
     _register_cli(app)
     return app
@@ -69,6 +72,14 @@ def _register_cli(app: Flask) -> None:
         """Apply the database migrations."""
         upgrade(app.config["DATABASE_URL"])
         click.echo("database at the newest schema")
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Seed the demo organisation (data/demo_organisation.json) into an empty directory."""
+        document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
+        with qa_engine(app).db.transaction() as session:
+            seeded = seed_organisation(session, document)
+        click.echo("demo organisation seeded" if seeded else "people exist already: nothing seeded")
 
     @app.cli.command("deploy")
     @click.argument("directories", nargs=-1, type=click.Path(exists=True, file_okay=False))

@@ -48,6 +48,20 @@ class WorkingCalendar:
             return -self._working_days_after(last, until=first)
         return self._working_days_after(first, until=last)
 
+    def first_working_day(self, year: int, month: int) -> str:
+        """The start (00:00 London) of the month's first working day, as UTC ISO-8601."""
+        day = date(year, month, 1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(timezone.utc).isoformat()
+
+    def last_working_day(self, year: int, month: int) -> str:
+        """The end (23:59:59 London) of the month's last working day, as UTC ISO-8601."""
+        day = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return end_of_day(day)
+
     def _working_days_after(self, start: date, until: date) -> int:
         days = (start + timedelta(days=offset) for offset in range(1, (until - start).days + 1))
         return sum(1 for day in days if self.is_working_day(day))

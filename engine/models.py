@@ -121,3 +121,55 @@ class HistoryEvent(Base):
     event: Mapped[str] = mapped_column(String(64))
     element_id: Mapped[str | None] = mapped_column(String(255))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# --- organisation (R-01, R-03, R-04) --------------------------------------------------------
+
+class ServiceArea(Base):
+    """A service area and the managers above its teams: SM, head of service, assistant director."""
+    __tablename__ = "service_area"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service_manager: Mapped[str | None] = mapped_column(String(100))
+    head_of_service: Mapped[str | None] = mapped_column(String(100))
+    assistant_director: Mapped[str | None] = mapped_column(String(100))
+
+
+class Team(Base):
+    __tablename__ = "team"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    service_area_id: Mapped[str] = mapped_column(ForeignKey("service_area.id"), index=True)
+    manager: Mapped[str | None] = mapped_column(String(100))
+
+
+class Person(Base):
+    __tablename__ = "person"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(255))
+    team_id: Mapped[str | None] = mapped_column(ForeignKey("team.id"), index=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class PersonRole(Base):
+    __tablename__ = "person_role"
+    username: Mapped[str] = mapped_column(ForeignKey("person.username"), primary_key=True)
+    role_id: Mapped[str] = mapped_column(ForeignKey("role.id"), primary_key=True, index=True)
+
+
+# --- outgoing messages ----------------------------------------------------------------------
+
+class OutboxMessage(Base):
+    """A notification, case-record upload or event, written in the transaction of the step that
+    produced it; delivering it is another component's job."""
+    __tablename__ = "outbox_message"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    event_type: Mapped[str] = mapped_column(String(64), index=True)
+    case_ref: Mapped[str | None] = mapped_column(String(100))
+    recipients: Mapped[list] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,6 +4,7 @@
 transaction; if anything fails the caller rolls back and nothing is half-saved.
 """
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -12,7 +13,9 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from . import store
-from .assignment import CandidateResolver, data_bound_candidates
+from .effects import Effect, collecting
+from .org import resolve_candidates
+from .outbox import RecipientError, write_messages
 from .calendar import WorkingCalendar
 from .clock import now
 from .definitions.forms import validation_errors
@@ -54,7 +57,8 @@ class SpecCache:
 @dataclass
 class EngineContext:
     calendar: WorkingCalendar
-    resolver: CandidateResolver = data_bound_candidates
+    base_url: str = "http://127.0.0.1:5000"
+    resolver: Callable = resolve_candidates  # (session, role, data, subject) -> usernames
     specs: SpecCache = field(default_factory=SpecCache)
     roles: dict[str, str] = field(default_factory=dict)
 
@@ -71,6 +75,7 @@ class InstanceRuntime:
         self.timers_fired = 0
         self.completed = None  # (task id, actor) of the task this action completed
         self.is_new = False  # created in this transaction: no rows to compare with yet
+        self.effects: list[Effect] = []  # what the steps run so far asked of the world
 
     @classmethod
     def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
@@ -144,11 +149,17 @@ class InstanceRuntime:
 
     def _guarded(self, step) -> None:
         try:
-            step()
+            with collecting() as effects:
+                step()
         except (Conflict, NotFound, InvalidData):
             raise
         except Exception as error:
             raise _as_failure(error) from error
+        self.effects += effects
+
+    @property
+    def processes_to_start(self) -> list[Effect]:
+        return [e for e in self.effects if e.kind == "start"]
 
     # --- saving --------------------------------------------------------------------------
 
@@ -164,6 +175,13 @@ class InstanceRuntime:
                                  error=self.row.error if status == "error" else None)
         self._sync_user_tasks(at)
         self._sync_timers(at)
+        self._write_messages(at)
+
+    def _write_messages(self, at) -> None:
+        try:
+            write_messages(self.session, self.row.id, self.row.case_ref, self.effects, at, self.ctx.base_url)
+        except RecipientError as error:  # a recipient that names nobody: the diagram's mistake
+            raise ExecutionFailed(error.element_id, str(error), None) from error
 
     def _sync_user_tasks(self, at) -> None:
         known = {} if self.is_new else store.dao_ready_user_tasks(self.session, self.row.id)
@@ -187,8 +205,9 @@ class InstanceRuntime:
 
     def _add_user_task(self, task, at) -> None:
         role = role_for_lane(task.lane, self.ctx.roles) or task.lane or ""
-        data = find_task(self.workflow, task.id).data
-        candidates = self.ctx.resolver(self.session, role, data)
+        spiff_task = find_task(self.workflow, task.id)
+        subject = getattr(spiff_task.task_spec, "extensions", {}).get("subject")
+        candidates = self.ctx.resolver(self.session, role, spiff_task.data, subject)
         self.session.add(UserTask(
             id=task.id, instance_id=self.row.id, process_id=self.row.process_id, element_id=task.element_id,
             name=task.name, role=role, candidates=candidates, case_ref=self.row.case_ref,

@@ -6,7 +6,6 @@ A script or expression failing at run time rolls back to a savepoint and leaves 
 from datetime import datetime
 
 from . import migration, queries, store
-from .assignment import CandidateResolver, data_bound_candidates
 from .calendar import WorkingCalendar
 from .clock import install_engine_clock, now
 from .db import Database
@@ -21,10 +20,10 @@ RUN = {"action": "run"}
 
 class WorkflowEngine:
     def __init__(self, db: Database, calendar: WorkingCalendar | None = None,
-                 resolver: CandidateResolver = data_bound_candidates):
+                 base_url: str = "http://127.0.0.1:5000"):
         install_engine_clock()
         self.db = db
-        self.ctx = EngineContext(calendar or WorkingCalendar(), resolver)
+        self.ctx = EngineContext(calendar or WorkingCalendar(), base_url)
 
     # --- definitions ---------------------------------------------------------------------
 
@@ -146,6 +145,17 @@ class WorkflowEngine:
                 runtime.save(actor)
         except ExecutionFailed as failure:
             self._record_failure(runtime, failure, action, actor)
+            return
+        for effect in runtime.processes_to_start:
+            self._start_child(runtime, effect, actor)
+
+    def _start_child(self, parent: InstanceRuntime, effect, actor: str) -> None:
+        """A process a step started (e.g. a child-safety alert) runs at once, in the same transaction."""
+        version = store.dao_get_process_version(parent.session, effect.args["process_id"], None)
+        child = InstanceRuntime.create(parent.session, self.ctx, version, effect.args["data"], actor, parent.row.id)
+        store.dao_append_history(parent.session, parent.row.id, actor, "process_started", now(), effect.element_id,
+                                 process_id=version.process_id, child_id=child.row.id)
+        self._act(child, RUN, actor)
 
     def _record_failure(self, runtime, failure: ExecutionFailed, action: dict, actor: str) -> None:
         at = now()

@@ -1,18 +1,22 @@
 """Fixtures: a migrated database per test (SQLite by default, DATABASE_URL for PostgreSQL),
 a settable clock, and an engine on both."""
+import json
 import os
 import shutil
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from engine.clock import SettableClock, SystemClock, set_clock
 from engine.db import Database
+from engine.org import seed_organisation
 from engine.schema import upgrade
 from engine.workflow_engine import WorkflowEngine
 
 KEPT_TABLES = {"role", "alembic_version"}
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _postgres_url() -> str | None:
@@ -74,3 +78,12 @@ def clock():
 @pytest.fixture
 def engine(db, clock):
     return WorkflowEngine(db)
+
+
+@pytest.fixture
+def org(engine):
+    """The demo organisation of API.md in the directory."""
+    document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
+    with engine.db.transaction() as session:
+        seed_organisation(session, document)
+    return engine

@@ -1,0 +1,56 @@
+"""What a step asks of the world: notify people, put a document on the case record, start
+another process. Scripts call notify(...), record_on_case(...) and start_process(...); the calls
+are collected while the step runs and written when it saves, so a failed step sends nothing.
+"""
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from copy import deepcopy
+from dataclasses import dataclass
+
+
+@dataclass
+class Effect:
+    kind: str  # "notify" | "case_record" | "start"
+    element_id: str
+    data: dict  # the task's data when the call was made: who the case's people are, what to say
+    args: dict
+
+
+_collected: ContextVar[list[Effect] | None] = ContextVar("collected_effects", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[list[Effect]]:
+    effects: list[Effect] = []
+    token = _collected.set(effects)
+    try:
+        yield effects
+    finally:
+        _collected.reset(token)
+
+
+def task_functions(task) -> dict[str, Callable]:
+    """The effect functions a script may call, bound to the task running it."""
+
+    def notify(to, subject: str, body: str = "") -> None:
+        """Tell people: `to` lists roles (resolved for this case), data fields naming a person,
+        or role@field (a role relative to the person a field names, e.g. team_manager@previous_practitioner)."""
+        _record(task, "notify", to=[to] if isinstance(to, str) else list(to), subject=subject, body=body)
+
+    def record_on_case(title: str, note: str, report: dict | None = None) -> None:
+        """Upload a document and its case note to the case record (Mosaic)."""
+        _record(task, "case_record", title=title, note=note, report=report or {})
+
+    def start_process(process_id: str, **data) -> None:
+        """Start another process, e.g. a child-safety alert, as a child of this instance."""
+        _record(task, "start", process_id=process_id, data=data)
+
+    return {"notify": notify, "record_on_case": record_on_case, "start_process": start_process}
+
+
+def _record(task, kind: str, **args) -> None:
+    effects = _collected.get()
+    if effects is None:
+        raise RuntimeError(f"{kind} can only be called while the engine runs a step")
+    effects.append(Effect(kind, task.task_spec.bpmn_id, deepcopy(task.data), deepcopy(args)))

@@ -1,0 +1,71 @@
+"""Notifications, case-record uploads and child processes, written with the step that made them."""
+from sqlalchemy import select
+
+from engine.models import OutboxMessage
+from tests.engine.flow import only_ready
+from tests.fixtures.diagrams import NOTE_FORM, scripted
+
+CASE = {"case_ref": "C-1001", "practitioner": "pat", "auditor": "ann", "child_name": "Jo Bloggs",
+        "overall_grade": "inadequate"}
+
+
+def deploy(engine, script: str, pid: str = "scripted") -> None:
+    engine.deploy({f"{pid}.bpmn": scripted(pid=pid, script=script), "note.json": NOTE_FORM}, "olive")
+
+
+def outbox(engine) -> list[OutboxMessage]:
+    with engine.db.transaction() as session:
+        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def test_notify_resolves_roles_and_fills_the_text_without_names(org):  # R-19 R-81
+    deploy(org, 'notify(["practitioner", "team_manager", "service_manager", "head_of_service"], '
+                '"Audit {case_ref} graded {overall_grade}", "Child {child_name}. See {link}")')
+    instance_id = org.start_instance("scripted", CASE, "ann")
+    [message] = outbox(org)
+    assert message.recipients == ["pat", "tom", "sue", "hal"]
+    assert message.subject == "Audit C-1001 graded inadequate"
+    assert "Jo Bloggs" not in message.body and "[withheld]" in message.body
+    assert message.body.endswith(f"/instances/{instance_id}")
+    assert (message.event_type, message.case_ref, message.payload["element_id"]) == ("notification", "C-1001", "run")
+
+
+def test_notify_a_previous_practitioner_and_their_manager(org):  # R-20
+    deploy(org, 'notify(["previous_practitioner", "team_manager@previous_practitioner"], "Feedback on {case_ref}")')
+    org.start_instance("scripted", CASE | {"previous_practitioner": "pia"}, "ann")
+    assert outbox(org)[0].recipients == ["pia", "ann"]
+
+
+def test_notify_nobody_known_puts_the_instance_in_error_and_sends_nothing(org):
+    deploy(org, 'notify(["chief_whip"], "Hello")')
+    instance_id = org.start_instance("scripted", CASE, "ann")
+    view = org.instance(instance_id)
+    assert (view["status"], view["error"]["element_id"]) == ("error", "run")
+    assert "chief_whip" in view["error"]["message"] and outbox(org) == []
+
+
+def test_record_on_case_writes_a_case_record_upload(org):  # R-18
+    deploy(org, 'record_on_case("Case audit {case_ref}", "Audit completed, graded {overall_grade}.", '
+                '{"overall_grade": overall_grade})')
+    org.start_instance("scripted", CASE, "ann")
+    [upload] = outbox(org)
+    assert upload.event_type == "case_record.upload"
+    assert upload.payload["report"] == {"overall_grade": "inadequate"}
+    assert upload.payload["case_note"] == "Audit completed, graded inadequate."
+
+
+def test_start_process_starts_a_child_instance_in_the_same_step(org):  # R-40
+    deploy(org, "x = 1", pid="child")
+    deploy(org, 'start_process("child", case_ref=case_ref, practitioner=practitioner)')
+    parent = org.start_instance("scripted", CASE, "ann")
+    [child] = org.instance(parent)["children"]
+    child_view = org.instance(child)
+    assert (child_view["process_id"], child_view["case_ref"], child_view["status"]) == ("child", "C-1001", "running")
+    assert only_ready(org, child)["candidates"] == ["tom"]
+    assert ("process_started", "run") in [(e["event"], e["element_id"]) for e in org.history(parent)]
+
+
+def test_a_failed_step_sends_nothing(org):
+    deploy(org, 'notify(["team_manager"], "First")\nboom = 1 / 0')
+    instance_id = org.start_instance("scripted", CASE, "ann")
+    assert org.instance(instance_id)["status"] == "error" and outbox(org) == []

@@ -1,0 +1,52 @@
+"""Who acts for a case, resolved from the organisation hierarchy when a task becomes ready (R-03)."""
+import pytest
+
+from engine.org import resolve_candidates, service_area_of
+
+CASE = {"case_ref": "C-1001", "practitioner": "pat", "auditor": "ann"}
+
+
+@pytest.fixture
+def session(org):
+    with org.db.transaction() as session:
+        yield session
+
+
+@pytest.mark.parametrize("role, people", [
+    ("practitioner", ["pat"]), ("team_manager", ["tom"]), ("service_manager", ["sue"]),
+    ("head_of_service", ["hal"]), ("assistant_director", ["ada"]), ("director", ["dee"]),
+    ("qa_team", ["quinn"]), ("psw", ["paula"]), ("auditor", ["ann"]), ("iro", ["ivan"]),
+])
+def test_roles_resolve_along_the_case_hierarchy(session, role, people):  # R-03
+    assert resolve_candidates(session, role, CASE) == people
+
+
+def test_a_case_in_another_team_resolves_to_that_teams_managers(session):  # R-03
+    case = {"practitioner": "pia"}
+    assert [resolve_candidates(session, r, case) for r in ("team_manager", "service_manager")] == [["ann"], ["sid"]]
+
+
+def test_subject_resolves_relative_to_another_person(session):  # R-20
+    case = CASE | {"previous_practitioner": "pia"}
+    assert resolve_candidates(session, "team_manager", case, subject="previous_practitioner") == ["ann"]
+
+
+def test_data_naming_a_person_for_the_role_wins(session):
+    assert resolve_candidates(session, "team_manager", CASE | {"team_manager": "ann"}) == ["ann"]
+
+
+def test_explicit_team_overrides_the_practitioners_team(session):
+    assert resolve_candidates(session, "team_manager", CASE | {"team": "cic_1"}) == ["ann"]
+
+
+def test_service_area_of_a_case(session):  # R-04
+    assert service_area_of(session, CASE) == "safeguarding_support"
+    assert service_area_of(session, {"practitioner": "nobody"}) is None
+
+
+def test_user_task_candidates_come_from_the_hierarchy(org):
+    from tests.fixtures.diagrams import NOTE_FORM, scripted
+    org.deploy({"scripted.bpmn": scripted(lane="Service manager"), "note.json": NOTE_FORM}, "olive")
+    instance_id = org.start_instance("scripted", CASE, "ann")
+    [task] = org.ready_tasks(instance_id=instance_id)
+    assert (task["role"], task["candidates"]) == ("service_manager", ["sue"])
