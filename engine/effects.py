@@ -33,24 +33,26 @@ def collecting() -> Iterator[list[Effect]]:
 def task_functions(task) -> dict[str, Callable]:
     """The effect functions a script may call, bound to the task running it."""
 
-    def notify(to, subject: str, body: str = "") -> None:
+    def notify(to, subject: str, body: str = "", about: dict | None = None) -> None:
         """Tell people: `to` lists roles (resolved for this case), data fields naming a person,
-        or role@field (a role relative to the person a field names, e.g. team_manager@previous_practitioner)."""
-        _record(task, "notify", to=[to] if isinstance(to, str) else list(to), subject=subject, body=body)
+        or role@field (a role relative to the person a field names, e.g. team_manager@previous_practitioner).
+        `about` overrides the case's fields for this message, e.g. one allocation of a list."""
+        _record(task, "notify", about, to=[to] if isinstance(to, str) else list(to), subject=subject, body=body)
 
     def record_on_case(title: str, note: str, report: dict | None = None) -> None:
         """Upload a document and its case note to the case record (Mosaic)."""
-        _record(task, "case_record", title=title, note=note, report=report or {})
+        _record(task, "case_record", None, title=title, note=note, report=report or {})
 
     def start_process(process_id: str, **data) -> None:
         """Start another process, e.g. a child-safety alert, as a child of this instance."""
-        _record(task, "start", process_id=process_id, data=data)
+        _record(task, "start", None, process_id=process_id, data=data)
 
     return {"notify": notify, "record_on_case": record_on_case, "start_process": start_process}
 
 
-def _record(task, kind: str, **args) -> None:
+def _record(task, kind: str, about: dict | None, **args) -> None:
     effects = _collected.get()
     if effects is None:
         raise RuntimeError(f"{kind} can only be called while the engine runs a step")
-    effects.append(Effect(kind, task.task_spec.bpmn_id, deepcopy(task.data), deepcopy(args)))
+    data = deepcopy(task.data) | deepcopy(about or {})
+    effects.append(Effect(kind, task.task_spec.bpmn_id, data, deepcopy(args)))

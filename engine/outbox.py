@@ -20,9 +20,10 @@ class RecipientError(ValueError):
         self.element_id = element_id
 
 
-def write_messages(session: Session, instance_id: int, case_ref: str | None, effects: list[Effect],
+def write_messages(session: Session, instance_id: int, instance_case_ref: str | None, effects: list[Effect],
                    at: datetime, base_url: str) -> None:
     for effect in effects:
+        case_ref = effect.data.get("case_ref") or instance_case_ref  # a message about one allocation
         fields = _fields(effect.data, instance_id, case_ref, base_url)
         if effect.kind == "notify":
             try:

@@ -69,3 +69,13 @@ def test_a_failed_step_sends_nothing(org):
     deploy(org, 'notify(["team_manager"], "First")\nboom = 1 / 0')
     instance_id = org.start_instance("scripted", CASE, "ann")
     assert org.instance(instance_id)["status"] == "error" and outbox(org) == []
+
+
+def test_notify_about_each_item_of_a_list(org):
+    deploy(org, 'for a in allocations:\n    notify(["auditor", "practitioner", "team_manager"], '
+                '"Audit of {case_ref} allocated", about=a)')
+    org.start_instance("scripted", {"allocations": [
+        {"case_ref": "C-1", "auditor": "ann", "practitioner": "pat"},
+        {"case_ref": "C-2", "auditor": "tom", "practitioner": "pia"}]}, "quinn")
+    assert [(m.recipients, m.subject) for m in outbox(org)] == [
+        (["ann", "pat", "tom"], "Audit of C-1 allocated"), (["tom", "pia", "ann"], "Audit of C-2 allocated")]

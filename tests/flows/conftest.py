@@ -1,0 +1,51 @@
+"""Walk-through fixtures: the demo organisation, the real files of processes/ and forms/, and
+helpers that drive flows only through the engine's verbs."""
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.models import OutboxMessage
+from tests.engine.flow import save_restore
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat"}
+
+
+def definition_files(*names: str) -> dict[str, bytes]:
+    """The named files of processes/ and every form (all forms: they are cheap and shared)."""
+    files = {name: (ROOT / "processes" / name).read_bytes() for name in names}
+    files |= {p.name: p.read_bytes() for p in (ROOT / "forms").glob("*.json")}
+    return files
+
+
+@pytest.fixture(params=["straight", "save_restore"])
+def checkpoint(request, org):
+    """Call checkpoint(instance_id) mid-flow: in the second run it round-trips SpiffWorkflow JSON."""
+    if request.param == "straight":
+        return lambda instance_id: None
+    return lambda instance_id: save_restore(org, instance_id)
+
+
+def ready(engine, instance_id: int, element_id: str | None = None) -> list[dict]:
+    tasks = engine.ready_tasks(instance_id=instance_id)
+    return [t for t in tasks if element_id is None or t["element_id"] == element_id]
+
+
+def complete(engine, instance_id: int, element_id: str, data: dict, actor: str | None = None) -> dict:
+    """Complete the one ready task of this element; the actor defaults to its first candidate."""
+    matches = ready(engine, instance_id, element_id)
+    assert len(matches) == 1, f"expected one ready {element_id}, ready: {[t['element_id'] for t in ready(engine, instance_id)]}"
+    task = matches[0]
+    engine.complete_task(task["id"], data, actor or (task["candidates"] or ["someone"])[0])
+    return task
+
+
+def messages(engine, event_type: str | None = None, instance_id: int | None = None) -> list[OutboxMessage]:
+    with engine.db.transaction() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if event_type:
+            query = query.where(OutboxMessage.event_type == event_type)
+        if instance_id:
+            query = query.where(OutboxMessage.instance_id == instance_id)
+        return list(session.scalars(query))
