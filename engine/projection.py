@@ -44,6 +44,17 @@ def waiting_timers(workflow) -> list[PendingTimer]:
     return timers
 
 
+def fired_timer_ids(workflow) -> set:
+    return {task.id for task in fired_timers(workflow, set())}
+
+
+def fired_timers(workflow, known: set) -> list:
+    """Timer tasks that have fired (completed), leaving out those in `known`."""
+    return [task for task in workflow.get_tasks(state=TaskState.COMPLETED)
+            if task.id not in known and isinstance(getattr(task.task_spec, "event_definition", None),
+                                                   TimerEventDefinition)]
+
+
 def timer_due_at(task) -> datetime | None:
     """When a waiting timer task fires: SpiffWorkflow caches it in internal_data once evaluated."""
     definition = getattr(task.task_spec, "event_definition", None)

@@ -22,7 +22,7 @@ from .definitions.forms import validation_errors
 from .definitions.rules import role_for_lane
 from .errors import Conflict, InvalidData, NotFound
 from .models import ProcessInstance, ProcessVersion, UserTask
-from .projection import ready_user_tasks, waiting_timers
+from .projection import fired_timer_ids, fired_timers, ready_user_tasks, timer_due_at, waiting_timers
 from .scripting import make_script_engine
 from .serialization import SERIALIZER_VERSION, dump_state, load_specs, load_state
 
@@ -76,6 +76,7 @@ class InstanceRuntime:
         self.completed = None  # (task id, actor) of the task this action completed
         self.is_new = False  # created in this transaction: no rows to compare with yet
         self.effects: list[Effect] = []  # what the steps run so far asked of the world
+        self.fired_before = fired_timer_ids(workflow)  # to tell which timers fire in this action
 
     @classmethod
     def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
@@ -112,10 +113,12 @@ class InstanceRuntime:
         return cls(session, ctx, row, version, workflow)
 
     def current_data(self) -> dict:
-        """The data as the instance holds it now: the workflow's when completed, else the newest task's."""
+        """The data as the instance holds it now: the workflow's when completed, else that of the
+        newest ready user task, else of the last completed task (waiting events carry none)."""
         if self.workflow.is_completed():
             return dict(self.workflow.data)
-        tasks = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING) or [self.workflow.task_tree]
+        tasks = (self.workflow.get_tasks(state=TaskState.READY, manual=True)
+                 or self.workflow.get_tasks(state=TaskState.COMPLETED) or [self.workflow.task_tree])
         return dict(max(tasks, key=lambda t: t.last_state_change).data)
 
     # --- actions -------------------------------------------------------------------------
@@ -217,18 +220,13 @@ class InstanceRuntime:
                                  due_at=task.due_at.isoformat() if task.due_at else None)
 
     def _sync_timers(self, at) -> None:
-        before = [] if self.is_new else store.dao_waiting_timers(self.session, self.row.id)
-        pending = waiting_timers(self.workflow)
-        still_waiting = {t.task_id for t in pending}
-        for timer in before:
-            if timer.task_id in still_waiting:
-                continue
-            spiff_task = find_task(self.workflow, timer.task_id)
-            if spiff_task is not None and spiff_task.state == TaskState.COMPLETED:
-                self.timers_fired += 1
-                store.dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
-                                         timer.element_id, due_at=timer.due_at.isoformat())
-        store.dao_replace_timers(self.session, self.row.id, pending, delete_old=bool(before))
+        # Timers are judged from the task tree, not the rows: one action may create and fire a timer.
+        for task in fired_timers(self.workflow, self.fired_before):
+            self.timers_fired += 1
+            due = timer_due_at(task)
+            store.dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
+                                     task.task_spec.bpmn_id, due_at=due.isoformat() if due else None)
+        store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow), delete_old=not self.is_new)
 
 
 def find_task(workflow: BpmnWorkflow, task_id: str):

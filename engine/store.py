@@ -61,10 +61,6 @@ def dao_ready_user_tasks(session: Session, instance_id: int) -> dict[str, UserTa
     return {row.id: row for row in rows}
 
 
-def dao_waiting_timers(session: Session, instance_id: int) -> list[WaitingTimer]:
-    return list(session.scalars(select(WaitingTimer).where(WaitingTimer.instance_id == instance_id)))
-
-
 def dao_replace_timers(session: Session, instance_id: int, timers: list[PendingTimer], delete_old=True) -> None:
     if delete_old:
         session.execute(delete(WaitingTimer).where(WaitingTimer.instance_id == instance_id))
