@@ -1,0 +1,344 @@
+"""Walk-throughs of case_audit (R-13 to R-26, R-40, R-20) with its decision tables, the dispute it
+calls and the child-safety alert it starts. The clock starts on Monday 2 November 2026 09:00 UTC."""
+from datetime import datetime
+
+import pytest
+
+from engine.errors import InvalidData
+from tests.flows.conftest import CASE, complete, definition_files, messages, ready
+
+FILES = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
+         "dispute_resolution.bpmn", "child_safety_alert.bpmn")
+TOOL_DOMAINS = ("referral_and_response", "risk_assessment", "key_decisions", "key_assessment_episodes",
+                "key_planning_and_reviewing", "child_focused_practice", "supervision_and_management_oversight",
+                "direct_engagement", "reporting_and_recording", "case_transfer_and_closure")
+THEMATIC_DOMAINS = ("strategy_discussion", "child_protection_core_assessment", "conference")
+LABEL = {"outstanding": "Outstanding", "good": "Good", "requires_improvement": "Requires Improvement",
+         "inadequate": "Inadequate"}
+
+
+@pytest.fixture
+def audits(org):
+    org.deploy(definition_files(*FILES), "olive")
+    return org
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def domains(grade: str, names=TOOL_DOMAINS) -> dict:
+    return {name: {"grade": grade, "rationale": f"Evidence for {name}"} for name in names}
+
+
+def draft(grade: str, concern: str | None = None, names=TOOL_DOMAINS) -> dict:
+    data = {"domains": domains(grade, names), "overall_grade": grade, "overall_rationale": "Draft rationale",
+            "period_start": "2026-05-02", "immediate_safety_concern": concern is not None}
+    return data | ({"safety_concern": concern} if concern else {})
+
+
+def discussion(grade: str, concern: str | None = None, names=TOOL_DOMAINS, **extra) -> dict:
+    data = {"discussion_held_on": "2026-11-02", "discussion_notes": "Practitioner explained the plan",
+            "domains": domains(grade, names), "overall_grade": grade, "overall_rationale": "After discussion",
+            "immediate_safety_concern": concern is not None}
+    return data | ({"safety_concern": concern} if concern else {}) | extra
+
+
+def start(engine, **data) -> int:
+    return engine.start_instance("case_audit", CASE | {"audit_kind": "audit"} | data, "quinn")
+
+
+def submit_for_qa(engine, iid: int, grade: str, pre: str | None = None, **discussed) -> None:
+    complete(engine, iid, "draft_audit", draft(pre or grade))
+    complete(engine, iid, "discuss_draft_findings", discussion(grade, **discussed))
+
+
+def send_and_accept(engine, iid: int) -> None:
+    complete(engine, iid, "quality_assure_report", {"qa_outcome": "accepted"})
+    complete(engine, iid, "respond_to_report", {"dispute": False})
+
+
+def to_findings_discussion(engine, iid: int, grade: str, checkpoint=None, **discussed) -> None:
+    submit_for_qa(engine, iid, grade, **discussed)
+    if checkpoint:
+        checkpoint(iid)
+    send_and_accept(engine, iid)
+
+
+def findings(actions: int = 1, recorded: bool = True) -> dict:
+    return {"held_on": "2026-11-04", "recorded_in_case_note": recorded,
+            "smart_actions": [{"action": f"Action {k}", "owner": "tom", "by_when": "2026-12-01"}
+                              for k in range(actions)]}
+
+
+def notices(engine, iid: int, subject_part: str) -> list:
+    return [m for m in messages(engine, "notification", iid) if subject_part in m.subject]
+
+
+def recipients(engine, iid: int, subject_part: str) -> list[list[str]]:
+    return [m.recipients for m in notices(engine, iid, subject_part)]
+
+
+def fire_at(engine, clock, iso: str) -> int:
+    clock.set(datetime.fromisoformat(iso))
+    return engine.fire_due_timers()
+
+
+# --- an audit graded each of the four grades ------------------------------------------------------
+
+@pytest.mark.parametrize("grade, alerted, days, due, reaudit", [
+    ("outstanding", ["pat", "tom"], 10, "2026-11-16T23:59:59+00:00", False),
+    ("good", ["pat", "tom"], 10, "2026-11-16T23:59:59+00:00", False),
+    ("requires_improvement", ["pat", "tom"], 10, "2026-11-16T23:59:59+00:00", True),
+    ("inadequate", ["pat", "tom", "sue", "hal"], 5, "2026-11-09T23:59:59+00:00", True),
+])
+def test_audit_graded_alerts_findings_deadline_and_reaudit(audits, checkpoint, grade, alerted, days, due, reaudit):
+    # R-13 R-14 R-15 R-17 R-18 R-19 R-21 R-22 R-24
+    iid = start(audits)
+    assert ready(audits, iid)[0]["candidates"] == ["ann"]
+    to_findings_discussion(audits, iid, grade, pre="requires_improvement", checkpoint=checkpoint)
+
+    assert recipients(audits, iid, "Audit report for case C-1001") == [["pat", "tom"]]  # R-18
+    [upload] = messages(audits, "case_record.upload", iid)
+    assert "C-1001" in upload.subject and f"Overall grade: {LABEL[grade]}" in upload.body and "by ann" in upload.body
+    report = upload.payload["report"]
+    assert (report["overall_grade"], report["pre_discussion_grade"]) == (grade, "requires_improvement")
+    assert set(report["domains"]) == set(TOOL_DOMAINS) and report["period_start"] == "2026-05-02"  # R-13
+    assert recipients(audits, iid, "uploaded") == [alerted]  # R-19
+
+    [task] = ready(audits, iid, "discuss_audit_findings")  # R-21 / R-22
+    assert (task["candidates"], task["due_at"]) == (["tom"], due)
+    assert recipients(audits, iid, "re-audit due") == ([["quinn"]] if reaudit else [])  # R-24
+
+    complete(audits, iid, "discuss_audit_findings", findings())
+    view = audits.instance(iid)
+    assert view["status"] == "completed" and notices(audits, iid, "overdue") == []
+    data = view["data"]
+    assert (data["overall_grade"], data["pre_discussion_grade"], data["findings_days"]) == (grade, "requires_improvement", days)
+    assert (data["reaudit_due"], data["next_audit_kind"]) == (reaudit, "re_audit" if reaudit else "none")
+    assert data["audit_completed"] is True and data["grade_change"] == "none"
+
+
+# --- quality assurance ----------------------------------------------------------------------------
+
+def test_qa_returned_twice_then_escalated_to_sm_hos_and_then_ad(audits, clock, checkpoint):  # R-17 R-70
+    iid = start(audits)
+    submit_for_qa(audits, iid, "good")
+    [qa] = ready(audits, iid, "quality_assure_report")
+    assert (qa["candidates"], qa["due_at"]) == (["quinn"], "2026-11-03T23:59:59+00:00")  # 1 working day
+
+    complete(audits, iid, "quality_assure_report",
+             {"qa_outcome": "returned", "areas_to_review": "Rationale for risk", "discussion_with_audit_team": False})
+    [amend] = ready(audits, iid, "amend_audit_report")
+    assert (amend["candidates"], amend["due_at"]) == (["ann"], "2026-11-05T23:59:59+00:00")  # 3 working days
+    complete(audits, iid, "amend_audit_report", {"amendments": "Rationale added"})
+
+    complete(audits, iid, "quality_assure_report",
+             {"qa_outcome": "returned", "areas_to_review": "Still thin", "discussion_with_audit_team": True})
+    checkpoint(iid)
+    assert ready(audits, iid, "amend_audit_report")[0]["due_at"] == "2026-11-06T23:59:59+00:00"  # 4 after a discussion
+    assert fire_at(audits, clock, "2026-11-06T23:00:00+00:00") == 0
+
+    assert fire_at(audits, clock, "2026-11-07T09:00:00+00:00") == 1
+    [late] = notices(audits, iid, "amended audit report overdue")
+    assert late.recipients == ["sid", "hal", "quinn"]  # ann's SM (Children in Care) and HoS
+    assert notices(audits, iid, "still overdue") == []
+
+    assert fire_at(audits, clock, "2026-11-11T09:00:00+00:00") == 1  # 2 more working days: end of 10 Nov
+    assert recipients(audits, iid, "still overdue") == [["ada", "quinn"]]
+    complete(audits, iid, "amend_audit_report", {"amendments": "Rewritten", "overall_grade": "requires_improvement"})
+    send_and_accept(audits, iid)
+    assert audits.instance(iid)["data"]["overall_grade"] == "requires_improvement"
+
+
+
+def test_qa_due_across_christmas_2026(audits, clock, checkpoint):  # R-17 R-70
+    fire_at(audits, clock, "2026-12-24T10:00:00+00:00")
+    iid = start(audits)
+    submit_for_qa(audits, iid, "good")
+    checkpoint(iid)
+    # Thu 24 Dec: Fri 25 and Mon 28 (Boxing Day substitute) are bank holidays, the weekend in between.
+    assert ready(audits, iid, "quality_assure_report")[0]["due_at"] == "2026-12-29T23:59:59+00:00"
+    assert fire_at(audits, clock, "2026-12-29T23:00:00+00:00") == 0
+    assert fire_at(audits, clock, "2026-12-30T08:00:00+00:00") == 1
+    assert recipients(audits, iid, "quality assurance due") == [["quinn"]]
+    assert len(ready(audits, iid, "quality_assure_report")) == 1  # still to do
+
+
+def test_audit_not_submitted_by_the_months_last_working_day(audits, clock, checkpoint):  # R-16
+    iid = start(audits, cycle_year=2026, cycle_month=11)
+    assert ready(audits, iid, "draft_audit")[0]["due_at"] == "2026-11-30T23:59:59+00:00"
+    complete(audits, iid, "draft_audit", draft("good"))
+    checkpoint(iid)
+    assert fire_at(audits, clock, "2026-12-01T09:00:00+00:00") == 1
+    assert recipients(audits, iid, "not completed within timescale") == [["quinn", "ann", "sid", "hal"]]
+    assert len(ready(audits, iid, "discuss_draft_findings")) == 1
+
+
+# --- discussion of findings on time and late ------------------------------------------------------
+
+@pytest.mark.parametrize("grade, due, day_after", [
+    ("inadequate", "2026-11-09T23:59:59+00:00", "2026-11-10T09:00:00+00:00"),
+    ("good", "2026-11-16T23:59:59+00:00", "2026-11-17T09:00:00+00:00"),
+])
+def test_findings_discussion_late_is_escalated_to_the_sm(audits, clock, checkpoint, grade, due, day_after):
+    # R-21 R-22 R-23
+    iid = start(audits)
+    to_findings_discussion(audits, iid, grade)
+    assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == due
+    assert fire_at(audits, clock, due.replace("23:59:59", "23:00:00")) == 0  # on time: nobody told
+    checkpoint(iid)
+    assert fire_at(audits, clock, day_after) == 1
+    [late] = notices(audits, iid, "discussion of findings overdue")
+    assert late.recipients == ["sue", "quinn"] and "C-1001" in late.subject
+    complete(audits, iid, "discuss_audit_findings", findings(recorded=False))  # still recorded late
+    assert recipients(audits, iid, "not recorded") == [["sue", "quinn"]]  # R-23: no case note
+    assert audits.instance(iid)["status"] == "completed"
+
+
+# --- re-audits ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, previous, grade, change, alerted, due, follow_up, next_kind", [
+    ("re_audit", "inadequate", "requires_improvement", "improved", ["pat", "tom"],
+     "2026-11-16T23:59:59+00:00", None, "re_re_audit"),
+    ("re_audit", "requires_improvement", "requires_improvement", "same", ["pat", "tom", "sue", "hal"],
+     "2026-11-09T23:59:59+00:00", ("service_manager_follow_up", ["sue"]), "re_re_audit"),
+    ("re_audit", "good", "requires_improvement", "downgraded", ["pat", "tom", "sue", "hal"],
+     "2026-11-09T23:59:59+00:00", ("service_manager_follow_up", ["sue"]), "re_re_audit"),
+    ("re_re_audit", "inadequate", "inadequate", "same", ["pat", "tom", "sue", "hal", "ada"],
+     "2026-11-09T23:59:59+00:00", ("head_of_service_follow_up", ["hal"]), "re_re_audit"),
+])
+def test_reaudit_outcome_decides_alerts_deadline_and_follow_up(audits, checkpoint, kind, previous, grade, change,
+                                                                alerted, due, follow_up, next_kind):
+    # R-19 R-21 R-22 R-24 R-25 R-26
+    iid = start(audits, audit_kind=kind, previous_grade=previous)
+    to_findings_discussion(audits, iid, grade, checkpoint=checkpoint, team_manager_attended=True)
+    assert recipients(audits, iid, "uploaded") == [alerted]
+    assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == due
+    complete(audits, iid, "discuss_audit_findings", findings())
+    if follow_up:
+        element, candidates = follow_up
+        assert [t["candidates"] for t in ready(audits, iid, element)] == [candidates]
+        complete(audits, iid, element, {"followed_up_on": "2026-11-20", "actions_on_track": True})
+    data = audits.instance(iid)["data"]
+    assert (data["grade_change"], data["next_audit_kind"], data["audit_completed"]) == (change, next_kind, True)
+
+
+def test_second_reaudit_discussion_needs_the_team_manager(audits, checkpoint):  # R-15
+    iid = start(audits, audit_kind="re_re_audit", previous_grade="inadequate")
+    complete(audits, iid, "draft_audit", draft("inadequate"))
+    assert recipients(audits, iid, "team manager attends") == [["tom", "ann"]]
+    complete(audits, iid, "discuss_draft_findings", discussion("inadequate", team_manager_attended=False))
+    checkpoint(iid)
+    assert recipients(audits, iid, "team manager attends") == [["tom", "ann"], ["tom", "ann"]]
+    assert ready(audits, iid, "quality_assure_report") == []
+    complete(audits, iid, "discuss_draft_findings", discussion("inadequate", team_manager_attended=True))
+    assert len(ready(audits, iid, "quality_assure_report")) == 1
+
+
+def test_no_response_to_the_report_within_5_working_days_means_no_dispute(audits, clock, checkpoint):  # R-18
+    iid = start(audits)
+    submit_for_qa(audits, iid, "good")
+    complete(audits, iid, "quality_assure_report", {"qa_outcome": "accepted"})
+    [task] = ready(audits, iid, "respond_to_report")
+    assert (task["candidates"], task["due_at"]) == (["tom"], "2026-11-09T23:59:59+00:00")
+    checkpoint(iid)
+    assert fire_at(audits, clock, "2026-11-10T08:00:00+00:00") == 1
+    assert ready(audits, iid, "respond_to_report") == []
+    assert len(messages(audits, "case_record.upload", iid)) == 1
+    assert audits.instance(iid)["data"]["disputed"] is False
+    assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-24T23:59:59+00:00"
+
+
+# --- dispute, child-safety alert, thematic audit, previous practitioner -----------------------------
+
+def test_disputed_audit_takes_the_grade_the_dispute_ended_with(audits, checkpoint):  # R-18 R-30 R-34
+    iid = start(audits)
+    submit_for_qa(audits, iid, "requires_improvement")
+    complete(audits, iid, "quality_assure_report", {"qa_outcome": "accepted"})
+    complete(audits, iid, "respond_to_report", {"dispute": True, "comments": "Risk assessment was updated"})
+    assert audits.instance(iid)["data"]["disputed"] is True  # R-34: held as disputed
+    assert messages(audits, "case_record.upload", iid) == []  # not uploaded while disputed
+    checkpoint(iid)
+    complete(audits, iid, "prepare_written_response",
+             {"areas_disagreed": "Risk assessment", "rationale": "Updated in October", "shared_with_auditor": True})
+    complete(audits, iid, "meet_with_auditor", {"meeting_date": "2026-11-05"})
+    complete(audits, iid, "share_discussion_summary",
+             {"summary": "Agreed the evidence was missed", "resolved": True, "agreed_grade": "good"})
+    data = audits.instance(iid)["data"]
+    assert (data["overall_grade"], data["disputed"], data["dispute_resolved_at_stage"]) == ("good", False, "informal")
+    report = next(m for m in messages(audits, "case_record.upload", iid) if "Overall grade" in m.body)
+    assert report.payload["report"]["overall_grade"] == "good" and "Overall grade: Good" in report.body
+    assert recipients(audits, iid, "uploaded: Good") == [["pat", "tom"]]
+    assert data["reaudit_due"] is False
+    assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-16T23:59:59+00:00"
+
+
+def test_immediate_safety_concern_starts_an_alert_and_the_audit_goes_on(audits, checkpoint):  # R-40
+    iid = start(audits)
+    complete(audits, iid, "draft_audit", draft("inadequate", concern="No safety plan after the incident"))
+    view = audits.instance(iid)
+    [child] = view["children"]
+    alert = audits.instance(child)
+    assert alert["process_id"] == "child_safety_alert" and alert["status"] == "running"
+    assert (alert["case_ref"], alert["data"]["concern"], alert["data"]["raised_from"]) == (
+        "C-1001", "No safety plan after the incident", "case_audit")
+    assert any("tom" in m.recipients for m in messages(audits, "notification", child))  # the TM, urgently
+    assert len(ready(audits, iid, "discuss_draft_findings")) == 1  # the audit goes on at once
+    checkpoint(iid)
+    complete(audits, iid, "discuss_draft_findings", discussion("inadequate", concern="No safety plan after the incident"))
+    assert len(audits.instance(iid)["children"]) == 1  # the same concern is not raised twice
+    complete(audits, iid, "quality_assure_report", {"qa_outcome": "returned", "areas_to_review": "x",
+                                                    "discussion_with_audit_team": False})
+    assert audits.instance(iid)["data"]["alert_raised"] is True
+
+
+def test_new_concern_in_discussion_raises_a_second_alert(audits, checkpoint):  # R-40
+    iid = start(audits)
+    complete(audits, iid, "draft_audit", draft("good"))
+    assert audits.instance(iid)["children"] == []
+    checkpoint(iid)
+    complete(audits, iid, "discuss_draft_findings", discussion("good", concern="Disclosure made in the meeting"))
+    [child] = audits.instance(iid)["children"]
+    assert audits.instance(child)["data"]["concern"] == "Disclosure made in the meeting"
+    assert len(ready(audits, iid, "quality_assure_report")) == 1
+
+
+def test_thematic_audit_uses_the_thematic_tool(audits, checkpoint):  # R-51 R-07 R-14
+    iid = start(audits, audit_kind="thematic")
+    [task] = ready(audits, iid)
+    assert task["element_id"] == "draft_thematic_audit"
+    assert audits.instance(iid)["tasks"][0]["name"] == "Review case file and draft thematic audit"
+    complete(audits, iid, "draft_thematic_audit", draft("good", names=THEMATIC_DOMAINS))
+    checkpoint(iid)
+    complete(audits, iid, "discuss_draft_findings", discussion("good", names=THEMATIC_DOMAINS))
+    send_and_accept(audits, iid)
+    [upload] = messages(audits, "case_record.upload", iid)
+    assert set(upload.payload["report"]["domains"]) == set(THEMATIC_DOMAINS)
+    assert "The thematic audit of case C-1001" in upload.body
+
+
+def test_a_graded_domain_without_rationale_is_refused(audits, checkpoint):  # R-06
+    iid = start(audits)
+    checkpoint(iid)
+    bad = draft("good")
+    bad["domains"]["risk_assessment"] = {"grade": "good"}
+    with pytest.raises(InvalidData):
+        complete(audits, iid, "draft_audit", bad)
+    assert len(ready(audits, iid, "draft_audit")) == 1
+
+
+def test_feedback_goes_to_the_previous_practitioner_and_their_team_manager(audits, checkpoint):  # R-20
+    iid = start(audits, previous_practitioner="pia")
+    to_findings_discussion(audits, iid, "good", checkpoint=checkpoint,
+                           feedback_for_previous_practitioner="Strong direct work in the spring")
+    [note] = notices(audits, iid, "feedback on your earlier work")
+    assert note.recipients == ["pia", "ann"] and "Strong direct work in the spring" in note.body
+
+    other = start(audits)
+    to_findings_discussion(audits, other, "good", feedback_for_previous_practitioner="No one to send it to")
+    assert notices(audits, other, "feedback on your earlier work") == []
+
+
+def test_alerts_include_the_cp_chair_or_iro_named_for_the_case(audits, checkpoint):  # R-19
+    iid = start(audits, iro="ivan")
+    to_findings_discussion(audits, iid, "good", checkpoint=checkpoint)
+    assert recipients(audits, iid, "uploaded") == [["pat", "tom", "ivan"]]
