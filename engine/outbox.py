@@ -85,7 +85,7 @@ def _fields(data: dict, instance_id: int, case_ref: str | None, base_url: str) -
 def render(template: str, fields: dict) -> str:
     """Fill {field} placeholders; unknown fields stay as written, attributes and indexes are refused."""
     out = []
-    for literal, name, spec, conversion in string.Formatter().parse(template):
+    for literal, name, spec, _conversion in string.Formatter().parse(template):
         out.append(literal)
         if name is None:
             continue

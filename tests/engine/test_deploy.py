@@ -149,7 +149,7 @@ def test_user_task_without_lane_is_refused(engine):
     assert "not in a lane" in problem["message"]
 
 
-def test_lane_naming_an_unknown_role_is_refused(engine):
+def test_lane_naming_an_unknown_role_is_refused(engine):  # lanes name the framework's roles
     [problem] = refused(engine, chain_bundle(steps=1, lane="Chief Auditor"))
     assert problem["element_id"] == "step_1" and "names no known role" in problem["message"]
 

@@ -50,3 +50,18 @@ def test_user_task_candidates_come_from_the_hierarchy(org):
     instance_id = org.start_instance("scripted", CASE, "ann")
     [task] = org.ready_tasks(instance_id=instance_id)
     assert (task["role"], task["candidates"]) == ("service_manager", ["sue"])
+
+
+def test_the_roles_of_the_framework_are_known(session):
+    from engine.models import Role
+    known = {role.id for role in session.query(Role)}
+    assert {"practitioner", "team_manager", "service_manager", "head_of_service", "assistant_director", "director",
+            "psw", "head_of_service_qa", "qa_team", "auditor", "cp_chair", "iro", "process_owner", "admin"} <= known
+
+
+@pytest.mark.parametrize("auditor", ["ann", "sue", "ivan", "quinn"])  # a TM, an SM (re-audits), an IRO, the QA team
+def test_whoever_the_allocation_names_audits_the_case(org, auditor):
+    from tests.fixtures.diagrams import NOTE_FORM, scripted
+    org.deploy({"scripted.bpmn": scripted(lane="Auditor"), "note.json": NOTE_FORM}, "olive")
+    instance_id = org.start_instance("scripted", CASE | {"auditor": auditor}, "quinn")
+    assert org.ready_tasks(instance_id=instance_id)[0]["candidates"] == [auditor]
