@@ -7,7 +7,10 @@ import click
 from flask import Flask, jsonify
 from sqlalchemy import func, select, text
 
+from api import init_api
+from api.auth import dao_set_password
 from engine.calendar import WorkingCalendar, parse_closure_days
+from engine.clock import SettableClock, get_clock, set_clock
 from engine.db import Database
 from engine.definitions.bundle import file_kind
 from engine.models import ProcessVersion
@@ -19,11 +22,19 @@ ROOT = Path(__file__).resolve().parent
 DEFINITION_DIRS = (ROOT / "processes", ROOT / "forms")
 
 
+DEMO_PASSWORD = "change-me-demo"
+
+
 def default_settings(instance_path: str) -> dict:
     return {
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance_path}/qa.db"),
         "CLOSURE_DAYS": os.environ.get("QA_CLOSURE_DAYS", ""),
         "PUBLIC_URL": os.environ.get("QA_PUBLIC_URL", "http://127.0.0.1:5000"),
+        "ENVIRONMENT": os.environ.get("QA_ENV", "development"),  # "production" hardens the settings
+        "CLOCK": os.environ.get("QA_CLOCK", "system"),  # "settable": PUT /api/clock (never in production)
+        "TOKEN_HOURS": int(os.environ.get("QA_TOKEN_HOURS", "12")),
+        "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("QA_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
     }
 
 
@@ -32,12 +43,24 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(default_settings(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    _choose_clock(app.config)
     database = Database(app.config["DATABASE_URL"])
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
     app.extensions["qa_engine"] = WorkflowEngine(database, calendar, app.config["PUBLIC_URL"])
     app.get("/health")(health)
+    init_api(app)
     _register_cli(app)
     return app
+
+
+def _choose_clock(config: dict) -> None:
+    if config["CLOCK"] == "settable":
+        if config["ENVIRONMENT"] == "production":
+            raise RuntimeError("QA_CLOCK=settable is for demos and acceptance checks, never in production")
+        if not isinstance(get_clock(), SettableClock):
+            set_clock(SettableClock())
+    elif config["CLOCK"] != "system":
+        raise RuntimeError(f"QA_CLOCK must be 'system' or 'settable', not {config['CLOCK']!r}")
 
 
 def qa_engine(app: Flask | None = None) -> WorkflowEngine:
@@ -79,6 +102,8 @@ def _register_cli(app: Flask) -> None:
         document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
         with qa_engine(app).db.transaction() as session:
             seeded = seed_organisation(session, document)
+            for person in document["people"] if seeded else []:
+                dao_set_password(session, person["username"], app.config["DEMO_PASSWORD"])
         click.echo("demo organisation seeded" if seeded else "people exist already: nothing seeded")
 
     @app.cli.command("deploy")

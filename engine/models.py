@@ -73,6 +73,8 @@ class ProcessInstance(Base):
     serializer_version: Mapped[str] = mapped_column(String(16))
     revision: Mapped[int] = mapped_column(Integer, default=1)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    team_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the case's place (R-81)
+    service_area_id: Mapped[str | None] = mapped_column(String(64), index=True)
     started_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -90,6 +92,7 @@ class UserTask(Base):
     name: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(64))
     candidates: Mapped[list] = mapped_column(JSON)
+    open_to_role: Mapped[bool] = mapped_column(default=False)  # no one named: anyone with the role
     assignee: Mapped[str | None] = mapped_column(String(100))
     case_ref: Mapped[str | None] = mapped_column(String(100), index=True)
     form_key: Mapped[str | None] = mapped_column(String(255))
@@ -98,6 +101,21 @@ class UserTask(Base):
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class TaskCandidate(Base):
+    """Who may act on a user task, one row each, so inboxes are plain SQL on every database."""
+    __tablename__ = "task_candidate"
+    task_id: Mapped[str] = mapped_column(ForeignKey("user_task.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class InstanceParticipant(Base):
+    """People named on an instance (its case's practitioner and auditor, its tasks' candidates):
+    they may see it whatever their place in the organisation (R-81)."""
+    __tablename__ = "instance_participant"
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
 
 class WaitingTimer(Base):
@@ -173,3 +191,23 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+class Credential(Base):
+    """A person's password, hashed (argon2); people who sign in through OIDC have none."""
+    __tablename__ = "credential"
+    username: Mapped[str] = mapped_column(ForeignKey("person.username"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+
+
+class ApiToken(Base):
+    """A bearer token: only its SHA-256 is stored; it expires and can be revoked."""
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(ForeignKey("person.username"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -55,8 +55,23 @@ def holders_of(session: Session, role: str) -> list[str]:
 
 def service_area_of(session: Session, data: dict) -> str | None:
     """The service area a case belongs to, through its team or its practitioner's team."""
+    return case_place(session, data)[1]
+
+
+def case_place(session: Session, data: dict) -> tuple[str | None, str | None]:
+    """(team id, service area id) of a case: its `team`, else its practitioner's team."""
     team = session.get(Team, data["team"]) if data.get("team") else _team_of(session, data.get("practitioner"))
-    return team.service_area_id if team else None
+    return (team.id, team.service_area_id) if team else (None, None)
+
+
+def people_named(session: Session, data: dict, roles: dict, also: tuple = ()) -> set[str]:
+    """The people a case's data names in a role (practitioner, auditor, ...) or as previous
+    practitioner, and those of `also` who are people (not the system)."""
+    named = {data.get(key) for key in [*roles, "previous_practitioner"]} | set(also)
+    named = {n for n in named if isinstance(n, str) and n}
+    if not named:
+        return set()
+    return set(session.scalars(select(Person.username).where(Person.username.in_(named))))
 
 
 def seed_organisation(session: Session, document: dict) -> bool:

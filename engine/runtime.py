@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from . import store
 from .effects import Effect, collecting
-from .org import resolve_candidates
+from .org import case_place, people_named, resolve_candidates
 from .outbox import RecipientError, write_messages
 from .calendar import WorkingCalendar
 from .clock import now
@@ -84,13 +84,15 @@ class InstanceRuntime:
         workflow = BpmnWorkflow(spec, deps, script_engine=ctx.script_engine)
         workflow.task_tree.data.update(data)  # the start event's data flows to every task
         at = now()
+        team_id, service_area_id = case_place(session, data)
         # The state is written by save(); a start that fails stores initial_state() instead.
         row = ProcessInstance(process_version_id=version.id, process_id=version.process_id, status="running",
-                              case_ref=data.get("case_ref"), state="",
+                              case_ref=data.get("case_ref"), state="", team_id=team_id, service_area_id=service_area_id,
                               serializer_version=SERIALIZER_VERSION, revision=1, parent_id=parent_id,
                               started_by=actor, created_at=at, updated_at=at)
         session.add(row)
         session.flush()
+        store.dao_add_participants(session, row.id, people_named(session, data, ctx.roles, also=(actor,)))
         store.dao_append_history(session, row.id, actor, "instance_started", at,
                                  process_id=version.process_id, version=version.version, data=data)
         runtime = cls(session, ctx, row, version, workflow)
@@ -213,8 +215,11 @@ class InstanceRuntime:
         candidates = self.ctx.resolver(self.session, role, spiff_task.data, subject)
         self.session.add(UserTask(
             id=task.id, instance_id=self.row.id, process_id=self.row.process_id, element_id=task.element_id,
-            name=task.name, role=role, candidates=candidates, case_ref=self.row.case_ref,
-            form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at))
+            name=task.name, role=role, candidates=candidates, open_to_role=not candidates,
+            case_ref=self.row.case_ref, form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at))
+        self.session.flush()
+        store.dao_add_candidates(self.session, task.id, candidates)
+        store.dao_add_participants(self.session, self.row.id, set(candidates))
         store.dao_append_history(self.session, self.row.id, store.SYSTEM, "task_ready", at, task.element_id,
                                  task_id=task.id, role=role, candidates=candidates,
                                  due_at=task.due_at.isoformat() if task.due_at else None)

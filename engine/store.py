@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import Conflict, NotFound
-from .models import HistoryEvent, ProcessInstance, ProcessVersion, UserTask, WaitingTimer
+from .models import (HistoryEvent, InstanceParticipant, ProcessInstance, ProcessVersion, TaskCandidate, UserTask,
+                     WaitingTimer)
 from .projection import PendingTimer
 
 SYSTEM = "system"
@@ -71,6 +72,17 @@ def dao_replace_timers(session: Session, instance_id: int, timers: list[PendingT
 def dao_end_user_tasks(session: Session, instance_id: int, state: str, at: datetime) -> None:
     session.execute(update(UserTask).where(UserTask.instance_id == instance_id, UserTask.state == "ready")
                     .values(state=state, ended_at=at))
+
+
+def dao_add_candidates(session: Session, task_id: str, usernames: list[str]) -> None:
+    session.add_all(TaskCandidate(task_id=task_id, username=u) for u in dict.fromkeys(usernames))
+
+
+def dao_add_participants(session: Session, instance_id: int, usernames: set[str]) -> None:
+    """Add the people not yet recorded as participants of the instance."""
+    known = set(session.scalars(select(InstanceParticipant.username)
+                                .where(InstanceParticipant.instance_id == instance_id)))
+    session.add_all(InstanceParticipant(instance_id=instance_id, username=u) for u in sorted(usernames - known))
 
 
 def dao_append_history(session: Session, instance_id: int | None, actor: str, event: str, at: datetime,

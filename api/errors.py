@@ -1,0 +1,88 @@
+"""Every error as application/problem+json (RFC 9457): routes raise, this module answers.
+
+Engine errors carry their own status; HTTP errors (404, 405, 413, webargs' 422) are mapped;
+anything else is a 500 whose id is logged with the stack trace and returned without it.
+"""
+import logging
+import uuid
+
+from flask import Response, json
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import EngineError
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+
+class ProblemSchema(Schema):
+    """The body of every error (for the OpenAPI document)."""
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "field path -> messages, for invalid input"})
+
+
+def problem(status: int, title: str, detail: str = "", errors=None, headers=None) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
+    if errors is not None:
+        body["errors"] = errors
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM, headers=headers)
+
+
+def handle_engine_error(error: EngineError) -> Response:
+    errors = error.errors
+    if isinstance(errors, list):  # deploy problems: key each by file, element and line
+        errors = {_problem_path(p): [p["message"]] for p in errors} if errors else None
+    return problem(error.status, error.title, error.detail, errors)
+
+
+def _problem_path(p: dict) -> str:
+    path = p["file"]
+    if p.get("element_id"):
+        path += f"#{p['element_id']}"
+    if p.get("line"):
+        path += f":{p['line']}"
+    return path
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")
+    if errors is not None:
+        errors = flatten(errors)
+    return problem(error.code or 500, error.name, data.get("message") or error.description or "", errors,
+                   data.get("headers"))
+
+
+def handle_unexpected(error: Exception) -> Response:
+    if isinstance(error, HTTPException):
+        return handle_http_exception(error)
+    error_id = uuid.uuid4().hex
+    log.exception("unhandled error %s", error_id)
+    return problem(500, "Internal Server Error", f"Something went wrong; quote error id {error_id}.",
+                   headers={"X-Error-Id": error_id})
+
+
+def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """webargs' nested {location: {field: {sub: [msg]}}} -> {"field.sub": [msg]}."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, list):
+        flat[prefix or "_"] = [str(m) for m in messages]
+        return flat
+    for key, value in messages.items():
+        if not prefix and key in ("json", "query", "form", "files", "headers", "view_args"):
+            flat |= flatten(value, "")
+            continue
+        path = f"{prefix}.{key}" if prefix else str(key)
+        flat |= flatten(value, path) if isinstance(value, (dict, list)) else {path: [str(value)]}
+    return flat
+
+
+def register(app, api) -> None:
+    api.handle_http_exception = handle_http_exception
+    app.register_error_handler(EngineError, handle_engine_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
