@@ -57,6 +57,7 @@ class ProcessVersion(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     specs: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict] = mapped_column(JSON)
+    starter_roles: Mapped[list | None] = mapped_column(JSON)  # camunda:candidateStarterGroups; None: default
     bpmn_file_id: Mapped[int] = mapped_column(ForeignKey("definition_file.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(100))
@@ -211,3 +212,66 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- outcomes for reports (R-60) --------------------------------------------------------------
+
+class AuditOutcome(Base):
+    """A completed audit as reports count it, written when the audit completes (one per instance)."""
+    __tablename__ = "audit_outcome"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    case_ref: Mapped[str | None] = mapped_column(String(100))
+    service_area: Mapped[str | None] = mapped_column(String(64))
+    team: Mapped[str | None] = mapped_column(String(64))
+    auditor: Mapped[str | None] = mapped_column(String(100))
+    practitioner: Mapped[str | None] = mapped_column(String(100))
+    audit_kind: Mapped[str] = mapped_column(String(32))
+    pre_discussion_grade: Mapped[str | None] = mapped_column(String(32))
+    overall_grade: Mapped[str] = mapped_column(String(32))  # the final grade: after discussion or dispute
+    previous_grade: Mapped[str | None] = mapped_column(String(32))
+    grade_change: Mapped[str | None] = mapped_column(String(16))  # improved | same | downgraded
+    disputed: Mapped[bool] = mapped_column(default=False)  # a dispute was held (R-30 to R-34)
+    dispute_stage: Mapped[str | None] = mapped_column(String(32))  # the stage it ended at
+    dispute_outcome: Mapped[str | None] = mapped_column(String(32))  # grade_upheld | grade_changed
+    cycle_year: Mapped[int | None] = mapped_column(Integer)
+    cycle_month: Mapped[int | None] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # sent to QA
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class AuditDomainGrade(Base):
+    """One domain of a completed audit: its grade before and after the discussion."""
+    __tablename__ = "audit_domain_grade"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("audit_outcome.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(100))
+    grade_before: Mapped[str | None] = mapped_column(String(32))
+    grade_after: Mapped[str | None] = mapped_column(String(32))
+
+
+class AuditDeadline(Base):
+    """One deadline of a completed audit and whether it was met."""
+    __tablename__ = "audit_deadline"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome_id: Mapped[int] = mapped_column(ForeignKey("audit_outcome.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    met: Mapped[bool] = mapped_column()
+
+
+class AlertOutcome(Base):
+    """A child-safety alert that ended (R-40 to R-45): the stage it reached and how it ended."""
+    __tablename__ = "alert_outcome"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
+    case_ref: Mapped[str | None] = mapped_column(String(100))
+    service_area: Mapped[str | None] = mapped_column(String(64))
+    raised_from: Mapped[str | None] = mapped_column(String(64))
+    final_stage: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(32))  # resolved | final_decision
+    stages_timed_out: Mapped[int] = mapped_column(Integer)
+    answered_in_time: Mapped[bool] = mapped_column()  # every stage answered within its deadline
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

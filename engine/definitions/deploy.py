@@ -67,6 +67,7 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
         roles = {row.id: row.label for row in session.execute(select(Role.id, Role.label))}
         all_specs = {pid: spec for spec, deps in specs.values() for pid, spec in [(spec.name, spec), *deps.items()]}
         problems += rules.user_task_problems(parsed, all_specs, roles)
+        problems += rules.starter_problems(parsed, roles)
     if problems:
         raise InvalidDefinition(_summary(problems, bundle_names), [p.as_dict() for p in _ordered(problems)])
     return parsed, specs
@@ -112,17 +113,29 @@ def _store_version(session, parsed: ParsedSet, process_id, spec_pair, stored, ac
     spec, deps = spec_pair
     specs_json = dump_specs(spec, deps)
     forms = _forms_used(parsed, [spec, *deps.values()])
-    digest = hashlib.sha256((specs_json + json.dumps(forms, sort_keys=True)).encode()).hexdigest()
+    identity = specs_json + json.dumps(forms, sort_keys=True) + json.dumps(_starter_roles(parsed, spec))
+    digest = hashlib.sha256(identity.encode()).hexdigest()
     latest = latest_version(session, process_id)
     if latest is not None and latest.content_hash == digest:
         return Deployed(process_id, latest.version, False)
     version = ProcessVersion(
         process_id=process_id, version=(latest.version + 1) if latest else 1,
         name=spec.description or process_id, content_hash=digest, specs=specs_json, forms=forms,
+        starter_roles=_starter_roles(parsed, spec),
         bpmn_file_id=stored[spec.file].id, deployed_at=at, deployed_by=actor)
     session.add(version)
     session.flush()
     return Deployed(process_id, version.version, True)
+
+
+def _starter_roles(parsed: ParsedSet, spec) -> list[str] | None:
+    """Roles that may start the process: camunda:candidateStarterGroups, comma-separated role ids."""
+    root = parsed.xml[spec.file].root
+    for process in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
+        if process.get("id") == spec.name:
+            groups = process.get("{http://camunda.org/schema/1.0/bpmn}candidateStarterGroups")
+            return [g.strip() for g in groups.split(",") if g.strip()] if groups else None
+    return None
 
 
 def _forms_used(parsed: ParsedSet, specs) -> dict:

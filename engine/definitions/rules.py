@@ -147,3 +147,16 @@ def call_problems(parsed: ParsedSet, process_ids: set[str]) -> list[Problem]:
                 problems.append(Problem(xml.file_name, element.get("id"), element.sourceline,
                                         f"calls process '{called}', which is neither deployed nor in this bundle"))
     return problems
+
+
+def starter_problems(parsed: ParsedSet, roles: dict[str, str]) -> list[Problem]:
+    """camunda:candidateStarterGroups names roles that exist."""
+    problems = []
+    for xml in parsed.xml.values():
+        for process in xml.root.iter(f"{BPMN}process"):
+            groups = process.get("{http://camunda.org/schema/1.0/bpmn}candidateStarterGroups") or ""
+            for group in (g.strip() for g in groups.split(",") if g.strip()):
+                if group not in roles:
+                    problems.append(Problem(xml.file_name, process.get("id"), process.sourceline,
+                                            f"candidateStarterGroups names '{group}', which is not a role"))
+    return problems

@@ -1,5 +1,6 @@
 """Accounts (hashed passwords, bearer tokens stored hashed, expiring, revocable) and what access
-control needs in SQL: each instance's team and service area, its participants, each task's candidates.
+control needs in SQL: each instance's team and service area, its participants, each task's candidates,
+and who may start each process version (camunda:candidateStarterGroups).
 
 Revision ID: 0003
 Revises: 0002
@@ -14,6 +15,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table("process_version") as table:
+        table.add_column(sa.Column("starter_roles", sa.JSON))
     with op.batch_alter_table("process_instance") as table:
         table.add_column(sa.Column("team_id", sa.String(64)))
         table.add_column(sa.Column("service_area_id", sa.String(64)))
@@ -54,6 +57,8 @@ def downgrade():
     op.drop_table("task_candidate")
     with op.batch_alter_table("user_task") as table:
         table.drop_column("open_to_role")
+    with op.batch_alter_table("process_version") as table:
+        table.drop_column("starter_roles")
     with op.batch_alter_table("process_instance") as table:
         table.drop_index("ix_process_instance_service_area_id")
         table.drop_index("ix_process_instance_team_id")

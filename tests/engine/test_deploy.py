@@ -194,3 +194,15 @@ def test_one_bad_file_stops_the_whole_bundle(engine):
 def test_unknown_file_type_and_empty_bundle_are_refused(engine):
     assert refused(engine, {"notes.txt": b"hello"})[0]["file"] == "notes.txt"
     refused(engine, {})
+
+
+def test_starter_roles_come_from_the_diagram_and_must_be_roles(engine):
+    files = chain_bundle()
+    files["chain.bpmn"] = files["chain.bpmn"].replace(
+        b'isExecutable="true"', b'isExecutable="true" camunda:candidateStarterGroups="qa_team, auditor"')
+    engine.deploy(files, "olive")
+    with engine.db.transaction() as session:
+        assert session.query(ProcessVersion).one().starter_roles == ["qa_team", "auditor"]
+    files["chain.bpmn"] = files["chain.bpmn"].replace(b"qa_team, auditor", b"qa_team, wizard")
+    [problem] = refused(engine, files)
+    assert problem["element_id"] == "chain" and "wizard" in problem["message"]
