@@ -1,6 +1,7 @@
 """The Flask application: configuration, the engine it wraps, a health page and CLI commands."""
 import json
 import os
+import secrets
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from sqlalchemy import func, select, text
 
 from api import init_api
 from api.auth import dao_set_password
+from api.oidc import init_oidc
 from engine.calendar import WorkingCalendar, parse_closure_days
 from engine.clock import SettableClock, get_clock, set_clock
 from engine.db import Database
@@ -23,6 +25,8 @@ DEFINITION_DIRS = (ROOT / "processes", ROOT / "forms")
 
 
 DEMO_PASSWORD = "change-me-demo"
+OIDC_SETTINGS = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_CLAIM", "OIDC_ROLE_MAP",
+                 "OIDC_USERNAME_CLAIM")
 
 
 def default_settings(instance_path: str) -> dict:
@@ -35,6 +39,8 @@ def default_settings(instance_path: str) -> dict:
         "TOKEN_HOURS": int(os.environ.get("QA_TOKEN_HOURS", "12")),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD),
         "MAX_CONTENT_LENGTH": int(os.environ.get("QA_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
+        "SECRET_KEY": os.environ.get("QA_SECRET_KEY"),  # signs OIDC sign-in state; required in production
+        **{key: os.environ[key] for key in OIDC_SETTINGS if key in os.environ},
     }
 
 
@@ -44,13 +50,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     _choose_clock(app.config)
+    _choose_secret(app.config)
     database = Database(app.config["DATABASE_URL"])
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
     app.extensions["qa_engine"] = WorkflowEngine(database, calendar, app.config["PUBLIC_URL"])
     app.get("/health")(health)
     init_api(app)
+    init_oidc(app)
     _register_cli(app)
     return app
+
+
+def _choose_secret(config: dict) -> None:
+    if not config.get("SECRET_KEY"):
+        if config["ENVIRONMENT"] == "production":
+            raise RuntimeError("QA_SECRET_KEY must be set in production")
+        config["SECRET_KEY"] = secrets.token_hex(32)
 
 
 def _choose_clock(config: dict) -> None:

@@ -56,6 +56,10 @@ def dao_sign_in(session, username: str, password: str, lifetime: timedelta) -> t
         return None
     if credential is None or person is None or not person.active:
         return None
+    return dao_issue_token(session, username, lifetime)
+
+
+def dao_issue_token(session, username: str, lifetime: timedelta) -> tuple[str, ApiToken]:
     token = secrets.token_urlsafe(32)
     row = ApiToken(token_hash=_digest(token), username=username, created_at=now(), expires_at=now() + lifetime)
     session.add(row)
