@@ -1,6 +1,6 @@
 """What a step asks of the world: notify people, put a document on the case record, start
-another process. Scripts call notify(...), record_on_case(...) and start_process(...); the calls
-are collected while the step runs and written when it saves, so a failed step sends nothing.
+another process, store an audit's or alert's outcome for reports. Scripts call these functions;
+the calls are collected while the step runs and written when it saves, so a failed step sends nothing.
 """
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,12 +11,13 @@ from dataclasses import dataclass
 
 @dataclass
 class Effect:
-    kind: str  # "notify" | "case_record" | "start"
+    kind: str  # "notify" | "case_record" | "start" | "audit_outcome" | "alert_outcome"
     element_id: str
     data: dict  # the task's data when the call was made: who the case's people are, what to say
     args: dict
 
 
+AUDIT_MILESTONES = ("submitted_at",)  # outcome columns a diagram may mark with a user task
 _collected: ContextVar[list[Effect] | None] = ContextVar("collected_effects", default=None)
 
 
@@ -47,7 +48,23 @@ def task_functions(task) -> dict[str, Callable]:
         """Start another process, e.g. a child-safety alert, as a child of this instance."""
         _record(task, "start", None, process_id=process_id, data=data)
 
-    return {"notify": notify, "record_on_case": record_on_case, "start_process": start_process}
+    def record_audit_outcome(deadlines: dict | None = None, milestones: dict | None = None) -> None:
+        """Store this audit's outcome for reports when the step saves (R-60). `deadlines` maps a
+        deadline's name to the user task whose due time it is; `milestones` maps an outcome column
+        (submitted_at) to the user task whose first becoming ready marks it."""
+        unknown = sorted(set(milestones or {}) - set(AUDIT_MILESTONES))
+        if unknown:
+            raise ValueError(f"record_audit_outcome: unknown milestones {unknown}; known: {list(AUDIT_MILESTONES)}")
+        _record(task, "audit_outcome", None, deadlines=dict(deadlines or {}), milestones=dict(milestones or {}))
+
+    def record_alert_outcome(final_stage: int, outcome: str, response_tasks=()) -> None:
+        """Store this child-safety alert's outcome for reports (R-60): the stage it ended at, how it
+        ended, and the user tasks whose responses were due within their deadline."""
+        _record(task, "alert_outcome", None, final_stage=int(final_stage), outcome=outcome,
+                response_tasks=list(response_tasks))
+
+    return {"notify": notify, "record_on_case": record_on_case, "start_process": start_process,
+            "record_audit_outcome": record_audit_outcome, "record_alert_outcome": record_alert_outcome}
 
 
 def _record(task, kind: str, about: dict | None, **args) -> None:

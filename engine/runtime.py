@@ -16,6 +16,7 @@ from . import store
 from .effects import Effect, collecting
 from .org import case_place, people_named, resolve_candidates
 from .outbox import RecipientError, write_messages
+from .outcomes import OutcomeError, write_outcomes
 from .calendar import WorkingCalendar
 from .clock import now
 from .definitions.forms import validation_errors
@@ -181,11 +182,18 @@ class InstanceRuntime:
         self._sync_user_tasks(at)
         self._sync_timers(at)
         self._write_messages(at)
+        self._write_outcomes(at)
 
     def _write_messages(self, at) -> None:
         try:
             write_messages(self.session, self.row.id, self.row.case_ref, self.effects, at, self.ctx.base_url)
         except RecipientError as error:  # a recipient that names nobody: the diagram's mistake
+            raise ExecutionFailed(error.element_id, str(error), None) from error
+
+    def _write_outcomes(self, at) -> None:
+        try:
+            write_outcomes(self.session, self.row, self.effects, at)
+        except OutcomeError as error:  # an outcome without the fields it needs: the diagram's mistake
             raise ExecutionFailed(error.element_id, str(error), None) from error
 
     def _sync_user_tasks(self, at) -> None:

@@ -3,8 +3,10 @@ calls and the child-safety alert it starts. The clock starts on Monday 2 Novembe
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from engine.errors import InvalidData
+from engine.models import AuditDeadline, AuditOutcome
 from tests.flows.conftest import CASE, complete, definition_files, messages, ready
 
 FILES = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
@@ -77,6 +79,14 @@ def recipients(engine, iid: int, subject_part: str) -> list[list[str]]:
     return [m.recipients for m in notices(engine, iid, subject_part)]
 
 
+def stored_outcome(engine, iid: int) -> tuple[AuditOutcome | None, dict]:
+    """The audit's outcome row for reports (R-60) and its deadlines {name: met}."""
+    with engine.db.transaction() as session:
+        outcome = session.scalars(select(AuditOutcome).where(AuditOutcome.instance_id == iid)).one_or_none()
+        deadlines = session.scalars(select(AuditDeadline).where(AuditDeadline.outcome_id == outcome.id)) if outcome else []
+        return outcome, {d.name: d.met for d in deadlines}
+
+
 def fire_at(engine, clock, iso: str) -> int:
     clock.set(datetime.fromisoformat(iso))
     return engine.fire_due_timers()
@@ -115,6 +125,10 @@ def test_audit_graded_alerts_findings_deadline_and_reaudit(audits, checkpoint, g
     assert (data["overall_grade"], data["pre_discussion_grade"], data["findings_days"]) == (grade, "requires_improvement", days)
     assert (data["reaudit_due"], data["next_audit_kind"]) == (reaudit, "re_audit" if reaudit else "none")
     assert data["audit_completed"] is True and data["grade_change"] == "none"
+    outcome, deadlines = stored_outcome(audits, iid)  # R-60: stored for the reports as the audit completes
+    assert (outcome.overall_grade, outcome.pre_discussion_grade, outcome.service_area) == (
+        grade, "requires_improvement", "safeguarding_support")
+    assert deadlines == {"completed_in_month": True, "qa_within_1_day": True, "findings_discussion_in_time": True}
 
 
 # --- quality assurance ----------------------------------------------------------------------------
@@ -192,6 +206,7 @@ def test_findings_discussion_late_is_escalated_to_the_sm(audits, clock, checkpoi
     complete(audits, iid, "discuss_audit_findings", findings(recorded=False))  # still recorded late
     assert recipients(audits, iid, "not recorded") == [["sue", "quinn"]]  # R-23: no case note
     assert audits.instance(iid)["status"] == "completed"
+    assert stored_outcome(audits, iid)[1]["findings_discussion_in_time"] is False  # R-60 timeliness
 
 
 # --- re-audits ------------------------------------------------------------------------------------
@@ -268,6 +283,7 @@ def test_disputed_audit_takes_the_grade_the_dispute_ended_with(audits, checkpoin
     [report] = messages(audits, "case_record.upload", iid)  # one upload, with the final grade (R-18, R-31)
     assert report.payload["report"]["overall_grade"] == "good" and "Overall grade: Good" in report.body
     assert recipients(audits, iid, "uploaded: Good") == [["pat", "tom"]]
+    assert stored_outcome(audits, iid) == (None, {})  # not complete: the findings are still to discuss
     assert data["reaudit_due"] is False
     assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-16T23:59:59+00:00"
 

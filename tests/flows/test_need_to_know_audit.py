@@ -42,6 +42,24 @@ def test_need_to_know_notification_is_audited_and_fed_back(org, clock, checkpoin
     assert upload.payload["report"]["overall_grade"] == "requires_improvement"
     feedback = [m.recipients for m in messages(org, "notification", iid) if m.subject.endswith("findings")]
     assert feedback == [["paula", "quinn"], ["pat", "tom"]]
+    outcome = outcome_of(org, iid)  # counted in the reports, its late audit as a missed deadline
+    assert (outcome.audit_kind, outcome.overall_grade, outcome.service_area) == (
+        "need_to_know", "requires_improvement", "safeguarding_support")
+    assert [(d.name, d.met) for d in outcome_deadlines(org, outcome.id)] == [("audit_in_time", False)]
+
+
+def outcome_of(org, iid):
+    from sqlalchemy import select
+    from engine.models import AuditOutcome
+    with org.db.transaction() as session:
+        return session.scalar(select(AuditOutcome).where(AuditOutcome.instance_id == iid))
+
+
+def outcome_deadlines(org, outcome_id):
+    from sqlalchemy import select
+    from engine.models import AuditDeadline
+    with org.db.transaction() as session:
+        return list(session.scalars(select(AuditDeadline).where(AuditDeadline.outcome_id == outcome_id)))
 
 
 def test_need_to_know_audit_without_a_named_practitioner(org, checkpoint):
