@@ -4,6 +4,18 @@ from flask_smorest import Api
 from . import auth, errors
 
 
+class QaApi(Api):
+    """Errors are documented as they are answered: application/problem+json (api/errors.py)."""
+    ERROR_SCHEMA = errors.ProblemSchema
+
+    def _register_responses(self):
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = errors.PROBLEM  # only while the error responses are built
+        try:
+            super()._register_responses()
+        finally:
+            del self.DEFAULT_RESPONSE_CONTENT_TYPE
+
+
 def init_api(app) -> Api:
     app.config.update(
         API_TITLE="Children's services QA workflow", API_VERSION="1", OPENAPI_VERSION="3.0.3",
@@ -11,10 +23,11 @@ def init_api(app) -> Api:
         API_SPEC_OPTIONS={"components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer"}}}, "security": [{"bearer": []}]},
     )
-    api = Api(app)
+    api = QaApi(app)
     errors.register(app, api)
+    app.before_request(errors.refuse_nul_bytes)
     app.before_request(auth.authenticate)
-    from . import clock, session
-    for module in (session, clock):
+    from . import clock, definitions, instances, people, reports, session, tasks
+    for module in (session, clock, definitions, people, reports, instances, tasks):
         api.register_blueprint(module.blp)
     return api

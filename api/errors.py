@@ -81,6 +81,15 @@ def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     return flat
 
 
+def refuse_nul_bytes():
+    """A NUL character is never valid input, and PostgreSQL cannot store one: 400 before any work."""
+    from flask import request
+    body = request.get_data(cache=True)
+    if "\x00" in request.full_path or "%00" in request.full_path or b"\x00" in body or b"\\u0000" in body:
+        return problem(400, "Bad Request", "the request contains a NUL character")
+    return None
+
+
 def register(app, api) -> None:
     api.handle_http_exception = handle_http_exception
     app.register_error_handler(EngineError, handle_engine_error)

@@ -34,12 +34,18 @@ def resolve_candidates(session: Session, role: str, data: dict, subject: str | N
 
 
 def _manager_of(session: Session, role: str, person: str | None, team_id: str | None) -> str | None:
-    team = session.get(Team, team_id) if team_id else _team_of(session, person)
+    team = session.get(Team, team_id) if isinstance(team_id, str) and team_id else _team_of(session, person)
     if team is None:
         return None
     level, attribute = HIERARCHY[role]
     holder = team if level == "team" else session.get(ServiceArea, team.service_area_id)
     return getattr(holder, attribute) if holder else None
+
+
+def _names(value) -> list:
+    """A data value naming people: one username, or a list of them."""
+    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(
+        value, list) else []
 
 
 def _team_of(session: Session, username: str | None) -> Team | None:
@@ -60,14 +66,16 @@ def service_area_of(session: Session, data: dict) -> str | None:
 
 def case_place(session: Session, data: dict) -> tuple[str | None, str | None]:
     """(team id, service area id) of a case: its `team`, else its practitioner's team."""
-    team = session.get(Team, data["team"]) if data.get("team") else _team_of(session, data.get("practitioner"))
+    team_id = data.get("team")
+    team = session.get(Team, team_id) if isinstance(team_id, str) and team_id else _team_of(
+        session, data.get("practitioner"))
     return (team.id, team.service_area_id) if team else (None, None)
 
 
 def people_named(session: Session, data: dict, roles: dict, also: tuple = ()) -> set[str]:
     """The people a case's data names in a role (practitioner, auditor, ...) or as previous
     practitioner, and those of `also` who are people (not the system)."""
-    named = {data.get(key) for key in [*roles, "previous_practitioner"]} | set(also)
+    named = {n for key in [*roles, "previous_practitioner"] for n in _names(data.get(key))} | set(also)
     named = {n for n in named if isinstance(n, str) and n}
     if not named:
         return set()

@@ -5,14 +5,16 @@ A script or expression failing at run time rolls back to a savepoint and leaves 
 """
 from datetime import datetime
 
+from sqlalchemy import or_, select, update
+
 from . import migration, queries, store
 from .calendar import WorkingCalendar
 from .clock import install_engine_clock, now
 from .db import Database
 from .definitions.deploy import Deployed, deploy_bundle
 from .errors import Conflict, MigrationRefused
-from .models import Role
-from .runtime import EngineContext, ExecutionFailed, InstanceRuntime
+from .models import ProcessInstance, Role, UserTask
+from .runtime import EngineContext, ExecutionFailed, InstanceRuntime, find_task
 from .timers import dao_lock_due_instances
 
 RUN = {"action": "run"}
@@ -112,7 +114,61 @@ class WorkflowEngine:
         self._set_status(instance_id, actor, reason, "terminated", ("running", "suspended", "error"),
                          "instance_terminated")
 
+    # --- tasks: holding and completing as their holder -------------------------------------
+
+    def claim_task(self, task_id: str, actor: str) -> dict:
+        """Hold a ready task so nobody else acts on it (409 if another holds it); answers the task."""
+        with self.db.transaction() as session:
+            task = store.dao_get_user_task(session, task_id)
+            _require_running(store.dao_get_instance(session, task.instance_id))
+            _hold_task(session, task, actor, None)
+            store.dao_append_history(session, task.instance_id, actor, "task_claimed", now(), task.element_id,
+                                     task_id=task_id)
+            return queries.task_view(task)
+
+    def release_task(self, task_id: str, actor: str, holder: str) -> dict:
+        """Give a held task back to its candidates; 409 unless `holder` still holds it."""
+        with self.db.transaction() as session:
+            task = store.dao_get_user_task(session, task_id)
+            if task.state == "ready" and task.assignee is None:
+                raise Conflict(f"task {task_id} is not claimed")
+            _hold_task(session, task, None, holder)
+            store.dao_append_history(session, task.instance_id, actor, "task_released", now(), task.element_id,
+                                     task_id=task_id, holder=holder)
+            return queries.task_view(task)
+
+    def complete_held_task(self, task_id: str, data: dict, actor: str) -> dict:
+        """complete_task as the task's holder: a free task is taken by `actor` in the same transaction,
+        one held by another is refused (409). Answers the instance's new state."""
+        with self.db.transaction() as session:
+            self._load_roles(session)
+            task = store.dao_get_user_task(session, task_id)
+            _lock_instance(session, task.instance_id)
+            _hold_task(session, task, actor, None)
+            runtime = InstanceRuntime.load(session, self.ctx, task.instance_id)
+            runtime.require_status("running")
+            self._act(runtime, {"action": "complete", "task_id": task_id, "data": data}, actor)
+            if runtime.row.status == "error":  # the action rolled back to its savepoint: read what was kept
+                session.expire(runtime.row)
+                runtime = InstanceRuntime.load(session, self.ctx, runtime.row.id)
+            return queries.instance_view(session, runtime.row.id, runtime.current_data())
+
     # --- reading -------------------------------------------------------------------------
+
+    def task(self, task_id: str) -> dict:
+        """A user task with its form, UI schema and current data (what it was completed with, once done)."""
+        with self.db.transaction() as session:
+            task = store.dao_get_user_task(session, task_id)
+            runtime = InstanceRuntime.load(session, self.ctx, task.instance_id)
+            spiff_task = find_task(runtime.workflow, task_id)
+            return queries.task_detail(session, task, dict(spiff_task.data) if spiff_task else {})
+
+    def view_instance(self, instance_id: int, actor: str) -> dict:
+        """instance(), recording who looked (R-80)."""
+        with self.db.transaction() as session:
+            runtime = InstanceRuntime.load(session, self.ctx, instance_id)
+            store.dao_append_history(session, instance_id, actor, "instance_viewed", now())
+            return queries.instance_view(session, instance_id, runtime.current_data())
 
     def instance(self, instance_id: int) -> dict:
         """The instance with its user tasks, waiting timers, children and current data."""
@@ -181,3 +237,30 @@ class WorkflowEngine:
     def _load_roles(self, session) -> None:
         if not self.ctx.roles:
             self.ctx.roles = {role.id: role.label for role in session.query(Role)}
+
+
+def _require_running(row) -> None:
+    if row.status != "running":
+        raise Conflict(f"process instance {row.id} is {row.status}, not running")
+
+
+def _lock_instance(session, instance_id: int) -> None:
+    """Lock the instance row before its task rows: the order every writer (timers too) takes them in,
+    so two writers wait for each other instead of deadlocking. (SQLite serialises writers anyway.)"""
+    session.execute(select(ProcessInstance.id).where(ProcessInstance.id == instance_id).with_for_update())
+
+
+def _hold_task(session, task: UserTask, holder: str | None, expected: str | None) -> None:
+    """Set who holds a ready task, only if it is still ready and held by `expected` (None: free) or
+    already by `holder`: one conditional UPDATE, so of two racing claims exactly one wins."""
+    held = UserTask.assignee.is_(None) if expected is None else UserTask.assignee == expected
+    if holder is not None:
+        held = or_(held, UserTask.assignee == holder)
+    result = session.execute(update(UserTask).where(UserTask.id == task.id, UserTask.state == "ready", held)
+                             .values(assignee=holder).execution_options(synchronize_session=False))
+    session.refresh(task)
+    if result.rowcount == 1:
+        return
+    if task.state != "ready":
+        raise Conflict(f"task {task.id} is {task.state}, no longer ready")
+    raise Conflict(f"task {task.id} is held by {task.assignee or 'nobody'}")

@@ -108,3 +108,13 @@ def _token(app, username):
         session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
                              expires_at=now() + timedelta(hours=1)))
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("path, body", [("/api/process-instances?case_ref=C%00", None),
+                                        ("/api/session", '{"username": "to\\u0000m", "password": "x"}')])
+def test_nul_characters_are_400_before_any_work(client, auth, path, body):
+    if body is None:
+        response = client.get(path, headers=auth("quinn"))
+    else:
+        response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 400 and response.content_type == "application/problem+json"

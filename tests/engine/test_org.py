@@ -65,3 +65,11 @@ def test_whoever_the_allocation_names_audits_the_case(org, auditor):  # R-02
     org.deploy({"scripted.bpmn": scripted(lane="Auditor"), "note.json": NOTE_FORM}, "olive")
     instance_id = org.start_instance("scripted", CASE | {"auditor": auditor}, "quinn")
     assert org.ready_tasks(instance_id=instance_id)[0]["candidates"] == [auditor]
+
+
+def test_start_data_with_lists_or_objects_for_people_fields_does_not_break(org):
+    from tests.fixtures.diagrams import NOTE_FORM, scripted
+    org.deploy({"scripted.bpmn": scripted(lane="Team manager"), "note.json": NOTE_FORM}, "olive")
+    odd = CASE | {"team_manager": ["tom", "ann"], "team": {"id": "sas_1"}, "auditor": 7}
+    instance_id = org.start_instance("scripted", odd, "quinn")
+    assert org.ready_tasks(instance_id=instance_id)[0]["candidates"] == ["tom", "ann"]

@@ -1,0 +1,95 @@
+"""Audit reports (R-60, R-61) as JSON, or as CSV rows (one per audit) for downloading."""
+import csv
+import io
+from datetime import date
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from engine.reports import ROW_COLUMNS, audit_report, audit_report_rows
+
+from .policy import SEES_ACROSS, require
+
+blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Audit reports (JSON or CSV)")
+
+CSV = "text/csv"
+DATES = validate.Range(min=date(1900, 1, 1), max=date(9999, 12, 30))
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula injection (OWASP)
+
+
+class ReportQuery(Schema):
+    date_from = fields.Date(required=True, data_key="from", validate=DATES,
+                            metadata={"description": "first day (London), YYYY-MM-DD"})
+    date_to = fields.Date(required=True, data_key="to", validate=DATES,
+                          metadata={"description": "last day (London), included, YYYY-MM-DD"})
+    format = fields.String(validate=validate.OneOf(["json", "csv"]),
+                           metadata={"description": "csv: the rows, as `Accept: text/csv` gives (for download links)"})
+
+    @validates_schema
+    def from_before_to(self, data, **_kwargs):
+        if data["date_from"] > data["date_to"]:
+            raise ValidationError("must not be before 'from'", field_name="to")
+
+
+Counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class AuditReportSchema(Schema):
+    total = fields.Integer(required=True)
+    by_grade = Counts
+    by_grade_percent = fields.Dict(keys=fields.String(), values=fields.Float())
+    by_service_area = Counts
+    by_audit_kind = Counts
+    by_domain = fields.Dict(keys=fields.String(), values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+                            metadata={"description": "domain -> final grade -> audits"})
+    strongest_domains = fields.List(fields.String())
+    weakest_domains = fields.List(fields.String())
+    re_audit_outcomes = Counts
+    timeliness = fields.Dict(metadata={"description": "deadline -> {met, missed}"})
+    disputes = fields.Dict()
+    alerts = fields.Dict()
+
+
+@blp.before_request
+def overseers_only():
+    """Reports cover every service, so they are for those who see across the organisation (R-81)."""
+    require(*SEES_ACROSS)
+
+
+@blp.route("/audits")
+class AuditReport(MethodView):
+    @blp.arguments(ReportQuery, location="query")
+    @blp.response(200, AuditReportSchema)
+    @blp.alt_response(200, schema={"type": "string"}, content_type=CSV, success=True,
+                      description="the report; as text/csv, its rows: a header line, then one line per audit")
+    @blp.alt_response(403, response="FORBIDDEN")
+    def get(self, query):
+        """Audits completed between two dates: counts by grade, service area, kind and domain,
+        re-audit outcomes, timeliness, disputes and alerts. With `Accept: text/csv` (or
+        `?format=csv`), the rows behind it, one per audit."""
+        as_csv = query.get("format") == "csv" or (
+            "format" not in query and request.accept_mimetypes.best_match(["application/json", CSV]) == CSV)
+        with current_app.extensions["qa_engine"].db.transaction() as session:
+            if not as_csv:
+                return audit_report(session, query["date_from"], query["date_to"])
+            rows = audit_report_rows(session, query["date_from"], query["date_to"])
+        name = f"audits_{query['date_from']}_{query['date_to']}.csv"
+        return Response(to_csv(rows), mimetype=CSV, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def to_csv(rows: list[dict]) -> str:
+    """A header row (every column any row has, in order), then one line per row."""
+    columns = list(dict.fromkeys(key for row in rows for key in row)) or list(ROW_COLUMNS)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def _cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value

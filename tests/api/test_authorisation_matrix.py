@@ -1,0 +1,211 @@
+"""Least privilege (R-81), as one table: every endpoint x every demo role-holder -> the status they get.
+
+One world is built per module (the demo organisation, the real QA flows, and a case audit of pat's
+case C-1001 started by quinn whose draft task ann holds), so each cell is one request. Calls that
+would change that world, where they are expected to succeed, get an instance of their own.
+Whoever may not see the case gets 404 and never its data: no refused answer, nor any list the
+case is not in for them, contains its case reference.
+"""
+import io
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from api.auth import _digest
+from app import ROOT, create_app
+from engine.clock import SettableClock, SystemClock, now, set_clock
+from engine.models import ApiToken
+from engine.org import seed_organisation
+from tests.conftest import _truncate
+from tests.flows.conftest import definition_files
+
+CASE_REF = "C-1001"
+CASE = {"case_ref": CASE_REF, "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}
+FLOWS = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "dispute_resolution.bpmn",
+         "child_safety_alert.bpmn")
+
+USERS = ("pat", "tom", "sue", "hal", "ada", "dee", "quinn", "paula", "ann", "pia", "ivan", "olive", "root")
+SEES_ACROSS = {"quinn", "paula", "ada", "dee", "root"}  # qa_team, psw/head of QA, AD, director, admin
+# Who may see pat's case (team SAS 1 in Safeguarding and Support): those who see across, tom (its
+# TM), sue (its SM), hal (HoS), and the people it names: pat and ann (its auditor). Not pia, ivan, olive.
+SEES_CASE = SEES_ACROSS | {"tom", "sue", "hal", "pat", "ann"}
+OPERATORS = {"root", "quinn", "paula"}  # admin, qa_team, head_of_service_qa
+STARTERS = {"quinn", "paula", "root"}  # case_audit names no starters: the default qa_team, head of QA, psw, admin
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(USERS, status)
+
+
+def only(users: set[str], status: int, others: int = 403) -> dict[str, int]:
+    return {u: status if u in users else others for u in USERS}
+
+
+def on_the_case(users: set[str], status: int) -> dict[str, int]:
+    """`users` get `status`; others who may see the case 403; everyone else 404 (R-81)."""
+    return {u: status if u in users else 403 if u in SEES_CASE else 404 for u in USERS}
+
+
+@dataclass
+class Row:
+    method: str
+    path: str  # {instance}, {task}: the shared case audit, or a fresh one for `fresh` cells
+    expect: dict[str, int]
+    body: dict | None = None
+    fresh: str | None = None  # "running", "suspended" or "held": a new instance for each success
+    upload: bool = False
+    lists_case_for: set[str] = field(default_factory=lambda: set(USERS))  # who may find C-1001 in a 200
+
+    def __str__(self):
+        return f"{self.method} {self.path}"
+
+
+NOVEMBER = "from=2026-11-01&to=2026-11-30"
+ROWS = [
+    Row("DELETE", "/api/session", everyone(204)),
+    Row("GET", "/api/openapi.json", everyone(200)),
+    Row("GET", "/api/clock", everyone(200)),
+    Row("PUT", "/api/clock", everyone(404), body={"now": "2026-12-01T09:00:00+00:00"}),  # not settable here
+    Row("GET", "/api/timers", everyone(200), lists_case_for=SEES_CASE),
+    Row("POST", "/api/timers/run", only({"root"}, 200)),
+    Row("GET", "/api/process-definitions", everyone(200)),
+    Row("GET", "/api/process-definitions/case_audit", everyone(200)),
+    Row("GET", "/api/process-definitions/case_audit/versions/1/bpmn", everyone(200)),
+    Row("POST", "/api/process-definitions", only({"olive"}, 201), upload=True),
+    Row("GET", "/api/people", only({"root"}, 200)),
+    Row("POST", "/api/people", only({"root"}, 201),
+        body={"username": "matrix", "name": "Matrix", "roles": ["practitioner"], "team": "sas_1"}),
+    Row("GET", "/api/people/pat", only({"root"}, 200)),
+    Row("PATCH", "/api/people/pat", only({"root"}, 200), body={"name": "Pat (practitioner)"}),
+    Row("GET", "/api/people/pat/history", only({"root"}, 200)),
+    Row("GET", f"/api/reports/audits?{NOVEMBER}", only(SEES_ACROSS, 200)),
+    Row("POST", "/api/process-instances", only(STARTERS, 201), body={"process_id": "case_audit", "data": CASE}),
+    Row("GET", "/api/process-instances", everyone(200), lists_case_for=SEES_CASE),
+    Row("GET", f"/api/process-instances?case_ref={CASE_REF}", everyone(200), lists_case_for=SEES_CASE),
+    Row("GET", "/api/process-instances/{instance}", on_the_case(SEES_CASE, 200)),
+    Row("GET", "/api/process-instances/{instance}/history", on_the_case(SEES_CASE, 200)),
+    Row("POST", "/api/process-instances/{instance}/suspend", on_the_case(OPERATORS, 200), body={"reason": "r"},
+        fresh="running"),
+    Row("POST", "/api/process-instances/{instance}/resume", on_the_case(OPERATORS, 200), body={"reason": "r"},
+        fresh="suspended"),
+    Row("POST", "/api/process-instances/{instance}/terminate", on_the_case(OPERATORS, 200), body={"reason": "r"},
+        fresh="running"),
+    # Migrating and retrying are about versions and errors, not cases: the shared instance is on
+    # version 1 already (422) and not in error (409), so these cells change nothing.
+    Row("POST", "/api/process-instances/{instance}/migrate", on_the_case({"root", "olive"}, 422), body={"version": 1}),
+    Row("POST", "/api/process-instances/{instance}/retry", on_the_case({"root"}, 409)),
+    Row("GET", "/api/tasks", everyone(200), lists_case_for={"ann"}),
+    Row("GET", f"/api/tasks?case_ref={CASE_REF}", everyone(200), lists_case_for={"ann"}),
+    Row("GET", "/api/tasks/{task}", on_the_case(SEES_CASE, 200)),
+    Row("POST", "/api/tasks/{task}/claim", on_the_case({"ann"}, 200)),  # ann holds it already: no change
+    Row("POST", "/api/tasks/{task}/release", on_the_case({"ann"} | OPERATORS, 200), fresh="held"),
+    Row("POST", "/api/tasks/{task}/complete", on_the_case({"ann"}, 422), body={"data": {}}),  # invalid: no change
+]
+
+
+@dataclass
+class World:
+    app: object
+    instance: int
+    task: str
+
+    @property
+    def engine(self):
+        return self.app.extensions["qa_engine"]
+
+    def token(self, username: str) -> dict:
+        token = secrets.token_urlsafe(16)
+        with self.engine.db.transaction() as session:
+            session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
+                                 expires_at=now() + timedelta(hours=1)))
+        return {"Authorization": f"Bearer {token}"}
+
+    def case_audit(self, state: str = "running") -> tuple[int, str]:
+        """A new case audit of pat's case: running, suspended, or with its draft task held by ann."""
+        instance = self.engine.start_instance("case_audit", CASE, "quinn")
+        [task] = self.engine.ready_tasks(instance_id=instance, element_id="draft_audit")
+        if state == "held":
+            self.engine.claim_task(task["id"], "ann")
+        if state == "suspended":
+            self.engine.suspend(instance, "quinn", "for the matrix")
+        return instance, task["id"]
+
+
+@pytest.fixture(scope="module")
+def world(migrated_url, tmp_path_factory):
+    set_clock(SettableClock(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)))
+    url = migrated_url
+    if url.startswith("sqlite"):
+        copy = tmp_path_factory.mktemp("matrix") / "matrix.db"
+        shutil.copy(url.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    engine = app.extensions["qa_engine"]
+    with engine.db.transaction() as session:
+        seed_organisation(session, __import__("json").loads((ROOT / "data" / "demo_organisation.json").read_text()))
+    engine.deploy(definition_files(*FLOWS), "olive")
+    world = World(app, 0, "")
+    world.instance, world.task = world.case_audit("held")
+    yield world
+    if not url.startswith("sqlite"):
+        _truncate(engine.db)
+    engine.db.dispose()
+    set_clock(SystemClock())
+
+
+def _request(world: World, row: Row, username: str):
+    instance, task = world.instance, world.task
+    if row.fresh and row.expect[username] < 300:
+        instance, task = world.case_audit(row.fresh)
+    path = row.path.format(instance=instance, task=task)
+    kwargs = {"headers": world.token(username)}
+    if row.upload:
+        kwargs |= {"data": {"files": (io.BytesIO((ROOT / "forms" / "audit_tool.json").read_bytes()), "audit_tool.json")},
+                   "content_type": "multipart/form-data"}
+    elif row.body is not None:
+        kwargs["json"] = row.body
+    return world.app.test_client().open(path, method=row.method, **kwargs)
+
+
+@pytest.mark.parametrize("username", USERS)
+@pytest.mark.parametrize("row", ROWS, ids=str)
+def test_who_gets_what(world, row, username):  # R-81
+    response = _request(world, row, username)
+    body = response.get_data(as_text=True)
+    assert response.status_code == row.expect[username], body
+    if response.status_code >= 400 or username not in row.lists_case_for:
+        assert CASE_REF not in body  # refused, or a list the case is not in for them: never its data
+
+
+def test_another_teams_practitioner_cannot_reach_pats_case(world):  # R-81
+    """pia (CIC 1) asking for pat's case audit and task by id: 404, the same as for ids that do not exist."""
+    headers = world.token("pia")
+    client = world.app.test_client()
+    for path in (f"/api/process-instances/{world.instance}", f"/api/process-instances/{world.instance}/history",
+                 f"/api/tasks/{world.task}"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 404 and CASE_REF not in response.get_data(as_text=True)
+    unknown = client.get("/api/process-instances/999999", headers=headers)
+    assert unknown.status_code == 404
+    listed = client.get(f"/api/process-instances?case_ref={CASE_REF}", headers=headers).json
+    assert listed["items"] == [] and listed["total"] == 0
+    assert client.get(f"/api/tasks?case_ref={CASE_REF}", headers=headers).json == []
+
+
+def test_every_api_route_is_in_the_matrix(world):
+    """A new endpoint must be added to the table above (and so decide who may call it)."""
+    covered = {(row.method, row.path.split("?")[0].replace("{instance}", "<int:instance_id>")
+                .replace("{task}", "<task_id>")) for row in ROWS}
+    routes = set()
+    for rule in world.app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        path = (rule.rule.replace("<process_id>", "case_audit").replace("<string:process_id>", "case_audit")
+                .replace("<int:version>", "1").replace("<string:username>", "pat"))
+        routes |= {(method, path) for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes -= {("POST", "/api/session"), ("POST", "/api/webhooks/case-record")}  # public: no role to check
+    missing = sorted(routes - covered)
+    assert not missing, f"routes without a row in the authorisation matrix: {missing}"

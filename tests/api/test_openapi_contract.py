@@ -1,0 +1,78 @@
+"""The OpenAPI document is a contract the service keeps: schemathesis generates requests for every
+operation of /api/openapi.json and sends them through the Flask app (no server), signed in as an
+administrator; no answer may be a 5xx, and every answer must match the schema documented for its
+status code (errors: application/problem+json). Bounded and seeded, so it is fast and repeatable."""
+import secrets
+import shutil
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
+                                               response_schema_conformance, status_code_conformance)
+
+from api.auth import _digest
+from app import ROOT, create_app
+from engine.clock import SettableClock, SystemClock, now, set_clock
+from engine.models import ApiToken
+from engine.org import seed_organisation
+from tests.conftest import _truncate
+from tests.fixtures.diagrams import chain_bundle
+
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
+          response_headers_conformance]
+
+
+@pytest.fixture(scope="module")
+def contract_app(migrated_url, tmp_path_factory):
+    set_clock(SettableClock(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)))
+    url = migrated_url
+    if url.startswith("sqlite"):
+        copy = tmp_path_factory.mktemp("contract") / "contract.db"
+        shutil.copy(url.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    engine = app.extensions["qa_engine"]
+    with engine.db.transaction() as session:
+        seed_organisation(session, __import__("json").loads((ROOT / "data" / "demo_organisation.json").read_text()))
+    engine.deploy(chain_bundle(), "olive")
+    engine.start_instance("chain", {"case_ref": "C-1", "auditor": "ann", "practitioner": "pat"}, "quinn")
+    yield app
+    if not url.startswith("sqlite"):
+        _truncate(engine.db)
+    engine.db.dispose()
+    set_clock(SystemClock())
+
+
+def bearer(app, username: str) -> dict:
+    """A new token per call: some calls revoke the caller's tokens (sign-out, a password change)."""
+    token = secrets.token_urlsafe(16)
+    with app.extensions["qa_engine"].db.transaction() as session:
+        session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
+                             expires_at=now() + timedelta(hours=1)))
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _openapi_document() -> dict:
+    """The document as the app serves it (serving it touches no database), read at collection time
+    so that there is one test per operation. (schemathesis.pytest.from_fixture needs a pytest
+    older than ours.)"""
+    app = create_app({"DATABASE_URL": "sqlite://", "TESTING": True})
+    try:
+        return app.test_client().get("/api/openapi.json").json
+    finally:
+        app.extensions["qa_engine"].db.dispose()
+
+
+schema = schemathesis.openapi.from_dict(_openapi_document())
+
+
+@schema.parametrize()
+@settings(max_examples=15, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_every_operation_keeps_its_documented_contract(case, contract_app):
+    # Deploying is for process owners: send those as olive, so the upload itself is exercised.
+    username = "olive" if (case.method, case.path) == ("POST", "/api/process-definitions") else "root"
+    case.call_and_validate(app=contract_app, headers=bearer(contract_app, username), checks=CHECKS)
