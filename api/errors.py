@@ -53,8 +53,11 @@ def handle_http_exception(error: HTTPException) -> Response:
     errors = data.get("errors") or data.get("messages")
     if errors is not None:
         errors = flatten(errors)
+    headers = dict(data.get("headers") or {})
+    if getattr(error, "valid_methods", None):  # 405: say what is allowed
+        headers["Allow"] = ", ".join(error.valid_methods)
     return problem(error.code or 500, error.name, data.get("message") or error.description or "", errors,
-                   data.get("headers"))
+                   headers or None)
 
 
 def handle_unexpected(error: Exception) -> Response:

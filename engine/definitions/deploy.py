@@ -44,6 +44,12 @@ def _check_bundle_shape(files: dict[str, bytes]) -> None:
         raise InvalidDefinition("the bundle holds no files", [])
     if len(files) > MAX_BUNDLE_FILES:
         raise InvalidDefinition(f"the bundle holds more than {MAX_BUNDLE_FILES} files", [])
+    for name, content in files.items():
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as error:
+            problem = Problem(name, None, content.count(b"\n", 0, error.start) + 1, "the file is not UTF-8 text")
+            raise InvalidDefinition(str(problem), [problem.as_dict()]) from None
 
 
 def current_files(session: Session) -> dict[str, DefinitionFile]:

@@ -118,3 +118,8 @@ def test_nul_characters_are_400_before_any_work(client, auth, path, body):
     else:
         response = client.post(path, data=body, content_type="application/json")
     assert response.status_code == 400 and response.content_type == "application/problem+json"
+
+
+def test_405_names_the_allowed_methods(client, auth):
+    response = client.patch("/api/clock", headers=auth("root"))
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "PUT"}

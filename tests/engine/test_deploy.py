@@ -206,3 +206,10 @@ def test_starter_roles_come_from_the_diagram_and_must_be_roles(engine):  # R-01
     files["chain.bpmn"] = files["chain.bpmn"].replace(b"qa_team, auditor", b"qa_team, wizard")
     [problem] = refused(engine, files)
     assert problem["element_id"] == "chain" and "wizard" in problem["message"]
+
+
+def test_a_file_that_is_not_utf8_is_refused(engine):
+    files = chain_bundle()
+    files["chain.bpmn"] = files["chain.bpmn"].replace(b'name="Chain"', b'name="Cha\xefne"')
+    [problem] = refused(engine, files)
+    assert problem["file"] == "chain.bpmn" and "UTF-8" in problem["message"]
