@@ -1,14 +1,44 @@
 """API fixtures: the Flask app on the test database with the demo organisation, a client, and
 bearer headers for any demo user (tokens minted directly: argon2 is slow on purpose)."""
+import json
 import secrets
-from datetime import timedelta
+import shutil
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from api.auth import _digest
 from app import create_app
-from engine.clock import now
+from engine.clock import SettableClock, SystemClock, now, set_clock
 from engine.models import ApiToken
+from engine.org import seed_organisation
+from tests.conftest import _truncate
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@contextmanager
+def seeded_app(migrated_url: str, folder: Path):
+    """An app on its own copy of the database (SQLite) with the demo organisation, for module-wide
+    fixtures; the clock set to Monday 2026-11-02 09:00 UTC while it lives."""
+    set_clock(SettableClock(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)))
+    url = migrated_url
+    if url.startswith("sqlite"):
+        shutil.copy(url.removeprefix("sqlite:///"), folder / "app.db")
+        url = f"sqlite:///{folder / 'app.db'}"
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    engine = app.extensions["qa_engine"]
+    with engine.db.transaction() as session:
+        seed_organisation(session, json.loads((ROOT / "data" / "demo_organisation.json").read_text()))
+    try:
+        yield app
+    finally:
+        if not url.startswith("sqlite"):
+            _truncate(engine.db)
+        engine.db.dispose()
+        set_clock(SystemClock())
 
 
 @pytest.fixture

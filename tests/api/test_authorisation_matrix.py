@@ -8,18 +8,17 @@ case is not in for them, contains its case reference.
 """
 import io
 import secrets
-import shutil
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from api.auth import _digest
-from app import ROOT, create_app
-from engine.clock import SettableClock, SystemClock, now, set_clock
+from app import ROOT
+from engine.clock import now
 from engine.models import ApiToken
-from engine.org import seed_organisation
-from tests.conftest import _truncate
+
+from tests.api.conftest import seeded_app
 from tests.flows.conftest import definition_files
 
 CASE_REF = "C-1001"
@@ -136,24 +135,11 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(migrated_url, tmp_path_factory):
-    set_clock(SettableClock(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)))
-    url = migrated_url
-    if url.startswith("sqlite"):
-        copy = tmp_path_factory.mktemp("matrix") / "matrix.db"
-        shutil.copy(url.removeprefix("sqlite:///"), copy)
-        url = f"sqlite:///{copy}"
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
-    engine = app.extensions["qa_engine"]
-    with engine.db.transaction() as session:
-        seed_organisation(session, __import__("json").loads((ROOT / "data" / "demo_organisation.json").read_text()))
-    engine.deploy(definition_files(*FLOWS), "olive")
-    world = World(app, 0, "")
-    world.instance, world.task = world.case_audit("held")
-    yield world
-    if not url.startswith("sqlite"):
-        _truncate(engine.db)
-    engine.db.dispose()
-    set_clock(SystemClock())
+    with seeded_app(migrated_url, tmp_path_factory.mktemp("matrix")) as app:
+        app.extensions["qa_engine"].deploy(definition_files(*FLOWS), "olive")
+        world = World(app, 0, "")
+        world.instance, world.task = world.case_audit("held")
+        yield world
 
 
 def _request(world: World, row: Row, username: str):

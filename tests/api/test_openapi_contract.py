@@ -3,8 +3,7 @@ operation of /api/openapi.json and sends them through the Flask app (no server),
 administrator; no answer may be a 5xx, and every answer must match the schema documented for its
 status code (errors: application/problem+json). Bounded and seeded, so it is fast and repeatable."""
 import secrets
-import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -14,11 +13,10 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
                                                response_schema_conformance, status_code_conformance)
 
 from api.auth import _digest
-from app import ROOT, create_app
-from engine.clock import SettableClock, SystemClock, now, set_clock
+from app import create_app
+from engine.clock import now
 from engine.models import ApiToken
-from engine.org import seed_organisation
-from tests.conftest import _truncate
+from tests.api.conftest import seeded_app
 from tests.fixtures.diagrams import chain_bundle
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
@@ -27,23 +25,11 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 
 @pytest.fixture(scope="module")
 def contract_app(migrated_url, tmp_path_factory):
-    set_clock(SettableClock(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)))
-    url = migrated_url
-    if url.startswith("sqlite"):
-        copy = tmp_path_factory.mktemp("contract") / "contract.db"
-        shutil.copy(url.removeprefix("sqlite:///"), copy)
-        url = f"sqlite:///{copy}"
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
-    engine = app.extensions["qa_engine"]
-    with engine.db.transaction() as session:
-        seed_organisation(session, __import__("json").loads((ROOT / "data" / "demo_organisation.json").read_text()))
-    engine.deploy(chain_bundle(), "olive")
-    engine.start_instance("chain", {"case_ref": "C-1", "auditor": "ann", "practitioner": "pat"}, "quinn")
-    yield app
-    if not url.startswith("sqlite"):
-        _truncate(engine.db)
-    engine.db.dispose()
-    set_clock(SystemClock())
+    with seeded_app(migrated_url, tmp_path_factory.mktemp("contract")) as app:
+        engine = app.extensions["qa_engine"]
+        engine.deploy(chain_bundle(), "olive")
+        engine.start_instance("chain", {"case_ref": "C-1", "auditor": "ann", "practitioner": "pat"}, "quinn")
+        yield app
 
 
 def bearer(app, username: str) -> dict:
