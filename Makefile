@@ -21,7 +21,9 @@ deploy: migrate
 	$(PY) -m flask seed-demo
 	$(PY) -m flask deploy
 
+# The timer worker runs beside the server and stops with it.
 run: deploy
+	$(PY) -m flask worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m flask run --host 127.0.0.1 --port $(PORT)
 
 # Runs on SQLite unless DATABASE_URL names another database.

@@ -1,7 +1,10 @@
 """The Flask application: configuration, the engine it wraps, a health page and CLI commands."""
 import json
+import logging
 import os
 import secrets
+import signal
+import threading
 from pathlib import Path
 
 import click
@@ -18,6 +21,7 @@ from engine.definitions.bundle import file_kind
 from engine.models import ProcessVersion
 from engine.org import seed_organisation
 from engine.schema import upgrade
+from engine.worker import run_worker
 from engine.workflow_engine import WorkflowEngine
 
 ROOT = Path(__file__).resolve().parent
@@ -110,6 +114,21 @@ def _register_cli(app: Flask) -> None:
         """Apply the database migrations."""
         upgrade(app.config["DATABASE_URL"])
         click.echo("database at the newest schema")
+
+    @app.cli.command("worker")
+    @click.option("--interval", default=5.0, show_default=True, help="seconds between ticks")
+    @click.option("--once", is_flag=True, help="one tick, then exit (for cron or a check)")
+    def worker(interval, once):
+        """Fire due timers every few seconds until stopped (SIGINT/SIGTERM)."""
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        stop = threading.Event()
+        previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            fired = run_worker(qa_engine(app), interval, stop, ticks=1 if once else None)
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        click.echo(f"worker stopped; {fired} timer(s) fired")
 
     @app.cli.command("seed-demo")
     def seed_demo():
