@@ -44,6 +44,7 @@ def default_settings(instance_path: str) -> dict:
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD),
         "MAX_CONTENT_LENGTH": int(os.environ.get("QA_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "SECRET_KEY": os.environ.get("QA_SECRET_KEY"),  # signs OIDC sign-in state; required in production
+        "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET"),  # signs case-record events; unset: the webhook answers 503
         **{key: os.environ[key] for key in OIDC_SETTINGS if key in os.environ},
     }
 

@@ -275,3 +275,14 @@ class AlertOutcome(Base):
     answered_in_time: Mapped[bool] = mapped_column()  # every stage answered within its deadline
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class InboundEvent(Base):
+    """A signed event taken from the case-record system's webhook (R-50): its id, so a replay does
+    nothing, written in the same transaction as the instance it started."""
+    __tablename__ = "inbound_event"
+    event_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signature: Mapped[str | None] = mapped_column(String(80), unique=True)  # the same request under a new id
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import or_, select, update
 
-from . import migration, queries, store
+from . import inbound, migration, queries, store
 from .calendar import WorkingCalendar
 from .clock import install_engine_clock, now
 from .db import Database
@@ -46,6 +46,24 @@ class WorkflowEngine:
             runtime = InstanceRuntime.create(session, self.ctx, version, data, actor, parent_id)
             self._act(runtime, RUN, actor)
             return runtime.row.id
+
+    def start_instance_once(self, event_id: str, event_type: str, process_id: str, data: dict,
+                            actor: str, signed: str | None = None) -> tuple[int | None, bool]:
+        """start_instance for an event from outside (the case-record webhook, R-50), once per event id:
+        the id is logged in the same transaction as the start, so a crash keeps both or neither.
+        Answers (the new instance, True), or for an id already taken (the instance it started, False)."""
+        with self.db.transaction() as session:
+            event, new = inbound.dao_take_event(session, event_id, event_type, now(), signed)
+            if not new:
+                return event.instance_id, False
+            self._load_roles(session)
+            version = store.dao_get_process_version(session, process_id, None)
+            runtime = InstanceRuntime.create(session, self.ctx, version, data, actor)
+            event.instance_id = runtime.row.id
+            store.dao_append_history(session, runtime.row.id, actor, "event_received", now(),
+                                     event_id=event_id, event_type=event_type)
+            self._act(runtime, RUN, actor)
+            return runtime.row.id, True
 
     def complete_task(self, task_id: str, data: dict, actor: str) -> int:
         with self.db.transaction() as session:
