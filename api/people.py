@@ -8,6 +8,7 @@ from engine.people import PeopleDirectory
 
 from .auth import hash_password
 from .policy import require
+from .schemas import HistoryEventSchema
 
 blp = Blueprint("people", __name__, url_prefix="/api/people", description="People, their roles and teams (admin)")
 
@@ -42,14 +43,6 @@ class PersonChangesSchema(Schema):
     team = fields.String(allow_none=True)
     active = fields.Boolean()
     password = fields.String(load_only=True, validate=PASSWORD)
-
-
-class PersonEventSchema(Schema):
-    at = fields.String()
-    actor = fields.String()
-    event = fields.String()
-    element_id = fields.String(allow_none=True)
-    detail = fields.Dict()
 
 
 @blp.before_request
@@ -106,7 +99,7 @@ class PersonView(MethodView):
 
 @blp.route("/<string:username>/history")
 class PersonHistory(MethodView):
-    @blp.response(200, PersonEventSchema(many=True))
+    @blp.response(200, HistoryEventSchema(many=True))
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, username):

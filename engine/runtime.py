@@ -39,20 +39,42 @@ class ExecutionFailed(Exception):
         return {"element_id": self.element_id, "message": self.message, "line": self.line}
 
 
+@dataclass(frozen=True)
+class VersionInfo:
+    """What an instance needs of its process version, which never changes once deployed."""
+    id: int
+    process_id: str
+    version: int
+    forms: dict
+
+
 class SpecCache:
-    """Restored specs per process version: restoring is half the cost of loading an instance."""
+    """Per process version, its restored specs (half the cost of loading an instance) and the
+    version's own fields, so loading an instance reads no definition row."""
 
     def __init__(self, size: int = 64):
-        self._specs: OrderedDict[int, tuple] = OrderedDict()
+        self._entries: OrderedDict[int, tuple] = OrderedDict()
         self._size = size
 
     def get(self, version: ProcessVersion) -> tuple:
-        if version.id not in self._specs:
-            self._specs[version.id] = load_specs(version.specs)
-            if len(self._specs) > self._size:
-                self._specs.popitem(last=False)
-        self._specs.move_to_end(version.id)
-        return self._specs[version.id]
+        """(spec, subprocess specs) of a version row."""
+        return self._entry(version)[1:]
+
+    def by_id(self, session, version_id: int) -> tuple:
+        """(VersionInfo, spec, subprocess specs): the version row is read only on a miss."""
+        if version_id in self._entries:
+            self._entries.move_to_end(version_id)
+            return self._entries[version_id]
+        return self._entry(store.dao_get_version(session, version_id))
+
+    def _entry(self, version: ProcessVersion) -> tuple:
+        if version.id not in self._entries:
+            info = VersionInfo(version.id, version.process_id, version.version, version.forms)
+            self._entries[version.id] = (info, *load_specs(version.specs))
+            if len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        self._entries.move_to_end(version.id)
+        return self._entries[version.id]
 
 
 @dataclass
@@ -102,16 +124,14 @@ class InstanceRuntime:
 
     def initial_state(self) -> str:
         """The state of this instance before it ran its first step."""
-        spec, deps = self.ctx.specs.get(self.version)
-        workflow = BpmnWorkflow(spec, deps)
+        workflow = BpmnWorkflow(self.workflow.spec, self.workflow.subprocess_specs)
         workflow.task_tree.data.update(self.start_data)
         return dump_state(workflow)
 
     @classmethod
-    def load(cls, session, ctx, instance_id: int):
-        row = store.dao_get_instance(session, instance_id)
-        version = store.dao_get_version(session, row.process_version_id)
-        spec, deps = ctx.specs.get(version)
+    def load(cls, session, ctx, instance_id: int, lock: bool = False):
+        row = store.dao_get_instance(session, instance_id, lock)
+        version, spec, deps = ctx.specs.by_id(session, row.process_version_id)
         workflow = load_state(row.state, row.serializer_version, spec, deps, ctx.script_engine)
         return cls(session, ctx, row, version, workflow)
 

@@ -14,8 +14,9 @@ from .projection import PendingTimer
 SYSTEM = "system"
 
 
-def dao_get_instance(session: Session, instance_id: int) -> ProcessInstance:
-    row = session.get(ProcessInstance, instance_id)
+def dao_get_instance(session: Session, instance_id: int, lock: bool = False) -> ProcessInstance:
+    """The instance row; with `lock`, held (FOR UPDATE) until the transaction ends."""
+    row = session.get(ProcessInstance, instance_id, with_for_update=lock or None)
     if row is None:
         raise NotFound(f"process instance {instance_id} does not exist")
     return row

@@ -5,7 +5,8 @@ A script or expression failing at run time rolls back to a savepoint and leaves 
 """
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import inbound, migration, queries, store
 from .calendar import WorkingCalendar
@@ -13,7 +14,7 @@ from .clock import install_engine_clock, now
 from .db import Database
 from .definitions.deploy import Deployed, deploy_bundle
 from .errors import Conflict, MigrationRefused
-from .models import ProcessInstance, Role, UserTask
+from .models import Role, UserTask
 from .runtime import EngineContext, ExecutionFailed, InstanceRuntime, find_task
 from .timers import dao_lock_due_instances
 
@@ -66,15 +67,9 @@ class WorkflowEngine:
             return runtime.row.id, True
 
     def complete_task(self, task_id: str, data: dict, actor: str) -> int:
+        """Complete a ready task as `actor`; returns its instance's id. See complete_held_task."""
         with self.db.transaction() as session:
-            self._load_roles(session)
-            task = store.dao_get_user_task(session, task_id)
-            if task.state != "ready":
-                raise Conflict(f"task {task_id} is {task.state}, no longer ready")
-            runtime = InstanceRuntime.load(session, self.ctx, task.instance_id)
-            runtime.require_status("running")
-            self._act(runtime, {"action": "complete", "task_id": task_id, "data": data}, actor)
-            return runtime.row.id
+            return self._complete(session, task_id, data, actor).row.id
 
     def retry(self, instance_id: int, actor: str) -> None:
         """Replay the action that failed, e.g. after the definition was fixed and the instance migrated."""
@@ -156,20 +151,25 @@ class WorkflowEngine:
             return queries.task_view(task)
 
     def complete_held_task(self, task_id: str, data: dict, actor: str) -> dict:
-        """complete_task as the task's holder: a free task is taken by `actor` in the same transaction,
-        one held by another is refused (409). Answers the instance's new state."""
+        """complete_task, answering the instance's new state."""
         with self.db.transaction() as session:
-            self._load_roles(session)
-            task = store.dao_get_user_task(session, task_id)
-            _lock_instance(session, task.instance_id)
-            _hold_task(session, task, actor, None)
-            runtime = InstanceRuntime.load(session, self.ctx, task.instance_id)
-            runtime.require_status("running")
-            self._act(runtime, {"action": "complete", "task_id": task_id, "data": data}, actor)
+            runtime = self._complete(session, task_id, data, actor)
             if runtime.row.status == "error":  # the action rolled back to its savepoint: read what was kept
                 session.expire(runtime.row)
                 runtime = InstanceRuntime.load(session, self.ctx, runtime.row.id)
             return queries.instance_view(session, runtime.row.id, runtime.current_data())
+
+    def _complete(self, session, task_id: str, data: dict, actor: str) -> InstanceRuntime:
+        """A free task is taken by `actor` in the same transaction; one held by another, or no longer
+        ready, is refused (409)."""
+        self._load_roles(session)
+        task = store.dao_get_user_task(session, task_id)
+        # The instance row is locked before the task row: the order every writer (timers too) takes.
+        runtime = InstanceRuntime.load(session, self.ctx, task.instance_id, lock=True)
+        runtime.require_status("running")
+        _hold_task(session, task, actor, None)
+        self._act(runtime, {"action": "complete", "task_id": task_id, "data": data}, actor)
+        return runtime
 
     # --- reading -------------------------------------------------------------------------
 
@@ -262,12 +262,6 @@ def _require_running(row) -> None:
         raise Conflict(f"process instance {row.id} is {row.status}, not running")
 
 
-def _lock_instance(session, instance_id: int) -> None:
-    """Lock the instance row before its task rows: the order every writer (timers too) takes them in,
-    so two writers wait for each other instead of deadlocking. (SQLite serialises writers anyway.)"""
-    session.execute(select(ProcessInstance.id).where(ProcessInstance.id == instance_id).with_for_update())
-
-
 def _hold_task(session, task: UserTask, holder: str | None, expected: str | None) -> None:
     """Set who holds a ready task, only if it is still ready and held by `expected` (None: free) or
     already by `holder`: one conditional UPDATE, so of two racing claims exactly one wins."""
@@ -276,9 +270,10 @@ def _hold_task(session, task: UserTask, holder: str | None, expected: str | None
         held = or_(held, UserTask.assignee == holder)
     result = session.execute(update(UserTask).where(UserTask.id == task.id, UserTask.state == "ready", held)
                              .values(assignee=holder).execution_options(synchronize_session=False))
-    session.refresh(task)
     if result.rowcount == 1:
+        set_committed_value(task, "assignee", holder)
         return
+    session.refresh(task)
     if task.state != "ready":
         raise Conflict(f"task {task.id} is {task.state}, no longer ready")
     raise Conflict(f"task {task.id} is held by {task.assignee or 'nobody'}")

@@ -58,13 +58,16 @@ def engine_of(app):
     return app.extensions["qa_engine"]
 
 
+def bearer(app, username: str) -> dict:
+    """Headers with a new valid token for `username` (new per call: some calls revoke tokens)."""
+    token = secrets.token_urlsafe(16)
+    with app.extensions["qa_engine"].db.transaction() as session:
+        session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
+                             expires_at=now() + timedelta(hours=1)))
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
 def auth(app):
     """auth("tom") -> headers carrying a valid bearer token for tom."""
-    def headers(username: str) -> dict:
-        token = secrets.token_urlsafe(16)
-        with app.extensions["qa_engine"].db.transaction() as session:
-            session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
-                                 expires_at=now() + timedelta(hours=1)))
-        return {"Authorization": f"Bearer {token}"}
-    return headers
+    return lambda username: bearer(app, username)

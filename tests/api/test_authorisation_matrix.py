@@ -7,18 +7,13 @@ Whoever may not see the case gets 404 and never its data: no refused answer, nor
 case is not in for them, contains its case reference.
 """
 import io
-import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import pytest
 
-from api.auth import _digest
 from app import ROOT
-from engine.clock import now
-from engine.models import ApiToken
 
-from tests.api.conftest import seeded_app
+from tests.api.conftest import bearer, seeded_app
 from tests.flows.conftest import definition_files
 
 CASE_REF = "C-1001"
@@ -116,11 +111,7 @@ class World:
         return self.app.extensions["qa_engine"]
 
     def token(self, username: str) -> dict:
-        token = secrets.token_urlsafe(16)
-        with self.engine.db.transaction() as session:
-            session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
-                                 expires_at=now() + timedelta(hours=1)))
-        return {"Authorization": f"Bearer {token}"}
+        return bearer(self.app, username)
 
     def case_audit(self, state: str = "running") -> tuple[int, str]:
         """A new case audit of pat's case: running, suspended, or with its draft task held by ann."""

@@ -2,8 +2,6 @@
 operation of /api/openapi.json and sends them through the Flask app (no server), signed in as an
 administrator; no answer may be a 5xx, and every answer must match the schema documented for its
 status code (errors: application/problem+json). Bounded and seeded, so it is fast and repeatable."""
-import secrets
-from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -12,11 +10,8 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
                                                response_schema_conformance, status_code_conformance)
 
-from api.auth import _digest
 from app import create_app
-from engine.clock import now
-from engine.models import ApiToken
-from tests.api.conftest import seeded_app
+from tests.api.conftest import bearer, seeded_app
 from tests.fixtures.diagrams import chain_bundle
 
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance,
@@ -31,15 +26,6 @@ def contract_app(migrated_url, tmp_path_factory):
         engine.deploy(chain_bundle(), "olive")
         engine.start_instance("chain", {"case_ref": "C-1", "auditor": "ann", "practitioner": "pat"}, "quinn")
         yield app
-
-
-def bearer(app, username: str) -> dict:
-    """A new token per call: some calls revoke the caller's tokens (sign-out, a password change)."""
-    token = secrets.token_urlsafe(16)
-    with app.extensions["qa_engine"].db.transaction() as session:
-        session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
-                             expires_at=now() + timedelta(hours=1)))
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _openapi_document() -> dict:

@@ -5,6 +5,7 @@ import pytest
 
 from api.auth import dao_set_password
 from app import create_app
+from tests.api.conftest import bearer
 
 
 @pytest.fixture
@@ -70,13 +71,13 @@ def test_clock_is_404_unless_settable(client, auth):
 def test_settable_clock_moves_for_admins_only(org, clock):
     app = create_app({"DATABASE_URL": org.db.url, "CLOCK": "settable"})
     client = app.test_client()
-    headers = {name: _token(app, name) for name in ("root", "tom")}
+    headers = {name: bearer(app, name) for name in ("root", "tom")}
     body = {"now": "2026-12-24T10:00:00+00:00"}
     assert client.put("/api/clock", json=body, headers=headers["tom"]).status_code == 403
     assert client.put("/api/clock", json=body, headers=headers["root"]).json == body
     assert clock.now() == datetime(2026, 12, 24, 10, tzinfo=timezone.utc)
     naive = {"now": "2026-12-24T10:00:00"}  # a time without its zone is ambiguous
-    assert client.put("/api/clock", json=naive, headers=_token(app, "root")).status_code == 422
+    assert client.put("/api/clock", json=naive, headers=bearer(app, "root")).status_code == 422
     app.extensions["qa_engine"].db.dispose()
 
 
@@ -95,19 +96,6 @@ def test_timers_run_is_for_admins_and_fires_what_is_due(client, auth, engine_of,
     clock.advance(days=10)
     assert client.post("/api/timers/run", headers=auth("tom")).status_code == 403
     assert client.post("/api/timers/run", headers=auth("root")).json == {"fired": 1}
-
-
-def _token(app, username):
-    import secrets
-    from datetime import timedelta
-    from api.auth import _digest
-    from engine.clock import now
-    from engine.models import ApiToken
-    token = secrets.token_urlsafe(16)
-    with app.extensions["qa_engine"].db.transaction() as session:
-        session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
-                             expires_at=now() + timedelta(hours=1)))
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.mark.parametrize("path, body", [("/api/process-instances?case_ref=C%00", None),

@@ -2,11 +2,10 @@
 helpers that drive flows only through the engine's verbs."""
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from engine.models import OutboxMessage
-from tests.engine.flow import save_restore
+from tests.engine.flow import checkpoint  # noqa: F401  (fixture: org is that engine, seeded)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat"}
@@ -17,14 +16,6 @@ def definition_files(*names: str) -> dict[str, bytes]:
     files = {name: (ROOT / "processes" / name).read_bytes() for name in names}
     files |= {p.name: p.read_bytes() for p in (ROOT / "forms").glob("*.json")}
     return files
-
-
-@pytest.fixture(params=["straight", "save_restore"])
-def checkpoint(request, org):
-    """Call checkpoint(instance_id) mid-flow: in the second run it round-trips SpiffWorkflow JSON."""
-    if request.param == "straight":
-        return lambda instance_id: None
-    return lambda instance_id: save_restore(org, instance_id)
 
 
 def ready(engine, instance_id: int, element_id: str | None = None) -> list[dict]:
