@@ -5,6 +5,7 @@ import os
 import secrets
 import signal
 import threading
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -15,14 +16,18 @@ from api import init_api
 from api.auth import dao_set_password
 from api.oidc import init_oidc
 from engine.calendar import WorkingCalendar, parse_closure_days
-from engine.clock import SettableClock, get_clock, set_clock
+from engine.clock import SettableClock, get_clock, now, set_clock
 from engine.db import Database
 from engine.definitions.bundle import file_kind
 from engine.models import ProcessVersion
 from engine.org import seed_organisation
 from engine.schema import upgrade
+from engine.shared_clock import sync_clock
 from engine.worker import run_worker
 from engine.workflow_engine import WorkflowEngine
+from webhooks.delivery import RetryPolicy
+from webhooks.dispatcher import Dispatcher
+from webhooks.senders import ConfigurationError, mailer_from_settings
 
 ROOT = Path(__file__).resolve().parent
 DEFINITION_DIRS = (ROOT / "processes", ROOT / "forms")
@@ -31,6 +36,9 @@ DEFINITION_DIRS = (ROOT / "processes", ROOT / "forms")
 DEMO_PASSWORD = "change-me-demo"
 OIDC_SETTINGS = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_CLAIM", "OIDC_ROLE_MAP",
                  "OIDC_USERNAME_CLAIM")
+# Email to people: GOV.UK Notify, or SMTP (webhooks/senders.py). Unset: notifications wait in the outbox.
+MAIL_SETTINGS = ("NOTIFY_API_KEY", "NOTIFY_TEMPLATE_ID", "NOTIFY_TEMPLATE_IDS", "NOTIFY_BASE_URL", "SMTP_HOST",
+                 "SMTP_PORT", "SMTP_FROM", "SMTP_USERNAME", "SMTP_PASSWORD", "SMTP_SECURITY")
 
 
 def default_settings(instance_path: str) -> dict:
@@ -45,7 +53,11 @@ def default_settings(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("QA_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "SECRET_KEY": os.environ.get("QA_SECRET_KEY"),  # signs OIDC sign-in state; required in production
         "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET"),  # signs case-record events; unset: the webhook answers 503
-        **{key: os.environ[key] for key in OIDC_SETTINGS if key in os.environ},
+        "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("QA_DELIVERY_MAX_ATTEMPTS", "12")),  # then dead-lettered
+        "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("QA_DELIVERY_TIMEOUT_SECONDS", "10")),
+        "DELIVERY_BACKOFF_SECONDS": float(os.environ.get("QA_DELIVERY_BACKOFF_SECONDS", "5")),  # doubles each retry
+        "DELIVERY_BACKOFF_MAX_SECONDS": float(os.environ.get("QA_DELIVERY_BACKOFF_MAX_SECONDS", "3600")),
+        **{key: os.environ[key] for key in (*OIDC_SETTINGS, *MAIL_SETTINGS) if key in os.environ},
     }
 
 
@@ -59,6 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     database = Database(app.config["DATABASE_URL"])
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
     app.extensions["qa_engine"] = WorkflowEngine(database, calendar, app.config["PUBLIC_URL"])
+    app.extensions["qa_dispatcher"] = _dispatcher(app.config, database)
+    if app.config["CLOCK"] == "settable":
+        app.before_request(lambda: sync_clock(database, get_clock()))
     app.get("/health")(health)
     init_api(app)
     init_oidc(app)
@@ -81,6 +96,22 @@ def _choose_clock(config: dict) -> None:
             set_clock(SettableClock())
     elif config["CLOCK"] != "system":
         raise RuntimeError(f"QA_CLOCK must be 'system' or 'settable', not {config['CLOCK']!r}")
+
+
+def _dispatcher(config: dict, database: Database) -> Dispatcher:
+    try:
+        mailer = mailer_from_settings(config)
+    except ConfigurationError as error:
+        raise RuntimeError(str(error)) from None
+    policy = RetryPolicy(config["DELIVERY_MAX_ATTEMPTS"], config["DELIVERY_BACKOFF_SECONDS"],
+                         config["DELIVERY_BACKOFF_MAX_SECONDS"])
+    # A settable clock stands still (or in the past) between moves: retries still come in real time.
+    clock = _later_of_clock_and_wall if config["CLOCK"] == "settable" else now
+    return Dispatcher(database, mailer, policy, config["DELIVERY_TIMEOUT_SECONDS"], now=clock)
+
+
+def _later_of_clock_and_wall() -> datetime:
+    return max(now(), datetime.now(timezone.utc))
 
 
 def qa_engine(app: Flask | None = None) -> WorkflowEngine:
@@ -109,6 +140,16 @@ def definition_files(directories=DEFINITION_DIRS) -> dict[str, bytes]:
     return files
 
 
+def worker_jobs(app: Flask) -> list:
+    """What a worker does at each tick: read the shared clock (when settable), fire due timers,
+    deliver the outbox."""
+    engine, dispatcher = qa_engine(app), app.extensions["qa_dispatcher"]
+    jobs = [("timers", engine.fire_due_timers), ("deliveries", dispatcher.deliver_due)]
+    if app.config["CLOCK"] == "settable":
+        jobs.insert(0, ("clock", lambda: sync_clock(engine.db, get_clock()) or 0))
+    return jobs
+
+
 def _register_cli(app: Flask) -> None:
     @app.cli.command("db-upgrade")
     def db_upgrade():
@@ -120,16 +161,16 @@ def _register_cli(app: Flask) -> None:
     @click.option("--interval", default=5.0, show_default=True, help="seconds between ticks")
     @click.option("--once", is_flag=True, help="one tick, then exit (for cron or a check)")
     def worker(interval, once):
-        """Fire due timers every few seconds until stopped (SIGINT/SIGTERM)."""
+        """Fire due timers and deliver the outbox every few seconds until stopped (SIGINT/SIGTERM)."""
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         stop = threading.Event()
         previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
-            fired = run_worker(qa_engine(app), interval, stop, ticks=1 if once else None)
+            totals = run_worker(worker_jobs(app), interval, stop, ticks=1 if once else None)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-        click.echo(f"worker stopped; {fired} timer(s) fired")
+        click.echo(f"worker stopped; {totals['timers']} timer(s) fired, {totals['deliveries']} event(s) delivered")
 
     @app.cli.command("seed-demo")
     def seed_demo():

@@ -10,6 +10,7 @@ from werkzeug.exceptions import NotFound
 from engine.clock import SettableClock, get_clock, now
 from engine.models import ProcessInstance, WaitingTimer
 from engine.queries import timer_view
+from engine.shared_clock import dao_save_clock
 
 from .policy import require, visible_instances
 
@@ -51,6 +52,8 @@ class ClockView(MethodView):
             raise NotFound("the clock is not settable here (QA_CLOCK=settable)")
         require("admin")
         clock.set(body["now"])
+        with current_app.extensions["qa_engine"].db.transaction() as session:
+            dao_save_clock(session, now())  # the worker and other server processes read it
         return {"now": now()}
 
 

@@ -70,11 +70,18 @@ class InstanceSummarySchema(Schema):
     updated_at = fields.String()
 
 
-class InstancePageSchema(Schema):
-    items = fields.List(fields.Nested(InstanceSummarySchema))
-    page = fields.Integer()
-    page_size = fields.Integer()
-    total = fields.Integer()
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    """A page of a list: {"items", "page", "page_size", "total"}."""
+    return Schema.from_dict({"items": fields.List(fields.Nested(item)), "page": fields.Integer(),
+                             "page_size": fields.Integer(), "total": fields.Integer()}, name=name)
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+InstancePageSchema = page_schema(InstanceSummarySchema, "InstancePageSchema")
 
 
 class HistoryEventSchema(Schema):

@@ -2,6 +2,7 @@
 need_to_know_audit, once per event id. No bearer token (api/auth.py PUBLIC): the signature under
 WEBHOOK_SECRET is the credential, and without that key the route takes nothing (503)."""
 import json
+from datetime import datetime, timezone
 
 from flask import current_app, request
 from flask.views import MethodView
@@ -14,15 +15,16 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
-from engine import inbound
 from engine.clock import now
 from engine.errors import InvalidData
+from webhooks import signing
 
 from .schemas import NO_NUL
 
 blp = Blueprint("webhooks_in", __name__, url_prefix="/api/webhooks",
                 description="Events from the case-record system, signed with WEBHOOK_SECRET")
 
+MAX_BODY_BYTES = 64 * 1024  # an event is a few hundred bytes; this route refuses more (413)
 ACTOR = "case-record-system"  # who started what, in the history (R-80)
 PROCESS_OF = {"need_to_know.notified": "need_to_know_audit"}
 NOTIFICATION_TYPES = ("serious_incident", "child_death", "urgent_escalation")  # R-50
@@ -60,7 +62,7 @@ class ReceiptSchema(Schema):
 @blp.url_value_preprocessor
 def limit_body(_endpoint, _values):
     """This route's own size limit, set before any before_request reads the body."""
-    limits = (current_app.config.get("MAX_CONTENT_LENGTH"), inbound.MAX_BODY_BYTES)
+    limits = (current_app.config.get("MAX_CONTENT_LENGTH"), MAX_BODY_BYTES)
     request.max_content_length = min(limit for limit in limits if limit)
 
 
@@ -88,8 +90,8 @@ class CaseRecordWebhook(MethodView):
             raise ServiceUnavailable("WEBHOOK_SECRET is not configured: no event is taken")
         body = _body()
         try:
-            event_id, signed = inbound.verify(secret, request.headers, body, now())
-        except inbound.Unverified as refused:
+            event_id, signed = signing.verify(secret, request.headers, body, _clocks())
+        except signing.Unverified as refused:
             raise Unauthorized(str(refused)) from None
         event = _event(body)
         data = {k: event[k] for k in ("case_ref", "summary", "notification_type", "practitioner") if k in event}
@@ -98,14 +100,22 @@ class CaseRecordWebhook(MethodView):
         return {"event_id": event_id, "instance_id": instance_id, "replayed": not new}, 201 if new else 200
 
 
+def _clocks() -> list[datetime]:
+    """The times a signature's timestamp is judged against: the service's clock, and while it is a
+    settable demo clock also the real time, which the sender's own clock shows."""
+    if current_app.config["CLOCK"] == "settable":
+        return [now(), datetime.now(timezone.utc)]
+    return [now()]
+
+
 def _body() -> bytes:
     """The raw body (the signature is over it), refused past the route's limit: by Content-Length
     before reading, and by what was read."""
-    too_large = RequestEntityTooLarge(f"an event is at most {inbound.MAX_BODY_BYTES} bytes")
-    if (request.content_length or 0) > inbound.MAX_BODY_BYTES:
+    too_large = RequestEntityTooLarge(f"an event is at most {MAX_BODY_BYTES} bytes")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
         raise too_large
     body = request.get_data(cache=True)
-    if len(body) > inbound.MAX_BODY_BYTES:
+    if len(body) > MAX_BODY_BYTES:
         raise too_large
     return body
 

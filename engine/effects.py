@@ -1,7 +1,9 @@
-"""What a step asks of the world: notify people, put a document on the case record, start
-another process, store an audit's or alert's outcome for reports. Scripts call these functions;
-the calls are collected while the step runs and written when it saves, so a failed step sends nothing.
+"""What a step asks of the world: notify people, put a document on the case record, publish an
+event to webhook subscribers, start another process, store an audit's or alert's outcome for
+reports. Scripts call these functions; the calls are collected while the step runs and written
+when it saves, so a failed step sends nothing.
 """
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -11,12 +13,14 @@ from dataclasses import dataclass
 
 @dataclass
 class Effect:
-    kind: str  # "notify" | "case_record" | "start" | "audit_outcome" | "alert_outcome"
+    kind: str  # "notify" | "case_record" | "publish" | "start" | "audit_outcome" | "alert_outcome"
     element_id: str
     data: dict  # the task's data when the call was made: who the case's people are, what to say
     args: dict
 
 
+# The event types a diagram may publish; the engine writes the others itself (engine/outbox.py).
+PUBLISHED_BY_DIAGRAMS = ("alert.raised", "alert.escalated")
 AUDIT_MILESTONES = ("submitted_at",)  # outcome columns a diagram may mark with a user task
 _collected: ContextVar[list[Effect] | None] = ContextVar("collected_effects", default=None)
 
@@ -44,6 +48,18 @@ def task_functions(task) -> dict[str, Callable]:
         """Upload a document and its case note to the case record (Mosaic)."""
         _record(task, "case_record", None, title=title, note=note, report=report or {})
 
+    def publish(event_type: str, **data) -> None:
+        """Publish an event to its webhook subscribers, e.g. publish("alert.escalated", to_stage=2).
+        The event carries these fields and the instance, process, case and element it came from."""
+        if event_type not in PUBLISHED_BY_DIAGRAMS:
+            raise ValueError(f"publish: '{event_type}' is not an event a diagram publishes; "
+                             f"known: {', '.join(PUBLISHED_BY_DIAGRAMS)}")
+        try:
+            json.dumps(data)
+        except (TypeError, ValueError) as error:  # refused now, with the element, not at commit
+            raise ValueError(f"publish: the fields of '{event_type}' must be JSON values ({error})") from None
+        _record(task, "publish", None, event_type=event_type, data=data)
+
     def start_process(process_id: str, **data) -> None:
         """Start another process, e.g. a child-safety alert, as a child of this instance."""
         _record(task, "start", None, process_id=process_id, data=data)
@@ -63,7 +79,7 @@ def task_functions(task) -> dict[str, Callable]:
         _record(task, "alert_outcome", None, final_stage=int(final_stage), outcome=outcome,
                 response_tasks=list(response_tasks))
 
-    return {"notify": notify, "record_on_case": record_on_case, "start_process": start_process,
+    return {"notify": notify, "record_on_case": record_on_case, "publish": publish, "start_process": start_process,
             "record_audit_outcome": record_audit_outcome, "record_alert_outcome": record_alert_outcome}
 
 

@@ -5,8 +5,19 @@ of it rewritten in the same transaction, so that inboxes and timer sweeps never 
 """
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class UTCDateTime(TypeDecorator):
@@ -180,10 +191,12 @@ class PersonRole(Base):
 # --- outgoing messages ----------------------------------------------------------------------
 
 class OutboxMessage(Base):
-    """A notification, case-record upload or event, written in the transaction of the step that
-    produced it; delivering it is another component's job."""
+    """An event (a notification, a case-record upload, a task or alert event), written in the
+    transaction of the step that produced it, with a delivery row for each place it must reach;
+    webhooks/ delivers them."""
     __tablename__ = "outbox_message"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)  # X-Event-Id: the same on every retry
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     event_type: Mapped[str] = mapped_column(String(64), index=True)
     case_ref: Mapped[str | None] = mapped_column(String(100))
@@ -192,6 +205,71 @@ class OutboxMessage(Base):
     body: Mapped[str] = mapped_column(Text)
     payload: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deliveries: Mapped[list["Delivery"]] = relationship(back_populates="message", order_by="Delivery.id")
+
+
+class WebhookSubscription(Base):
+    """Where events of some types are POSTed, signed with the subscription's own secret."""
+    __tablename__ = "webhook_subscription"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    events: Mapped[list] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(200))  # kept to sign with; never shown again
+    description: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Delivery(Base):
+    """One event on its way to one place: a webhook subscription, or a person by email.
+
+    Deliveries of one stream (a subscription or person, and an instance) go out in id order: a
+    pending one holds back the later ones. A worker leases a delivery before sending it, so two
+    workers never send it at once; a lease that expires (the worker died) lets another take it."""
+    __tablename__ = "delivery"
+    # Partial indexes over pending rows only: they stay small as delivered rows pile up, and the
+    # planner finds the head of a stream through ix_delivery_stream even before statistics exist.
+    __table_args__ = (Index("ix_delivery_pending", "id", postgresql_where=text("status = 'pending'"),
+                            sqlite_where=text("status = 'pending'")),
+                      Index("ix_delivery_stream", "stream", "id", postgresql_where=text("status = 'pending'"),
+                            sqlite_where=text("status = 'pending'")))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # webhook | email
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("webhook_subscription.id"), index=True)
+    recipient: Mapped[str | None] = mapped_column(String(100))  # username, for email
+    stream: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | dead | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # since created or last replayed
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    leased_by: Mapped[str | None] = mapped_column(String(100))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    message: Mapped[OutboxMessage] = relationship(back_populates="deliveries")
+
+
+class DeliveryAttempt(Base):
+    """Append-only log of every try: when, by which worker, and what the other end answered."""
+    __tablename__ = "delivery_attempt"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("delivery.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    worker: Mapped[str] = mapped_column(String(100))
+    outcome: Mapped[str] = mapped_column(String(16))  # delivered | failed | refused (permanent)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class SharedClock(Base):
+    """The settable clock's time (QA_CLOCK=settable only), so the server and its workers, separate
+    processes, read one time."""
+    __tablename__ = "shared_clock"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    now: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # --- accounts -----------------------------------------------------------------------------

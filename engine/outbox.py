@@ -1,15 +1,32 @@
-"""Turn collected effects into outbox rows: recipients resolved for the case, text filled from
-the case's data with names withheld (R-81: notifications carry the case reference, never a name)."""
+"""The outbox: every event a step produces, written in that step's transaction with a delivery row
+for each place it must reach (the webhook subscriptions of its type, and for a notification each
+person it names). Task events, which every step makes, are kept only while someone subscribes.
+Text is filled from the case's data with names withheld (R-81: notifications carry the case
+reference and a link, never a name)."""
 import re
 import string
 from datetime import datetime
+from uuid import uuid4
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .effects import Effect
-from .models import OutboxMessage, Person, Role
+from .models import Delivery, OutboxMessage, Person, ProcessInstance, Role, WebhookSubscription
 from .org import resolve_candidates
 
+# The event types of API.md "Webhooks": what a subscription may ask for.
+EVENT_TYPES = {
+    "task.ready": "a user task became ready: who may act on it, and by when",
+    "task.completed": "a user task was completed, and by whom",
+    "audit.completed": "an audit ended with its final grade (after discussion or dispute)",
+    "alert.raised": "a child-safety alert was raised",
+    "alert.escalated": "a child-safety alert moved up a stage",
+    "case_record.upload": "a document and case note for the case record (Mosaic)",
+    "notification": "an email or alert to people: recipients (usernames) and text",
+}
+# Written at every step, and in the history anyway: kept only while a subscription wants them.
+ONLY_WHEN_SUBSCRIBED = ("task.ready", "task.completed")
 WITHHELD = "[withheld]"
 _PERSONAL = re.compile(r"name", re.IGNORECASE)
 
@@ -20,37 +37,63 @@ class RecipientError(ValueError):
         self.element_id = element_id
 
 
-def write_messages(session: Session, instance_id: int, instance_case_ref: str | None, effects: list[Effect],
-                   at: datetime, base_url: str) -> None:
+def write_messages(session: Session, instance: ProcessInstance, effects: list[Effect], at: datetime,
+                   base_url: str) -> None:
+    """The notifications, case-record uploads and published events a step's scripts asked for."""
     for effect in effects:
-        case_ref = effect.data.get("case_ref") or instance_case_ref  # a message about one allocation
-        fields = _fields(effect.data, instance_id, case_ref, base_url)
+        case_ref = effect.data.get("case_ref") or instance.case_ref  # a message about one allocation
+        fields = _fields(effect.data, instance.id, case_ref, base_url)
+        source = {"instance_id": instance.id, "process_id": instance.process_id, "case_ref": case_ref,
+                  "element_id": effect.element_id}
         if effect.kind == "notify":
             try:
-                session.add(_notification(session, effect, fields, instance_id, case_ref, at))
+                recipients = recipients_for(session, effect.args["to"], effect.data)
             except RecipientError as error:
                 error.element_id = effect.element_id
                 raise
+            subject, body = render(effect.args["subject"], fields), render(effect.args["body"], fields)
+            dao_add_event(session, "notification", at, instance.id, case_ref, source | {
+                "to": effect.args["to"], "recipients": recipients, "subject": subject, "body": body,
+                "link": fields["link"]}, recipients=recipients, subject=subject, body=body)
         elif effect.kind == "case_record":
-            session.add(_case_record_upload(effect, fields, instance_id, case_ref, at))
+            title, note = render(effect.args["title"], fields), render(effect.args["note"], fields)
+            dao_add_event(session, "case_record.upload", at, instance.id, case_ref, source | {
+                "title": title, "case_note": note, "report": effect.args["report"]}, subject=title, body=note)
+        elif effect.kind == "publish":
+            dao_add_event(session, effect.args["event_type"], at, instance.id, case_ref,
+                          withhold_names(effect.args["data"]) | source | {"link": fields["link"]})
 
 
-def _notification(session, effect: Effect, fields: dict, instance_id, case_ref, at) -> OutboxMessage:
-    recipients = recipients_for(session, effect.args["to"], effect.data)
-    return OutboxMessage(
-        instance_id=instance_id, event_type="notification", case_ref=case_ref, recipients=recipients,
-        subject=render(effect.args["subject"], fields), body=render(effect.args["body"], fields), created_at=at,
-        payload={"instance_id": instance_id, "case_ref": case_ref, "element_id": effect.element_id,
-                 "to": effect.args["to"], "link": fields["link"]})
+def dao_add_event(session: Session, event_type: str, at: datetime, instance_id: int | None, case_ref: str | None,
+                  data: dict, recipients: list[str] = (), subject: str = "", body: str = "") -> OutboxMessage | None:
+    """One event in the outbox, with a pending delivery to each subscription of its type and, for a
+    notification, to each recipient by email. No commit: it lands with the step, or not at all."""
+    subscriptions = _subscribers(session, event_type)
+    if not subscriptions and event_type in ONLY_WHEN_SUBSCRIBED:
+        return None
+    message = OutboxMessage(event_id=str(uuid4()), event_type=event_type, instance_id=instance_id,
+                            case_ref=case_ref, recipients=list(recipients), subject=subject[:300], body=body,
+                            payload=data, created_at=at)
+    ordered_by = f"instance:{instance_id}" if instance_id is not None else f"event:{message.event_id}"
+    message.deliveries = [
+        *(_pending(at, "webhook", f"webhook:{s.id}:{ordered_by}", subscription_id=s.id) for s in subscriptions),
+        *(_pending(at, "email", f"email:{username}:{ordered_by}", recipient=username) for username in recipients),
+    ]
+    session.add(message)
+    return message
 
 
-def _case_record_upload(effect: Effect, fields: dict, instance_id, case_ref, at) -> OutboxMessage:
-    note = render(effect.args["note"], fields)
-    return OutboxMessage(
-        instance_id=instance_id, event_type="case_record.upload", case_ref=case_ref, recipients=[],
-        subject=render(effect.args["title"], fields), body=note, created_at=at,
-        payload={"instance_id": instance_id, "case_ref": case_ref, "element_id": effect.element_id,
-                 "case_note": note, "report": effect.args["report"]})
+def _pending(at: datetime, channel: str, stream: str, **target) -> Delivery:
+    return Delivery(channel=channel, stream=stream[:200], status="pending", attempts=0, next_attempt_at=at,
+                    created_at=at, **target)
+
+
+def _subscribers(session: Session, event_type: str) -> list[WebhookSubscription]:
+    """Active subscriptions wanting this type, read once per transaction (a step writes several events)."""
+    if "webhook_subscriptions" not in session.info:
+        session.info["webhook_subscriptions"] = list(session.scalars(
+            select(WebhookSubscription).where(WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)))
+    return [s for s in session.info["webhook_subscriptions"] if event_type in s.events]
 
 
 def recipients_for(session: Session, to: list[str], data: dict) -> list[str]:
@@ -75,9 +118,13 @@ def _resolve_entry(session: Session, entry: str, data: dict) -> list[str]:
     raise RecipientError(f"notify: '{entry}' is neither a role nor a data field naming a person")
 
 
+def withhold_names(data: dict) -> dict:
+    """The data with every field whose name says it holds a name withheld (R-81)."""
+    return {key: (WITHHELD if _PERSONAL.search(key) else value) for key, value in data.items()}
+
+
 def _fields(data: dict, instance_id: int, case_ref: str | None, base_url: str) -> dict:
-    fields = {key: (WITHHELD if _PERSONAL.search(key) else value) for key, value in data.items()
-              if isinstance(value, (str, int, float, bool))}
+    fields = {key: value for key, value in withhold_names(data).items() if isinstance(value, (str, int, float, bool))}
     return fields | {"case_ref": case_ref or "", "instance_id": instance_id,
                      "link": f"{base_url.rstrip('/')}/instances/{instance_id}"}
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from .effects import Effect
 from .models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, ProcessInstance, UserTask
 from .org import case_place, service_area_of
+from .outbox import dao_add_event
 
 GRADE_CHANGES = ("improved", "same", "downgraded")
 
@@ -53,6 +54,18 @@ def write_audit_outcome(session: Session, instance: ProcessInstance, effect: Eff
     deadlines = [AuditDeadline(name=d.name, due_at=d.due_at, met=d.met)
                  for d in deadline_results(tasks, args["deadlines"])]
     dao_add_audit_outcome(session, outcome, domains, deadlines)
+    dao_add_event(session, "audit.completed", at, instance.id, outcome.case_ref, audit_event(instance, outcome))
+
+
+def audit_event(instance: ProcessInstance, outcome: AuditOutcome) -> dict:
+    """The data of an audit.completed event: the grades and where the case sits, no case text."""
+    return {"instance_id": instance.id, "process_id": instance.process_id, "case_ref": outcome.case_ref,
+            "audit_kind": outcome.audit_kind, "overall_grade": outcome.overall_grade,
+            "pre_discussion_grade": outcome.pre_discussion_grade, "previous_grade": outcome.previous_grade,
+            "grade_change": outcome.grade_change, "disputed": outcome.disputed,
+            "dispute_stage": outcome.dispute_stage, "service_area": outcome.service_area, "team": outcome.team,
+            "auditor": outcome.auditor, "practitioner": outcome.practitioner,
+            "completed_at": outcome.completed_at.isoformat()}
 
 
 def audit_outcome_row(session: Session, instance: ProcessInstance, data: dict, at: datetime) -> AuditOutcome:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from . import store
 from .effects import Effect, collecting
 from .org import case_place, people_named, resolve_candidates
-from .outbox import RecipientError, write_messages
+from .outbox import RecipientError, dao_add_event, write_messages
 from .outcomes import OutcomeError, write_outcomes
 from .calendar import WorkingCalendar
 from .clock import now
@@ -199,14 +199,16 @@ class InstanceRuntime:
                                  serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
                                  process_version_id=self.version.id,
                                  error=self.row.error if status == "error" else None)
-        self._sync_user_tasks(at)
+        added = self._sync_user_tasks(at)
         self._sync_timers(at)
         self._write_messages(at)
         self._write_outcomes(at)
+        for task in added:  # after what the step sent: an event stream reads in the order things happened
+            dao_add_event(self.session, "task.ready", at, self.row.id, self.row.case_ref, task_event(task))
 
     def _write_messages(self, at) -> None:
         try:
-            write_messages(self.session, self.row.id, self.row.case_ref, self.effects, at, self.ctx.base_url)
+            write_messages(self.session, self.row, self.effects, at, self.ctx.base_url)
         except RecipientError as error:  # a recipient that names nobody: the diagram's mistake
             raise ExecutionFailed(error.element_id, str(error), None) from error
 
@@ -216,15 +218,14 @@ class InstanceRuntime:
         except OutcomeError as error:  # an outcome without the fields it needs: the diagram's mistake
             raise ExecutionFailed(error.element_id, str(error), None) from error
 
-    def _sync_user_tasks(self, at) -> None:
+    def _sync_user_tasks(self, at) -> list[UserTask]:
+        """End the rows of tasks no longer ready and add rows for new ones; answers the new rows."""
         known = {} if self.is_new else store.dao_ready_user_tasks(self.session, self.row.id)
         ready = {t.id: t for t in ready_user_tasks(self.workflow)}
         for task_id, row in known.items():
             if task_id not in ready:
                 self._end_user_task(row, at)
-        for task_id, task in ready.items():
-            if task_id not in known:
-                self._add_user_task(task, at)
+        return [self._add_user_task(task, at) for task_id, task in ready.items() if task_id not in known]
 
     def _end_user_task(self, row: UserTask, at) -> None:
         spiff_task = find_task(self.workflow, row.id)
@@ -232,25 +233,30 @@ class InstanceRuntime:
         row.state, row.ended_at = ("completed" if completed else "cancelled"), at
         completed_here = completed and self.completed and self.completed[0] == row.id
         row.completed_by = self.completed[1] if completed_here else None
-        if not completed:
+        if completed:
+            dao_add_event(self.session, "task.completed", at, self.row.id, self.row.case_ref,
+                          task_event(row) | {"completed_by": row.completed_by})
+        else:
             store.dao_append_history(self.session, self.row.id, store.SYSTEM, "task_cancelled", at,
                                      row.element_id, task_id=row.id)
 
-    def _add_user_task(self, task, at) -> None:
+    def _add_user_task(self, task, at) -> UserTask:
         role = role_for_lane(task.lane, self.ctx.roles) or task.lane or ""
         spiff_task = find_task(self.workflow, task.id)
         subject = getattr(spiff_task.task_spec, "extensions", {}).get("subject")
         candidates = self.ctx.resolver(self.session, role, spiff_task.data, subject)
-        self.session.add(UserTask(
+        row = UserTask(
             id=task.id, instance_id=self.row.id, process_id=self.row.process_id, element_id=task.element_id,
             name=task.name, role=role, candidates=candidates, open_to_role=not candidates,
-            case_ref=self.row.case_ref, form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at))
+            case_ref=self.row.case_ref, form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at)
+        self.session.add(row)
         self.session.flush()
         store.dao_add_candidates(self.session, task.id, candidates)
         store.dao_add_participants(self.session, self.row.id, set(candidates))
         store.dao_append_history(self.session, self.row.id, store.SYSTEM, "task_ready", at, task.element_id,
                                  task_id=task.id, role=role, candidates=candidates,
                                  due_at=task.due_at.isoformat() if task.due_at else None)
+        return row
 
     def _sync_timers(self, at) -> None:
         # Timers are judged from the task tree, not the rows: one action may create and fire a timer.
@@ -260,6 +266,13 @@ class InstanceRuntime:
             store.dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
                                      task.task_spec.bpmn_id, due_at=due.isoformat() if due else None)
         store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow), delete_old=not self.is_new)
+
+
+def task_event(row: UserTask) -> dict:
+    """The data of a task.ready or task.completed event: the task, never the case's data (R-81)."""
+    return {"task_id": row.id, "instance_id": row.instance_id, "process_id": row.process_id,
+            "element_id": row.element_id, "name": row.name, "role": row.role, "candidates": row.candidates,
+            "case_ref": row.case_ref, "due_at": row.due_at.isoformat() if row.due_at else None}
 
 
 def find_task(workflow: BpmnWorkflow, task_id: str):

@@ -8,18 +8,16 @@ from .models import ProcessInstance, WaitingTimer
 
 
 def dao_lock_due_instances(session: Session, at: datetime, after_id: int, limit: int) -> list[int]:
-    """Running instances with a timer due before `at`, locked for this transaction.
+    """Running instances after `after_id` with a timer due before `at`, oldest first, locked for
+    this transaction.
 
-    On PostgreSQL, rows another worker holds are skipped; SQLite serialises writers anyway
+    On PostgreSQL, rows another worker holds are skipped and the search goes on past them, so two
+    workers sweeping at once each take a different batch; SQLite serialises writers anyway
     (BEGIN IMMEDIATE). Strictly before `at`: SpiffWorkflow fires a timer only once it is past.
     """
-    due = (select(WaitingTimer.instance_id).where(WaitingTimer.due_at < at, WaitingTimer.instance_id > after_id)
-           .distinct().order_by(WaitingTimer.instance_id).limit(limit))
-    candidates = list(session.scalars(due))
-    if not candidates:
-        return []
+    due = select(WaitingTimer.instance_id).where(WaitingTimer.due_at < at)  # the due_at index
     locked = (select(ProcessInstance.id)
-              .where(ProcessInstance.id.in_(candidates), ProcessInstance.status == "running")
-              .order_by(ProcessInstance.id)
+              .where(ProcessInstance.id.in_(due), ProcessInstance.id > after_id, ProcessInstance.status == "running")
+              .order_by(ProcessInstance.id).limit(limit)
               .with_for_update(skip_locked=True))
     return list(session.scalars(locked))

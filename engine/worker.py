@@ -1,38 +1,42 @@
-"""The worker: every few seconds, fire the timers that are due. `make run` starts one beside the
-server; in production run one or more `flask --app app worker` processes beside gunicorn — on
-PostgreSQL they share the work without firing a timer twice (row locks with SKIP LOCKED).
+"""The worker: every few seconds, run its jobs (fire the timers that are due, deliver the outbox).
+`make run` starts one beside the server; in production run one or more `flask --app app worker`
+processes beside gunicorn. On PostgreSQL they share the work: instance rows are locked with SKIP
+LOCKED while their timers fire, and deliveries are leased (webhooks/delivery.py).
 """
 import logging
 import threading
-
-from .workflow_engine import WorkflowEngine
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
+Job = tuple[str, Callable[[], int]]  # (name, a callable answering how many things it did)
 
-def run_worker(engine: WorkflowEngine, interval: float = 5.0, stop: threading.Event | None = None,
-               ticks: int | None = None) -> int:
-    """Tick until `stop` is set (or `ticks` ticks have run); returns how many timers fired.
 
-    A tick that fails (the database away, say) is logged and the next tick tries again: a timer
-    that was due stays in the table, so nothing is lost.
-    """
+def run_worker(jobs: list[Job], interval: float = 5.0, stop: threading.Event | None = None,
+               ticks: int | None = None) -> dict[str, int]:
+    """Tick until `stop` is set (or `ticks` ticks have run); answers each job's total."""
     stop = stop or threading.Event()
-    fired, done = 0, 0
+    totals, done = dict.fromkeys((name for name, _ in jobs), 0), 0
     while not stop.is_set() and (ticks is None or done < ticks):
-        fired += tick(engine)
+        for name, count in tick(jobs).items():
+            totals[name] += count
         done += 1
         if ticks is None or done < ticks:
             stop.wait(interval)
-    return fired
+    return totals
 
 
-def tick(engine: WorkflowEngine) -> int:
-    try:
-        fired = engine.fire_due_timers()
-    except Exception:
-        log.exception("worker tick failed; retrying at the next tick")
-        return 0
-    if fired:
-        log.info("fired %d timer(s)", fired)
-    return fired
+def tick(jobs: list[Job]) -> dict[str, int]:
+    """Run each job once. A job that fails (the database away, a receiver's bug) is logged and
+    tried again at the next tick; the others still run. Nothing is lost: a due timer stays in its
+    table and an undelivered event stays pending."""
+    counts = {}
+    for name, job in jobs:
+        try:
+            counts[name] = job()
+        except Exception:
+            log.exception("worker job %s failed; retrying at the next tick", name)
+            counts[name] = 0
+        if counts[name]:
+            log.info("%s: %d", name, counts[name])
+    return counts

@@ -3,9 +3,11 @@
 A script or expression failing at run time rolls back to a savepoint and leaves the instance in
 `error`, with the element, message and line, and the action to replay once the cause is fixed.
 """
+import logging
 from datetime import datetime
 
 from sqlalchemy import or_, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import inbound, migration, queries, store
@@ -19,6 +21,7 @@ from .runtime import EngineContext, ExecutionFailed, InstanceRuntime, find_task
 from .timers import dao_lock_due_instances
 
 RUN = {"action": "run"}
+log = logging.getLogger(__name__)
 
 
 class WorkflowEngine:
@@ -86,20 +89,32 @@ class WorkflowEngine:
         """Fire every timer due before `at` (default: the clock's now). Returns how many fired.
 
         Instances are locked in batches (SKIP LOCKED on PostgreSQL) so several workers can
-        sweep at once without firing a timer twice.
+        sweep at once without firing a timer twice; a batch commits whole or not at all.
         """
         at, fired, after = at or now(), 0, 0
         while True:
             with self.db.transaction() as session:
                 self._load_roles(session)
                 ids = dao_lock_due_instances(session, at, after, batch)
-                for instance_id in ids:
-                    runtime = InstanceRuntime.load(session, self.ctx, instance_id)
-                    self._act(runtime, RUN, store.SYSTEM)
-                    fired += runtime.timers_fired
+                fired += sum(self._fire_timers(session, instance_id) for instance_id in ids)
             if len(ids) < batch:
                 return fired
             after = ids[-1]
+
+    def _fire_timers(self, session, instance_id: int) -> int:
+        """Run one due instance. An unexpected failure (not a script's: those put the instance in
+        error) is logged and rolled back to a savepoint, so one instance cannot hold up every other
+        instance's timers; the next sweep tries it again."""
+        try:
+            with session.begin_nested():
+                runtime = InstanceRuntime.load(session, self.ctx, instance_id)
+                self._act(runtime, RUN, store.SYSTEM)
+                return runtime.timers_fired
+        except (OperationalError, InterfaceError):
+            raise  # the database itself is away: the whole batch rolls back
+        except Exception:
+            log.exception("the timers of process instance %s could not fire; the next sweep tries again", instance_id)
+            return 0
 
     def migrate(self, instance_id: int, version: int, actor: str) -> None:
         """Move an instance to another version of its process; refused with the reason when unsafe."""

@@ -67,6 +67,7 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
         process_ids = set(parsed.parser.get_process_ids())
         problems += rules.call_problems(parsed, process_ids)
         problems += rules.expression_problems(parsed)
+        problems += rules.publish_problems(parsed)
     if not problems:
         specs, spec_problems = _specs(parsed)
         problems += spec_problems

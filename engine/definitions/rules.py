@@ -3,10 +3,12 @@
 Expressions are found in the XML rather than in SpiffWorkflow's specs so that each problem can
 name its element and exact line; they are compiled by the same sandbox that runs them.
 """
+import ast
 import re
 
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
+from ..effects import PUBLISHED_BY_DIAGRAMS
 from ..sandbox import ScriptRejected, compile_expression, compile_script
 from .bundle import ParsedSet
 from .problems import Problem
@@ -160,3 +162,30 @@ def starter_problems(parsed: ParsedSet, roles: dict[str, str]) -> list[Problem]:
                     problems.append(Problem(xml.file_name, process.get("id"), process.sourceline,
                                             f"candidateStarterGroups names '{group}', which is not a role"))
     return problems
+
+
+def publish_problems(parsed: ParsedSet) -> list[Problem]:
+    """publish("<type>", ...) in a script names an event type a diagram may publish."""
+    problems = []
+    for xml in (x for x in parsed.xml.values() if not x.file_name.endswith(".dmn")):
+        for element in xml.root.iter(f"{BPMN}script"):
+            for line, event_type in _published_types(element.text or ""):
+                if event_type not in PUBLISHED_BY_DIAGRAMS:
+                    owner = _owner(element)
+                    problems.append(Problem(xml.file_name, owner.get("id") if owner is not None else None,
+                                            (element.sourceline or 0) + line - 1 or None,
+                                            f"publish('{event_type}'): diagrams publish only "
+                                            f"{', '.join(PUBLISHED_BY_DIAGRAMS)}"))
+    return problems
+
+
+def _published_types(source: str):
+    """(line, event type) of each publish call whose type is written out (the rest are checked when they run)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return  # expression_problems reports it
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "publish"
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            yield node.lineno, node.args[0].value

@@ -10,8 +10,12 @@ import io
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import select
 
 from app import ROOT
+from engine.clock import now
+from engine.models import Delivery
+from webhooks.subscriptions import dao_add_subscription
 
 from tests.api.conftest import bearer, seeded_app
 from tests.flows.conftest import definition_files
@@ -49,7 +53,7 @@ class Row:
     path: str  # {instance}, {task}: the shared case audit, or a fresh one for `fresh` cells
     expect: dict[str, int]
     body: dict | None = None
-    fresh: str | None = None  # "running", "suspended" or "held": a new instance for each success
+    fresh: str | None = None  # "running", "suspended", "held": a new instance; "subscription": a new one
     upload: bool = False
     lists_case_for: set[str] = field(default_factory=lambda: set(USERS))  # who may find C-1001 in a 200
 
@@ -97,6 +101,16 @@ ROWS = [
     Row("POST", "/api/tasks/{task}/claim", on_the_case({"ann"}, 200)),  # ann holds it already: no change
     Row("POST", "/api/tasks/{task}/release", on_the_case({"ann"} | OPERATORS, 200), fresh="held"),
     Row("POST", "/api/tasks/{task}/complete", on_the_case({"ann"}, 422), body={"data": {}}),  # invalid: no change
+    Row("GET", "/api/webhook-subscriptions", only({"root"}, 200)),
+    Row("POST", "/api/webhook-subscriptions", only({"root"}, 201),
+        body={"url": "http://127.0.0.1:9/matrix", "events": ["audit.completed"], "secret": "s" * 32}),
+    Row("GET", "/api/webhook-subscriptions/{subscription}", only({"root"}, 200)),
+    Row("DELETE", "/api/webhook-subscriptions/{subscription}", only({"root"}, 204), fresh="subscription"),
+    Row("GET", "/api/webhook-deliveries", only({"root"}, 200)),
+    Row("GET", "/api/webhook-deliveries/{delivery}", only({"root"}, 200)),
+    Row("POST", "/api/webhook-deliveries/{delivery}/replay", only({"root"}, 409)),  # still pending: no change
+    Row("POST", "/api/webhook-deliveries/run", only({"root"}, 200)),
+    Row("GET", "/api/outbox", only(OPERATORS, 200)),
 ]
 
 
@@ -105,6 +119,8 @@ class World:
     app: object
     instance: int
     task: str
+    subscription: int = 0  # to the shared case audit's task events: its deliveries are pending
+    delivery: int = 0
 
     @property
     def engine(self):
@@ -123,21 +139,35 @@ class World:
             self.engine.suspend(instance, "quinn", "for the matrix")
         return instance, task["id"]
 
+    def subscribe(self) -> int:
+        """A subscription to task events at a port nobody listens on: its deliveries stay pending."""
+        with self.engine.db.transaction() as session:
+            return dao_add_subscription(session, "http://127.0.0.1:9/hook", ["task.ready"], "k" * 32, None,
+                                        "root", now()).id
+
+    def engine_deliveries(self) -> list[int]:
+        with self.engine.db.transaction() as session:
+            return list(session.scalars(select(Delivery.id).order_by(Delivery.id)))
+
 
 @pytest.fixture(scope="module")
 def world(migrated_url, tmp_path_factory):
     with seeded_app(migrated_url, tmp_path_factory.mktemp("matrix")) as app:
         app.extensions["qa_engine"].deploy(definition_files(*FLOWS), "olive")
         world = World(app, 0, "")
+        world.subscription = world.subscribe()
         world.instance, world.task = world.case_audit("held")
+        world.delivery = world.engine_deliveries()[0]
         yield world
 
 
 def _request(world: World, row: Row, username: str):
-    instance, task = world.instance, world.task
-    if row.fresh and row.expect[username] < 300:
+    instance, task, subscription = world.instance, world.task, world.subscription
+    if row.fresh == "subscription" and row.expect[username] < 300:
+        subscription = world.subscribe()
+    elif row.fresh and row.expect[username] < 300:
         instance, task = world.case_audit(row.fresh)
-    path = row.path.format(instance=instance, task=task)
+    path = row.path.format(instance=instance, task=task, subscription=subscription, delivery=world.delivery)
     kwargs = {"headers": world.token(username)}
     if row.upload:
         kwargs |= {"data": {"files": (io.BytesIO((ROOT / "forms" / "audit_tool.json").read_bytes()), "audit_tool.json")},
@@ -175,7 +205,8 @@ def test_another_teams_practitioner_cannot_reach_pats_case(world):  # R-81
 def test_every_api_route_is_in_the_matrix(world):
     """A new endpoint must be added to the table above (and so decide who may call it)."""
     covered = {(row.method, row.path.split("?")[0].replace("{instance}", "<int:instance_id>")
-                .replace("{task}", "<task_id>")) for row in ROWS}
+                .replace("{task}", "<task_id>").replace("{subscription}", "<int:subscription_id>")
+                .replace("{delivery}", "<int:delivery_id>")) for row in ROWS}
     routes = set()
     for rule in world.app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):

@@ -81,6 +81,34 @@ def test_settable_clock_moves_for_admins_only(org, clock):  # R-71
     app.extensions["qa_engine"].db.dispose()
 
 
+def test_the_worker_process_reads_the_time_the_server_was_set_to(org, clock):  # R-71
+    """make run serves and fires timers from two processes, each with its own clock: a settable
+    clock moved through the API is the worker's time too, from its next tick."""
+    from app import worker_jobs
+    from engine.worker import run_worker
+    from tests.fixtures.diagrams import chain_bundle
+    server = create_app({"DATABASE_URL": org.db.url, "CLOCK": "settable"})
+    org.deploy(chain_bundle(), "olive")
+    org.start_instance("chain", {"case_ref": "C-1", "auditor": "ann"}, "ann")  # due 2026-11-09
+    moved = {"now": "2026-11-10T09:00:00+00:00"}
+    assert server.test_client().put("/api/clock", json=moved, headers=bearer(server, "root")).status_code == 200
+    clock.set(datetime(2026, 11, 2, 9, tzinfo=timezone.utc))  # the worker's own clock, still where it started
+    worker = create_app({"DATABASE_URL": org.db.url, "CLOCK": "settable"})
+    assert run_worker(worker_jobs(worker), interval=0, ticks=1) == {"clock": 0, "timers": 1, "deliveries": 0}
+    assert clock.now() == datetime(2026, 11, 10, 9, tzinfo=timezone.utc)
+    for app in (server, worker):
+        app.extensions["qa_engine"].db.dispose()
+
+
+def test_the_first_process_to_read_an_unset_shared_clock_shares_its_own_time(org, clock):  # R-71
+    app = create_app({"DATABASE_URL": org.db.url, "CLOCK": "settable"})
+    client = app.test_client()
+    assert client.get("/api/clock", headers=bearer(app, "tom")).json == {"now": "2026-11-02T09:00:00+00:00"}
+    clock.advance(days=3)  # another process's clock, later: the shared time wins at its next request
+    assert client.get("/api/clock", headers=bearer(app, "tom")).json == {"now": "2026-11-02T09:00:00+00:00"}
+    app.extensions["qa_engine"].db.dispose()
+
+
 def test_settable_clock_is_refused_in_production(org):
     with pytest.raises(RuntimeError, match="never in production"):
         create_app({"DATABASE_URL": org.db.url, "CLOCK": "settable", "ENVIRONMENT": "production"})

@@ -8,10 +8,11 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
+from api.webhooks_in import MAX_BODY_BYTES
 from app import create_app
-from engine.inbound import MAX_BODY_BYTES, signature
 from engine.models import InboundEvent, ProcessInstance
 from tests.flows.conftest import definition_files
+from webhooks.signing import signature
 
 URL = "/api/webhooks/case-record"
 SECRET = "test-webhook-secret"
@@ -252,3 +253,13 @@ def test_the_webhook_is_documented_as_public_with_its_signing_headers(client):
     assert operation["security"] == []
     assert {p["name"] for p in operation["parameters"]} == {"X-Event-Id", "X-Timestamp", "X-Signature"}
     assert {"200", "201", "400", "401", "413", "422", "503"} <= set(operation["responses"])
+
+
+def test_with_a_settable_clock_a_signature_on_the_senders_real_time_is_accepted(org, clock):  # R-50 R-71
+    """A demo clock set in the past stays the service's time; the case-record system signs with its own."""
+    app = create_app({"DATABASE_URL": org.db.url, "WEBHOOK_SECRET": SECRET, "CLOCK": "settable"})
+    app.extensions["qa_engine"].deploy(definition_files("need_to_know_audit.bpmn", "child_safety_alert.bpmn"), "olive")
+    client = app.test_client()
+    assert client.post(URL, **signed(EVENT, "evt-real", at=int(time.time()))).status_code == 201
+    assert client.post(URL, **signed(EVENT, "evt-stale", at=int(time.time()) - 3600)).status_code == 401
+    app.extensions["qa_engine"].db.dispose()

@@ -3,9 +3,11 @@ import threading
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
 from engine.db import Database
 from engine.errors import Conflict
+from engine.models import ProcessInstance
 from engine.runtime import InstanceRuntime
 from engine.workflow_engine import WorkflowEngine
 from tests.engine.flow import only_ready
@@ -84,3 +86,21 @@ def test_two_timer_workers_fire_each_timer_once(engine, db, clock):
     assert sum(fired) == 30
     per_instance = Counter(i for i in ids for e in engine.history(i) if e["event"] == "timer_fired")
     assert set(per_instance.values()) == {1} and len(per_instance) == 30
+
+
+def test_a_sweep_goes_past_instances_another_worker_holds(engine, postgres, clock):
+    """While one worker holds the first due instances (its batch mid-way), another sweeping at the
+    same time fires the rest instead of stopping at the locked rows."""
+    engine.deploy(chain_bundle(), "olive")
+    ids = [engine.start_instance("chain", START | {"case_ref": f"C-{i}"}, "ann") for i in range(6)]
+    clock.advance(days=10)
+    holder = postgres.sessions()
+    try:
+        held = holder.scalars(select(ProcessInstance.id).where(ProcessInstance.id.in_(ids[:3]))
+                              .with_for_update()).all()
+        assert engine.fire_due_timers(batch=3) == 3
+    finally:
+        holder.rollback(), holder.close()
+    fired = {i for i in ids for e in engine.history(i) if e["event"] == "timer_fired"}
+    assert fired == set(ids[3:]) and set(held) == set(ids[:3])
+    assert engine.fire_due_timers() == 3  # released: the next sweep takes them

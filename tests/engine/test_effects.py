@@ -14,8 +14,10 @@ def deploy(engine, script: str, pid: str = "scripted") -> None:
 
 
 def outbox(engine) -> list[OutboxMessage]:
+    """What the scripts sent: the outbox without the engine's own task events."""
     with engine.db.transaction() as session:
-        return list(session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.event_type.not_like("task.%"))
+                                    .order_by(OutboxMessage.id)))
 
 
 def test_notify_resolves_roles_and_fills_the_text_without_names(org):  # R-19 R-81

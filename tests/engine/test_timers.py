@@ -79,3 +79,41 @@ def test_sweep_works_through_more_than_one_batch(chain_engine, clock):
     clock.advance(days=10)
     assert chain_engine.fire_due_timers(batch=3) == 7
     assert chain_engine.waiting_timers() == []
+
+
+def test_a_sweep_dying_mid_batch_loses_nothing_and_the_next_fires_each_timer_once(chain_engine, clock, monkeypatch):
+    """The database going away (or the worker being killed) half-way through a batch rolls the
+    whole batch back: every timer is still due, and the next sweep fires each exactly once."""
+    from sqlalchemy.exc import OperationalError
+    ids = [chain_engine.start_instance("chain", START | {"case_ref": f"C-{i}"}, "ann") for i in range(4)]
+    clock.advance(days=10)
+    real, loaded = runtime_module.InstanceRuntime.load, []
+
+    def dies_at_the_third(session, ctx, instance_id, lock=False):
+        loaded.append(instance_id)
+        if len(loaded) == 3:
+            raise OperationalError("SELECT ...", {}, ConnectionError("server closed the connection"))
+        return real(session, ctx, instance_id, lock)
+    monkeypatch.setattr(runtime_module.InstanceRuntime, "load", dies_at_the_third)
+    with pytest.raises(OperationalError):
+        chain_engine.fire_due_timers()
+    monkeypatch.undo()
+    assert len(chain_engine.waiting_timers()) == 4  # the two fired before the failure were rolled back
+    assert chain_engine.fire_due_timers() == 4
+    assert [sum(e["event"] == "timer_fired" for e in chain_engine.history(i)) for i in ids] == [1, 1, 1, 1]
+
+
+def test_one_instance_failing_unexpectedly_does_not_hold_up_the_others(chain_engine, clock, monkeypatch, caplog):
+    ids = [chain_engine.start_instance("chain", START | {"case_ref": f"C-{i}"}, "ann") for i in range(3)]
+    clock.advance(days=10)
+    real = runtime_module.InstanceRuntime.load
+
+    def broken_second(session, ctx, instance_id, lock=False):
+        if instance_id == ids[1]:
+            raise KeyError("a bug in loading this one")
+        return real(session, ctx, instance_id, lock)
+    monkeypatch.setattr(runtime_module.InstanceRuntime, "load", broken_second)
+    assert chain_engine.fire_due_timers() == 2
+    assert f"process instance {ids[1]} could not fire" in caplog.text
+    monkeypatch.undo()
+    assert chain_engine.fire_due_timers() == 1  # the next sweep tries it again

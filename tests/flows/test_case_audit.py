@@ -129,6 +129,9 @@ def test_audit_graded_alerts_findings_deadline_and_reaudit(audits, checkpoint, g
     assert (outcome.overall_grade, outcome.pre_discussion_grade, outcome.service_area) == (
         grade, "requires_improvement", "safeguarding_support")
     assert deadlines == {"completed_in_month": True, "qa_within_1_day": True, "findings_discussion_in_time": True}
+    [event] = messages(audits, "audit.completed", iid)  # for webhook subscribers, with the step that ended it
+    assert {k: event.payload[k] for k in ("case_ref", "audit_kind", "overall_grade", "service_area")} == {
+        "case_ref": "C-1001", "audit_kind": "audit", "overall_grade": grade, "service_area": "safeguarding_support"}
 
 
 # --- quality assurance ----------------------------------------------------------------------------

@@ -27,12 +27,22 @@ def answer(org, iid: int, stage: int, resolved: bool) -> None:
     complete(org, iid, STAGE_TASKS[stage], data)
 
 
+def alert_events(org, iid: int) -> list[tuple]:
+    """(type, from_stage, reason) of the alert's published events, in order."""
+    published = [m for m in messages(org, instance_id=iid) if m.event_type.startswith("alert.")]
+    for m in published:
+        assert (m.payload["case_ref"], m.payload["process_id"]) == ("C-1001", "child_safety_alert")
+        assert m.event_type != "alert.escalated" or m.payload["to_stage"] == m.payload["from_stage"] + 1
+    return [(m.event_type, m.payload.get("from_stage"), m.payload.get("reason")) for m in published]
+
+
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
 def test_the_team_manager_is_told_at_once_and_the_alert_resolves_at_stage_1(org, checkpoint):  # R-40 R-41
     iid = start(org)
+    assert alert_events(org, iid) == [("alert.raised", None, None)]
     [urgent] = messages(org, "notification", iid)
     assert urgent.recipients == ["tom", "sue", "quinn"]
     assert urgent.subject == "URGENT: child safety concern on case C-1001"
@@ -69,6 +79,8 @@ def test_the_alert_resolves_at_stage_2_or_3(org, checkpoint, stage):  # R-42 R-4
     records = messages(org, "case_record.upload", iid)
     assert [r.subject for r in records] == [f"Child safety alert on case C-1001: stage {s} outcome"
                                             for s in range(1, stage + 1)]
+    assert alert_events(org, iid) == [("alert.raised", None, None)] + [
+        ("alert.escalated", s, "unresolved") for s in range(1, stage)]
 
 
 def test_the_director_makes_the_final_decision(org, checkpoint):  # R-44
@@ -108,6 +120,8 @@ def test_no_response_in_5_working_days_escalates_each_stage_up_to_the_director(o
     [final] = ready(org, iid, "make_final_decision")
     assert final["candidates"] == ["dee"]
     assert org.instance(iid)["data"]["alert_stage"] == 4
+    assert alert_events(org, iid) == [("alert.raised", None, None)] + [
+        ("alert.escalated", s, "no_response") for s in (1, 2, 3)]  # each move up, for webhook subscribers
     assert [r.payload["report"].get("timed_out") for r in messages(org, "case_record.upload", iid)] == [True] * 3
     clock.set(at("2026-12-04T09:00:00+00:00"))  # the Director is reminded; the decision stays open
     assert org.fire_due_timers() == 1
