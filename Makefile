@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: install migrate deploy run test test-sqlite test-postgres bench clean
+.PHONY: install migrate deploy run test test-sqlite test-postgres bench soak clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -38,6 +38,10 @@ test-postgres: install
 
 bench: install
 	$(PY) -m bench
+
+# 10,000 due timers, two workers, on the PostgreSQL at 127.0.0.1:5432 (bench/README.md)
+soak: install
+	$(PY) -m bench.soak
 
 clean:
 	rm -rf $(VENV) instance

@@ -19,15 +19,15 @@ def sqlite_database():
 
 
 @contextmanager
-def postgres_database():
-    _on_server(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-    _on_server(f"CREATE DATABASE {BENCH_DATABASE}")
-    url = f"{POSTGRES_SERVER}/{BENCH_DATABASE}"
+def postgres_database(name: str = BENCH_DATABASE):
+    _on_server(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    _on_server(f"CREATE DATABASE {name}")
+    url = f"{POSTGRES_SERVER}/{name}"
     try:
         upgrade(url)
         yield "PostgreSQL", url
     finally:
-        _on_server(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+        _on_server(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _on_server(statement: str) -> None:
