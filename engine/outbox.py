@@ -88,11 +88,13 @@ def _pending(at: datetime, channel: str, stream: str, **target) -> Delivery:
                     created_at=at, **target)
 
 
-def _subscribers(session: Session, event_type: str) -> list[WebhookSubscription]:
-    """Active subscriptions wanting this type, read once per transaction (a step writes several events)."""
+def _subscribers(session: Session, event_type: str) -> list:
+    """(id, events) of the active subscriptions wanting this type, read once per transaction (a step
+    writes several events) and only those two columns: this runs at every step."""
     if "webhook_subscriptions" not in session.info:
-        session.info["webhook_subscriptions"] = list(session.scalars(
-            select(WebhookSubscription).where(WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)))
+        session.info["webhook_subscriptions"] = session.execute(
+            select(WebhookSubscription.id, WebhookSubscription.events)
+            .where(WebhookSubscription.active.is_(True)).order_by(WebhookSubscription.id)).all()
     return [s for s in session.info["webhook_subscriptions"] if event_type in s.events]
 
 

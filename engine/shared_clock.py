@@ -31,7 +31,7 @@ def sync_clock(db: Database, clock: SettableClock) -> None:
         with db.transaction() as session:
             row = session.get(SharedClock, ROW)
             if row is None:
-                session.add(SharedClock(id=ROW, now=clock.now()))
+                dao_save_clock(session, clock.now())
             else:
                 clock.set(row.now)
     except (IntegrityError, Conflict):  # another process wrote the first row at the same moment
