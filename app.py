@@ -13,8 +13,9 @@ from flask import Flask, jsonify
 from sqlalchemy import func, select, text
 
 from api import init_api
-from api.auth import dao_set_password
 from api.oidc import init_oidc
+from engine.accounts import dao_set_password
+from engine.budget import MAX_STATE_BYTES
 from engine.calendar import WorkingCalendar, parse_closure_days
 from engine.clock import SettableClock, get_clock, now, set_clock
 from engine.db import Database
@@ -26,6 +27,7 @@ from engine.shared_clock import sync_clock
 from engine.worker import run_worker
 from engine.workflow_engine import WorkflowEngine
 from webhooks.delivery import RetryPolicy
+from webhooks.destinations import Destinations
 from webhooks.dispatcher import Dispatcher
 from webhooks.senders import ConfigurationError, mailer_from_settings
 
@@ -53,6 +55,9 @@ def default_settings(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("QA_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "SECRET_KEY": os.environ.get("QA_SECRET_KEY"),  # signs OIDC sign-in state; required in production
         "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET"),  # signs case-record events; unset: the webhook answers 503
+        # Hosts, addresses or networks webhooks may reach although not public, e.g. "mosaic.internal, 10.20.0.0/16"
+        "WEBHOOK_ALLOWED_HOSTS": os.environ.get("QA_WEBHOOK_ALLOWED_HOSTS", ""),
+        "MAX_STATE_BYTES": int(os.environ.get("QA_MAX_STATE_BYTES", str(MAX_STATE_BYTES))),
         "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("QA_DELIVERY_MAX_ATTEMPTS", "12")),  # then dead-lettered
         "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("QA_DELIVERY_TIMEOUT_SECONDS", "10")),
         "DELIVERY_BACKOFF_SECONDS": float(os.environ.get("QA_DELIVERY_BACKOFF_SECONDS", "5")),  # doubles each retry
@@ -70,7 +75,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _choose_secret(app.config)
     database = Database(app.config["DATABASE_URL"])
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
-    app.extensions["qa_engine"] = WorkflowEngine(database, calendar, app.config["PUBLIC_URL"])
+    app.extensions["qa_engine"] = WorkflowEngine(database, calendar, app.config["PUBLIC_URL"],
+                                                 app.config["MAX_STATE_BYTES"])
     app.extensions["qa_dispatcher"] = _dispatcher(app.config, database)
     if app.config["CLOCK"] == "settable":
         app.before_request(lambda: sync_clock(database, get_clock()))
@@ -107,7 +113,8 @@ def _dispatcher(config: dict, database: Database) -> Dispatcher:
                          config["DELIVERY_BACKOFF_MAX_SECONDS"])
     # A settable clock stands still (or in the past) between moves: retries still come in real time.
     clock = _later_of_clock_and_wall if config["CLOCK"] == "settable" else now
-    return Dispatcher(database, mailer, policy, config["DELIVERY_TIMEOUT_SECONDS"], now=clock)
+    return Dispatcher(database, mailer, policy, config["DELIVERY_TIMEOUT_SECONDS"], now=clock,
+                      destinations=Destinations.from_setting(config["WEBHOOK_ALLOWED_HOSTS"]))
 
 
 def _later_of_clock_and_wall() -> datetime:
@@ -122,7 +129,7 @@ def qa_engine(app: Flask | None = None) -> WorkflowEngine:
 def health():
     """Liveness and readiness: the database answers and definitions are deployed."""
     try:
-        with qa_engine().db.transaction() as session:
+        with qa_engine().db.reading() as session:
             session.execute(text("SELECT 1"))
             processes = session.scalar(select(func.count(func.distinct(ProcessVersion.process_id))))
     except Exception:

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
+from engine.nesting import MAX_DEPTH, json_too_deep
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
@@ -36,7 +37,9 @@ def handle_engine_error(error: EngineError) -> Response:
     errors = error.errors
     if isinstance(errors, list):  # deploy problems: key each by file, element and line
         errors = {_problem_path(p): [p["message"]] for p in errors} if errors else None
-    return problem(error.status, error.title, error.detail, errors)
+    retry_after = getattr(error, "retry_after", None)
+    return problem(error.status, error.title, error.detail, errors,
+                   headers={"Retry-After": str(retry_after)} if retry_after else None)
 
 
 def _problem_path(p: dict) -> str:
@@ -90,6 +93,15 @@ def refuse_nul_bytes():
     body = request.get_data(cache=True)
     if "\x00" in request.full_path or "%00" in request.full_path or b"\x00" in body or b"\\u0000" in body:
         return problem(400, "Bad Request", "the request contains a NUL character")
+    return None
+
+
+def refuse_deep_json():
+    """JSON nested deeper than the engine keeps is refused before any work (400): Python's parser
+    recurses, and such data could not be saved and loaded again."""
+    from flask import request
+    if request.is_json and json_too_deep(request.get_data(cache=True)):
+        return problem(400, "Bad Request", f"the JSON body nests more than {MAX_DEPTH} levels deep")
     return None
 
 

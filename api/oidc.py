@@ -16,14 +16,9 @@ from datetime import timedelta
 
 from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, jsonify, url_for
-from sqlalchemy import delete, select
 from werkzeug.exceptions import Forbidden
 
-from engine.clock import now
-from engine.models import Person, PersonRole, Role
-from engine.store import dao_append_history
-
-from .auth import dao_issue_token
+from engine.accounts import dao_issue_token, dao_sync_person
 
 blp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
 
@@ -67,17 +62,3 @@ def roles_from_claims(claims: dict, claim: str, role_map: dict[str, str]) -> set
     values = claims.get(claim) or []
     values = [values] if isinstance(values, str) else values
     return {role_map[v] for v in values if v in role_map}
-
-
-def dao_sync_person(session, username: str, name: str, email: str | None, roles: set[str]) -> None:
-    """Create or update the person, with exactly the mapped roles that exist here (R-80: recorded)."""
-    known = set(session.scalars(select(Role.id).where(Role.id.in_(roles))))
-    person = session.get(Person, username)
-    if person is None:
-        person = Person(username=username, display_name=name, email=email, active=True)
-        session.add(person)
-    person.display_name, person.email = name, email or person.email
-    session.flush()
-    session.execute(delete(PersonRole).where(PersonRole.username == username))
-    session.add_all(PersonRole(username=username, role_id=r) for r in sorted(known))
-    dao_append_history(session, None, username, "signed_in_oidc", now(), roles=sorted(known))

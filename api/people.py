@@ -4,9 +4,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from engine.accounts import hash_password
 from engine.people import PeopleDirectory
 
-from .auth import hash_password
 from .policy import require
 from .schemas import HistoryEventSchema
 

@@ -1,13 +1,13 @@
 """Sign in for a bearer token; sign out revokes it."""
 from datetime import timedelta
 
-from flask import current_app, g
+from flask import current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from werkzeug.exceptions import Unauthorized
 
-from .auth import dao_revoke, dao_sign_in
+from engine.accounts import Unauthenticated, dao_revoke, sign_in
 
 blp = Blueprint("session", __name__, url_prefix="/api/session", description="Sign in and out")
 
@@ -27,14 +27,16 @@ class Session(MethodView):
     @blp.doc(security=[])
     @blp.arguments(Credentials)
     @blp.response(200, Token)
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def post(self, credentials):
-        """Sign in: a bearer token for every other call."""
+        """Sign in: a bearer token for every other call. Repeated wrong passwords lock the username
+        or the address for a while (429 with Retry-After)."""
         lifetime = timedelta(hours=current_app.config["TOKEN_HOURS"])
-        with current_app.extensions["qa_engine"].db.transaction() as session:
-            issued = dao_sign_in(session, credentials["username"], credentials["password"], lifetime)
-        if issued is None:
-            raise Unauthorized("unknown username or wrong password")
-        token, row = issued
+        try:
+            token, row = sign_in(current_app.extensions["qa_engine"].db, credentials["username"],
+                                 credentials["password"], request.remote_addr, lifetime)
+        except Unauthenticated as error:
+            raise Unauthorized(str(error)) from None
         return {"token": token, "expires_at": row.expires_at}
 
     @blp.response(204)

@@ -11,6 +11,7 @@ from engine.errors import InvalidData, NotFound
 from engine.outbox import EVENT_TYPES
 from webhooks import subscriptions
 from webhooks.delivery import dao_get_delivery, dao_replay
+from webhooks.destinations import RefusedDestination
 from webhooks.views import delivery_detail, delivery_page, outbox_page
 
 from .instances import OPERATORS
@@ -140,6 +141,10 @@ class Subscriptions(MethodView):
         require("admin")
         if current_app.config["ENVIRONMENT"] == "production" and not body["url"].startswith("https://"):
             raise InvalidData("the subscription is not valid", {"url": ["must be an https:// URL in production"]})
+        try:
+            current_app.extensions["qa_dispatcher"].destinations.check_url(body["url"])
+        except RefusedDestination as refused:
+            raise InvalidData("the subscription is not valid", {"url": [str(refused)]}) from None
         with _db().transaction() as session:
             subscription = subscriptions.dao_add_subscription(
                 session, body["url"], body["events"], body["secret"], body.get("description"), g.user.username, now())

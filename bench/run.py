@@ -11,7 +11,7 @@ from engine.workflow_engine import WorkflowEngine
 
 from . import measurements
 from .config import Sizes
-from .diagram import bundle
+from .diagram import bundle, seed_people
 from .measurements import Comparison, Sweep
 from .population import populate
 from .raw import RawSpiff
@@ -44,6 +44,7 @@ def run_database(url: str, sizes: Sizes) -> Results:
 
 def _measure(engine: WorkflowEngine, db: Database, clock: SettableClock, sizes: Sizes) -> Results:
     engine.deploy(bundle(), "bench")
+    seed_people(engine)
     log("timer sweep with only the due instances waiting")
     small = measurements.sweep(engine, db, clock, sizes, SMALL_SWEEP)
     log(f"populating {sizes.instances - sizes.due_per_round:,} background instances")

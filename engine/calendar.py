@@ -12,6 +12,9 @@ import holidays
 LONDON = ZoneInfo("Europe/London")
 END_OF_DAY = time(23, 59, 59)
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Deadlines run to days and weeks; these bounds keep a script's call from counting for ever.
+MAX_WORKING_DAYS = 2_600  # about ten years
+MAX_SPAN = timedelta(days=3_660)
 
 
 class WorkingCalendar:
@@ -32,8 +35,8 @@ class WorkingCalendar:
 
         n == 0 means the end of that date if it is a working day, else of the next working day.
         """
-        if n < 0:
-            raise ValueError(f"number of working days must not be negative: {n}")
+        if not 0 <= n <= MAX_WORKING_DAYS:
+            raise ValueError(f"number of working days must be between 0 and {MAX_WORKING_DAYS}: {n}")
         day = london_date(start)
         if n == 0 and not self.is_working_day(day):
             day = self._next_working_day(day)
@@ -44,6 +47,8 @@ class WorkingCalendar:
     def working_days_between(self, a: datetime | str, b: datetime | str) -> int:
         """Working days d with date(a) < d <= date(b) in London; negative if b is before a."""
         first, last = london_date(a), london_date(b)
+        if abs(last - first) > MAX_SPAN:
+            raise ValueError(f"working days are counted over at most {MAX_SPAN.days} days: {a} to {b}")
         if last < first:
             return -self._working_days_after(last, until=first)
         return self._working_days_after(first, until=last)

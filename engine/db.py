@@ -16,10 +16,18 @@ def make_sql_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take the write lock at BEGIN instead
-        # so two writers serialise rather than fail on lock upgrade.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # so two writers serialise rather than fail on lock upgrade. Readers (Database.reading)
+        # begin deferred: in WAL mode they never wait for a writer.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READING) else "BEGIN IMMEDIATE")
+
+
+READING = "qa_reading"
 
 
 def _sqlite_pragmas(dbapi_connection, _record):
@@ -40,6 +48,8 @@ class Database:
         self.url = url
         self.engine = make_sql_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        options = {READING: True} | ({"postgresql_readonly": True} if is_postgres(self.engine) else {})
+        self.read_sessions = sessionmaker(self.engine.execution_options(**options), expire_on_commit=False)
 
     @contextmanager
     def transaction(self):
@@ -57,6 +67,17 @@ class Database:
             session.rollback()
             raise
         finally:
+            session.close()
+
+    @contextmanager
+    def reading(self):
+        """A transaction that only reads: it takes no write lock (SQLite) and may not write
+        (PostgreSQL's READ ONLY)."""
+        session: Session = self.read_sessions()
+        try:
+            yield session
+        finally:
+            session.rollback()
             session.close()
 
     def dispose(self):

@@ -89,3 +89,6 @@ def _record(task, kind: str, about: dict | None, **args) -> None:
         raise RuntimeError(f"{kind} can only be called while the engine runs a step")
     data = deepcopy(task.data) | deepcopy(about or {})
     effects.append(Effect(kind, task.task_spec.bpmn_id, data, deepcopy(args)))
+
+
+EFFECT_FUNCTIONS = frozenset(task_functions(None))  # their names (scripts call them; data may not shadow them)

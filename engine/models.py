@@ -281,6 +281,16 @@ class Credential(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
 
 
+class SignInThrottle(Base):
+    """Wrong passwords of one username ("user:<name>") or address ("address:<ip>") in the current
+    window, and until when signing in with it is refused (engine/accounts.py)."""
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class ApiToken(Base):
     """A bearer token: only its SHA-256 is stored; it expires and can be revoked."""
     __tablename__ = "api_token"

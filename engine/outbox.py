@@ -38,11 +38,14 @@ class RecipientError(ValueError):
 
 
 def write_messages(session: Session, instance: ProcessInstance, effects: list[Effect], at: datetime,
-                   base_url: str) -> None:
-    """The notifications, case-record uploads and published events a step's scripts asked for."""
+                   base_url: str, free_text: frozenset[str] = frozenset()) -> None:
+    """The notifications, case-record uploads and published events a step's scripts asked for.
+    `free_text` names the fields staff type freely: withheld from notifications and events, kept
+    in the case-record upload, which is the record itself."""
     for effect in effects:
         case_ref = effect.data.get("case_ref") or instance.case_ref  # a message about one allocation
-        fields = _fields(effect.data, instance.id, case_ref, base_url)
+        withheld = free_text if effect.kind != "case_record" else frozenset()
+        fields = _fields(effect.data, instance.id, case_ref, base_url, withheld)
         source = {"instance_id": instance.id, "process_id": instance.process_id, "case_ref": case_ref,
                   "element_id": effect.element_id}
         if effect.kind == "notify":
@@ -61,7 +64,7 @@ def write_messages(session: Session, instance: ProcessInstance, effects: list[Ef
                 "title": title, "case_note": note, "report": effect.args["report"]}, subject=title, body=note)
         elif effect.kind == "publish":
             dao_add_event(session, effect.args["event_type"], at, instance.id, case_ref,
-                          withhold_names(effect.args["data"]) | source | {"link": fields["link"]})
+                          withhold_names(effect.args["data"], withheld) | source | {"link": fields["link"]})
 
 
 def dao_add_event(session: Session, event_type: str, at: datetime, instance_id: int | None, case_ref: str | None,
@@ -120,13 +123,15 @@ def _resolve_entry(session: Session, entry: str, data: dict) -> list[str]:
     raise RecipientError(f"notify: '{entry}' is neither a role nor a data field naming a person")
 
 
-def withhold_names(data: dict) -> dict:
-    """The data with every field whose name says it holds a name withheld (R-81)."""
-    return {key: (WITHHELD if _PERSONAL.search(key) else value) for key, value in data.items()}
+def withhold_names(data: dict, free_text: frozenset[str] = frozenset()) -> dict:
+    """The data with every field whose name says it holds a name, and every free-text field,
+    withheld (R-81)."""
+    return {key: (WITHHELD if _PERSONAL.search(key) or key in free_text else value) for key, value in data.items()}
 
 
-def _fields(data: dict, instance_id: int, case_ref: str | None, base_url: str) -> dict:
-    fields = {key: value for key, value in withhold_names(data).items() if isinstance(value, (str, int, float, bool))}
+def _fields(data: dict, instance_id: int, case_ref: str | None, base_url: str, free_text: frozenset[str]) -> dict:
+    fields = {key: value for key, value in withhold_names(data, free_text).items()
+              if isinstance(value, (str, int, float, bool))}
     return fields | {"case_ref": case_ref or "", "instance_id": instance_id,
                      "link": f"{base_url.rstrip('/')}/instances/{instance_id}"}
 

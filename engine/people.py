@@ -4,12 +4,13 @@ changed what in the history (R-80: events with no instance, `person_created`/`pe
 
 Passwords arrive already hashed (argon2 is slow on purpose: hash before the transaction).
 """
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
+from .accounts import dao_revoke_all, dao_set_password_hash
 from .clock import now
 from .db import Database
 from .errors import Conflict, InvalidData, NotFound
-from .models import ApiToken, Credential, HistoryEvent, Person, PersonRole, Role, Team
+from .models import HistoryEvent, Person, PersonRole, Role, Team
 from .store import dao_append_history
 
 PERSON_EVENTS = ("person_created", "person_updated")
@@ -52,7 +53,7 @@ class PeopleDirectory:
             session.flush()
             session.add_all(PersonRole(username=username, role_id=r) for r in sorted(set(person["roles"])))
             if password_hash:
-                session.add(Credential(username=username, password_hash=password_hash))
+                dao_set_password_hash(session, username, password_hash)
             row = session.get(Person, username)
             view = person_view(session, row)
             dao_append_history(session, None, actor, "person_created", now(), username=username,
@@ -77,12 +78,11 @@ class PeopleDirectory:
                 session.execute(delete(PersonRole).where(PersonRole.username == username))
                 session.add_all(PersonRole(username=username, role_id=r) for r in sorted(set(changes["roles"])))
             if password_hash:
-                _set_password_hash(session, username, password_hash)
+                dao_set_password_hash(session, username, password_hash)
             session.flush()
             after = person_view(session, row)
             if password_hash or not after["active"]:
-                session.execute(update(ApiToken).where(ApiToken.username == username, ApiToken.revoked_at.is_(None))
-                                .values(revoked_at=now()))
+                dao_revoke_all(session, username)
             changed = {k: {"from": before[k], "to": after[k]} for k in after if before[k] != after[k]}
             dao_append_history(session, None, actor, "person_updated", now(), username=username, changes=changed,
                                password_changed=bool(password_hash))
@@ -125,11 +125,3 @@ def _refuse_self_lockout(username: str, changes: dict, actor: str) -> None:
         raise Conflict("you cannot deactivate your own account; ask another administrator")
     if "roles" in changes and "admin" not in changes["roles"]:
         raise Conflict("you cannot remove your own admin role; ask another administrator")
-
-
-def _set_password_hash(session, username: str, password_hash: str) -> None:
-    credential = session.get(Credential, username)
-    if credential is None:
-        session.add(Credential(username=username, password_hash=password_hash))
-    else:
-        credential.password_hash = password_hash

@@ -3,6 +3,7 @@
 `save()` writes the state, the user-task and timer projections and the history in the caller's
 transaction; if anything fails the caller rolls back and nothing is half-saved.
 """
+import json
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,16 +14,18 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from . import store
+from .answers import case_fields, check_completion
+from .budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
+from .calendar import WorkingCalendar
+from .clock import now
+from .definitions.notifications import free_text_fields
+from .definitions.rules import role_for_lane
 from .effects import Effect, collecting
+from .errors import Conflict, InvalidData, NotFound
+from .models import ProcessInstance, ProcessVersion, UserTask
 from .org import case_place, people_named, resolve_candidates
 from .outbox import RecipientError, dao_add_event, write_messages
 from .outcomes import OutcomeError, write_outcomes
-from .calendar import WorkingCalendar
-from .clock import now
-from .definitions.forms import validation_errors
-from .definitions.rules import role_for_lane
-from .errors import Conflict, InvalidData, NotFound
-from .models import ProcessInstance, ProcessVersion, UserTask
 from .projection import fired_timer_ids, fired_timers, ready_user_tasks, timer_due_at, waiting_timers
 from .scripting import make_script_engine
 from .serialization import SERIALIZER_VERSION, dump_state, load_specs, load_state
@@ -84,9 +87,19 @@ class EngineContext:
     resolver: Callable = resolve_candidates  # (session, role, data, subject) -> usernames
     specs: SpecCache = field(default_factory=SpecCache)
     roles: dict[str, str] = field(default_factory=dict)
+    max_state_bytes: int = MAX_STATE_BYTES  # what one instance may save (QA_MAX_STATE_BYTES)
 
     def __post_init__(self):
         self.script_engine = make_script_engine(self.calendar)
+        self.reserved = self.script_engine.reserved_names()
+        self._free_text: dict[int, frozenset[str]] = {}
+
+    def free_text_of(self, version) -> frozenset[str]:
+        """The fields a version's forms ask as free text, withheld from its notifications (R-81)."""
+        if version.id not in self._free_text:
+            forms = {key: form.get("schema") or {} for key, form in (version.forms or {}).items()}
+            self._free_text[version.id] = frozenset(free_text_fields(forms, case_fields(self.roles)))
+        return self._free_text[version.id]
 
 
 class InstanceRuntime:
@@ -156,10 +169,8 @@ class InstanceRuntime:
 
     def complete_task(self, task_id: str, data: dict, actor: str) -> None:
         task = self._ready_task(task_id)
-        form = self.version.forms.get(task.task_spec.form.key, {}).get("schema")
-        errors = validation_errors(form, data) if form else {}
-        if errors:
-            raise InvalidData(f"the data does not satisfy the form '{task.task_spec.form.key}'", errors)
+        key = task.task_spec.form.key
+        check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved)
         self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
         store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
@@ -174,11 +185,14 @@ class InstanceRuntime:
         return task
 
     def _guarded(self, step) -> None:
+        """Run engine steps on one budget (budget.py), collecting what their scripts ask of the world."""
         try:
-            with collecting() as effects:
+            with collecting() as effects, budget(Budget()):
                 step()
         except (Conflict, NotFound, InvalidData):
             raise
+        except BudgetExceeded as over:
+            raise ExecutionFailed(over.element_id, over.message, over.line) from None
         except Exception as error:
             raise _as_failure(error) from error
         self.effects += effects
@@ -195,7 +209,14 @@ class InstanceRuntime:
         if status == "running" and self.workflow.is_completed():
             status = "completed"
             store.dao_append_history(self.session, self.row.id, actor, "instance_completed", at)
-        store.dao_write_instance(self.session, self.row, self.loaded_revision, state=dump_state(self.workflow),
+        try:
+            state = dump_state(self.workflow)
+        except (TypeError, ValueError, RecursionError) as error:  # a script left data JSON cannot hold
+            raise ExecutionFailed(self.completed and self._element_of(self.completed[0]),
+                                  f"the data cannot be saved: {error}", None) from None
+        if len(state) > self.ctx.max_state_bytes:
+            raise self._too_large(len(state))
+        store.dao_write_instance(self.session, self.row, self.loaded_revision, state=state,
                                  serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
                                  process_version_id=self.version.id,
                                  error=self.row.error if status == "error" else None)
@@ -206,9 +227,22 @@ class InstanceRuntime:
         for task in added:  # after what the step sent: an event stream reads in the order things happened
             dao_add_event(self.session, "task.ready", at, self.row.id, self.row.case_ref, task_event(task))
 
+    def _element_of(self, task_id: str) -> str | None:
+        task = find_task(self.workflow, task_id)
+        return task.task_spec.bpmn_id if task else None
+
+    def _too_large(self, size: int) -> ExecutionFailed:
+        """The step would save more than an instance may hold: blame the task holding the most data."""
+        def weight(task):
+            return len(json.dumps(task.data, default=str)), task.last_state_change
+        biggest = max(self.workflow.get_tasks(), key=weight)
+        return ExecutionFailed(biggest.task_spec.bpmn_id, f"exceeded its budget: the instance's data would take "
+                               f"{size:,} bytes; at most {self.ctx.max_state_bytes:,}", None)
+
     def _write_messages(self, at) -> None:
         try:
-            write_messages(self.session, self.row, self.effects, at, self.ctx.base_url)
+            write_messages(self.session, self.row, self.effects, at, self.ctx.base_url,
+                           self.ctx.free_text_of(self.version))
         except RecipientError as error:  # a recipient that names nobody: the diagram's mistake
             raise ExecutionFailed(error.element_id, str(error), None) from error
 

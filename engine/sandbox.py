@@ -19,10 +19,16 @@ from RestrictedPython.Guards import (
     safer_getattr_raise,
 )
 from RestrictedPython.PrintCollector import PrintCollector
+from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from . import budget
+from .budget import MUTATING_METHODS, BudgetExceeded
+from .nesting import MAX_DEPTH, value_too_deep
+from .static_budget import static_problems
 
 SCRIPT_FILENAME = "<script>"
 
@@ -30,21 +36,30 @@ FORBIDDEN_NAMES = frozenset({
     "eval", "exec", "open", "compile", "globals", "locals", "vars", "getattr",
     "__import__", "breakpoint", "input",
 })
+# Not given to scripts: setting attributes and defining classes serve no diagram, and the
+# exceptions a step's budget raises must not be caught (budget.BudgetExceeded is a BaseException).
+WITHHELD_BUILTINS = ("setattr", "delattr", "__build_class__", "BaseException", "GeneratorExit",
+                     "KeyboardInterrupt", "SystemExit")
 
 EXTRA_BUILTINS: dict[str, Any] = {
-    # RestrictedPython leaves sorted/zip/tuple out because they iterate in C,
-    # bypassing _getiter_; our _getiter_ is plain iter, so nothing is bypassed.
+    # RestrictedPython leaves sorted/zip/tuple out because they iterate in C, bypassing _getiter_.
+    # What they can iterate is bounded: ranges and values by budget.MAX_ITEMS, and a generator
+    # a script writes ticks in its own loop.
     "min": min, "max": max, "sum": sum, "sorted": sorted, "any": any, "all": all,
-    "enumerate": enumerate, "zip": zip, "len": len, "range": range, "abs": abs,
+    "enumerate": enumerate, "zip": zip, "len": len, "abs": abs,
     "round": round, "dict": dict, "list": list, "set": set, "frozenset": frozenset,
     "str": str, "int": int, "float": float, "bool": bool, "tuple": tuple,
     "isinstance": isinstance, "map": map, "filter": filter, "reversed": reversed,
+    "range": budget.guarded_range, "pow": budget.guarded_pow,
 }
 
 INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.add, "-=": operator.sub, "*=": operator.mul,
-    "/=": operator.truediv, "//=": operator.floordiv, "%=": operator.mod,
+    "+=": budget.guarded_add, "-=": operator.sub, "*=": budget.guarded_mul, "**=": budget.guarded_pow,
+    "/=": operator.truediv, "//=": operator.floordiv, "%=": budget.guarded_mod, "<<=": budget.guarded_lshift,
 }
+# Operators that can build a large value in one C call, and the guard each becomes (budget.py).
+GUARDED_OPERATORS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_",
+                     ast.Mod: "_mod_"}
 
 RESTRICTED_LINE = re.compile(r"^Line (\d+):")
 
@@ -69,11 +84,55 @@ def compile_script(source: str) -> types.CodeType:
 
 @functools.lru_cache(maxsize=2048)
 def _compile(source: str, mode: Literal["eval", "exec"]) -> types.CodeType:
-    _refuse_forbidden_nodes(_parse(source, mode))
+    tree = _parse(source, mode)
+    _refuse_forbidden_nodes(tree)
+    _refuse(static_problems(tree, pure=mode == "eval"))
     try:
-        return compile_restricted(source, filename=SCRIPT_FILENAME, mode=mode)
+        return compile_restricted(source, filename=SCRIPT_FILENAME, mode=mode, policy=BudgetedTransformer)
     except SyntaxError as err:
         raise _rejection_from_syntax_error(err) from None
+
+
+class BudgetedTransformer(RestrictingNodeTransformer):
+    """RestrictedPython's checks, plus the budget's guards (budget.py): a tick in every loop and
+    function, and the operators that can build large values routed through their guards."""
+
+    def visit_While(self, node: ast.While):
+        node = super().visit_While(node)
+        node.body.insert(0, _placed_at(ast.Expr(_call("_tick_")), node))
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef):
+        node = super().visit_FunctionDef(node)
+        node.body.insert(0, _placed_at(ast.Expr(_call("_tick_")), node))
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda):
+        node = super().visit_Lambda(node)
+        node.body = _placed_at(ast.BoolOp(ast.Or(), [_call("_tick_"), node.body]), node.body)
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp):
+        node = super().visit_BinOp(node)
+        guard = GUARDED_OPERATORS.get(type(node.op))
+        return _placed_at(_call(guard, node.left, node.right), node) if guard else node
+
+    def visit_ClassDef(self, node: ast.ClassDef):
+        self.error(node, "class definitions are not allowed in scripts")
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler):
+        if node.type is None:
+            self.error(node, "a bare 'except:' is not allowed; write 'except Exception:'")
+        return super().visit_ExceptHandler(node)
+
+
+def _call(name: str, *args: ast.expr) -> ast.Call:
+    return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
+
+
+def _placed_at(new: ast.AST, old: ast.AST) -> ast.AST:
+    """A node the transformer made, at the line of the one it stands for (tracebacks name it)."""
+    return ast.fix_missing_locations(ast.copy_location(new, old))
 
 
 def _parse(source: str, mode: str) -> ast.AST:
@@ -84,7 +143,11 @@ def _parse(source: str, mode: str) -> ast.AST:
 
 
 def _refuse_forbidden_nodes(tree: ast.AST) -> None:
-    violations = sorted(_forbidden_nodes(tree))
+    _refuse(_forbidden_nodes(tree))
+
+
+def _refuse(violations: list[tuple[int, str]]) -> None:
+    violations = sorted(violations)
     if violations:
         first_line = violations[0][0]
         raise ScriptRejected("; ".join(message for _, message in violations), first_line)
@@ -121,28 +184,45 @@ def guarded_getitem(container: Any, key: Any) -> Any:
     return container[key]
 
 
+def guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
+    """Methods of task data (JSON values) from the budget's allow-list; anything else as
+    RestrictedPython allows it (no `_` names, no str.format)."""
+    method = budget.data_method(obj, name)
+    return method if method is not None else safer_getattr_raise(obj, name)
+
+
+def pure_getattr(obj: Any, name: str, default: Any = None) -> Any:
+    """guarded_getattr for expressions, which decide and must not change data."""
+    if name in MUTATING_METHODS and budget.data_method(obj, name) is not None:
+        raise AttributeError(f"'{name}' changes data; a condition, timer or decision cell must not")
+    return guarded_getattr(obj, name)
+
+
 def guarded_apply(function: Callable, *args: Any, **kwargs: Any) -> Any:
     return function(*args, **kwargs)
 
 
-def _runtime_builtins() -> dict[str, Any]:
+def runtime_builtins() -> dict[str, Any]:
     builtins = {**safe_builtins, **EXTRA_BUILTINS}
-    for name in FORBIDDEN_NAMES:
+    for name in (*FORBIDDEN_NAMES, *WITHHELD_BUILTINS):
         builtins.pop(name, None)
     return builtins
 
 
 GUARDS: dict[str, Any] = {
-    "_getattr_": safer_getattr_raise,
+    "_getattr_": guarded_getattr,
     "_getitem_": guarded_getitem,
-    "_getiter_": iter,
+    "_getiter_": budget.counted,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": full_write_guard,
     "_inplacevar_": guarded_inplacevar,
     "_apply_": guarded_apply,
     "_print_": PrintCollector,
+    "_tick_": budget.tick,
+    **budget.BINARY_GUARDS,
 }
+EXPRESSION_GUARDS = GUARDS | {"_getattr_": pure_getattr}
 
 
 class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
@@ -152,31 +232,35 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         functions = dict(functions or {})
         _refuse_unreachable_functions(functions)
         super().__init__(functions)
-        self.builtins = _runtime_builtins()
+        self.builtins = runtime_builtins()
 
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         code = compile_expression(expression)
-        return eval(code, self._namespace(context, external_context or {}))
+        with budget.budget():
+            return eval(code, self._namespace(context, external_context or {}, EXPRESSION_GUARDS))
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         external_context = external_context or {}
         self._refuse_shadowed_functions(context, external_context)
         code = compile_script(script)
-        namespace = self._namespace(context, external_context)
-        exec(code, namespace)
+        namespace = self._namespace(context, external_context, GUARDS)
+        with budget.budget():
+            exec(code, namespace)
         self._write_back(namespace, context, external_context)
         return True
 
-    def _namespace(self, context: dict, external_context: dict) -> dict[str, Any]:
+    def _namespace(self, context: dict, external_context: dict, guards: dict) -> dict[str, Any]:
         # Scripts cannot name anything starting with "_", and such task data must never replace a guard.
         task_data = {name: value for name, value in context.items() if not name.startswith("_")}
-        return {"__builtins__": self.builtins, **GUARDS, **self.globals, **external_context, **task_data}
+        return {"__builtins__": self.builtins, **guards, **self.globals, **external_context, **task_data}
 
     def _write_back(self, namespace: dict, context: dict, external_context: dict) -> None:
         for name in [name for name in context if not name.startswith("_") and name not in namespace]:
             del context[name]
         for name, value in namespace.items():
             if self._is_task_data(name, value, external_context):
+                if value_too_deep(value):
+                    raise ValueError(f"'{name}' nests lists or dicts more than {MAX_DEPTH} levels deep")
                 context[name] = value
 
     def _is_task_data(self, name: str, value: Any, external_context: dict) -> bool:
@@ -212,6 +296,8 @@ class SandboxedScriptEngine(PythonScriptEngine):
     def evaluate(self, task, expression: str, external_context: dict | None = None) -> Any:
         try:
             return self.environment.evaluate(expression, task.data, external_context)
+        except BudgetExceeded as over:
+            raise _placed(over, task, expression) from None
         except SpiffWorkflowException as err:
             err.add_note(f"Error evaluating expression '{expression}'")
             raise
@@ -221,6 +307,12 @@ class SandboxedScriptEngine(PythonScriptEngine):
                 f"Error evaluating expression '{expression}': {_describe(err)}",
                 task=task, exception=err, line_number=line_number, error_line=error_line,
             ) from err
+
+    def execute(self, task, script: str, external_context: dict | None = None) -> bool:
+        try:
+            return super().execute(task, script, external_context)
+        except BudgetExceeded as over:
+            raise _placed(over, task, script) from None
 
     def create_task_exec_exception(self, task, script: str, err: Exception) -> Exception:
         if isinstance(err, SpiffWorkflowException):
@@ -238,7 +330,15 @@ class SandboxedScriptEngine(PythonScriptEngine):
         return line_number, error_line
 
 
-def _error_line_number(err: Exception) -> int | None:
+def _placed(over: BudgetExceeded, task, source: str) -> BudgetExceeded:
+    """The budget's error, told which element and line went over (the innermost script keeps its own)."""
+    if over.element_id is None:
+        over.element_id = getattr(task.task_spec, "bpmn_id", None)
+        over.line = _error_line_number(over) or (1 if "\n" not in source.strip() else None)
+    return over
+
+
+def _error_line_number(err: BaseException) -> int | None:
     if isinstance(err, ScriptRejected):
         return err.line
     if isinstance(err, SyntaxError):

@@ -1,8 +1,10 @@
 """The functions BPMN scripts and expressions may call, bound to the service's calendar and clock."""
+import functools
+
 from .calendar import WorkingCalendar
 from .clock import now
-from .effects import task_functions
-from .sandbox import SandboxedScriptEngine
+from .effects import EFFECT_FUNCTIONS, task_functions
+from .sandbox import SandboxedScriptEngine, runtime_builtins
 
 
 def script_functions(calendar: WorkingCalendar) -> dict:
@@ -20,6 +22,16 @@ class ServiceScriptEngine(SandboxedScriptEngine):
 
     def execute(self, task, script, external_context=None):
         return super().execute(task, script, (external_context or {}) | task_functions(task))
+
+    def reserved_names(self) -> frozenset[str]:
+        return reserved_names()
+
+
+@functools.cache
+def reserved_names() -> frozenset[str]:
+    """Names no data field may take: the functions and builtins scripts call (a field of that name
+    would hide the function from every script of the instance)."""
+    return frozenset(script_functions(WorkingCalendar())) | set(runtime_builtins()) | EFFECT_FUNCTIONS
 
 
 def make_script_engine(calendar: WorkingCalendar) -> ServiceScriptEngine:

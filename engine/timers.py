@@ -7,17 +7,23 @@ from sqlalchemy.orm import Session
 from .models import ProcessInstance, WaitingTimer
 
 
-def dao_lock_due_instances(session: Session, at: datetime, after_id: int, limit: int) -> list[int]:
-    """Running instances after `after_id` with a timer due before `at`, oldest first, locked for
-    this transaction.
+def dao_due_instances(session: Session, at: datetime, after_id: int, limit: int) -> list[int]:
+    """Running instances after `after_id` with a timer due before `at`, oldest first (strictly
+    before: SpiffWorkflow fires a timer only once it is past)."""
+    return list(session.scalars(_due(at).where(ProcessInstance.id > after_id)
+                                .order_by(ProcessInstance.id).limit(limit)))
 
-    On PostgreSQL, rows another worker holds are skipped and the search goes on past them, so two
-    workers sweeping at once each take a different batch; SQLite serialises writers anyway
-    (BEGIN IMMEDIATE). Strictly before `at`: SpiffWorkflow fires a timer only once it is past.
-    """
+
+def dao_lock_due_instance(session: Session, instance_id: int, at: datetime) -> bool:
+    """Lock the instance for this transaction if it still has a due timer and runs. On PostgreSQL
+    an instance another worker holds is skipped (False), so workers sweeping at once share the
+    work; SQLite serialises writers anyway (BEGIN IMMEDIATE)."""
+    due = select(WaitingTimer.id).where(WaitingTimer.instance_id == instance_id, WaitingTimer.due_at < at).exists()
+    locked = (select(ProcessInstance.id).where(ProcessInstance.id == instance_id, ProcessInstance.status == "running",
+                                               due).with_for_update(skip_locked=True))
+    return session.scalar(locked) is not None
+
+
+def _due(at: datetime):
     due = select(WaitingTimer.instance_id).where(WaitingTimer.due_at < at)  # the due_at index
-    locked = (select(ProcessInstance.id)
-              .where(ProcessInstance.id.in_(due), ProcessInstance.id > after_id, ProcessInstance.status == "running")
-              .order_by(ProcessInstance.id).limit(limit)
-              .with_for_update(skip_locked=True))
-    return list(session.scalars(locked))
+    return select(ProcessInstance.id).where(ProcessInstance.id.in_(due), ProcessInstance.status == "running")

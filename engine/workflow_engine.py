@@ -11,6 +11,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import inbound, migration, queries, store
+from .answers import check_start
+from .budget import MAX_STATE_BYTES
 from .calendar import WorkingCalendar
 from .clock import install_engine_clock, now
 from .db import Database
@@ -18,7 +20,7 @@ from .definitions.deploy import Deployed, deploy_bundle
 from .errors import Conflict, MigrationRefused
 from .models import Role, UserTask
 from .runtime import EngineContext, ExecutionFailed, InstanceRuntime, find_task
-from .timers import dao_lock_due_instances
+from .timers import dao_due_instances, dao_lock_due_instance
 
 RUN = {"action": "run"}
 log = logging.getLogger(__name__)
@@ -26,10 +28,10 @@ log = logging.getLogger(__name__)
 
 class WorkflowEngine:
     def __init__(self, db: Database, calendar: WorkingCalendar | None = None,
-                 base_url: str = "http://127.0.0.1:5000"):
+                 base_url: str = "http://127.0.0.1:5000", max_state_bytes: int = MAX_STATE_BYTES):
         install_engine_clock()
         self.db = db
-        self.ctx = EngineContext(calendar or WorkingCalendar(), base_url)
+        self.ctx = EngineContext(calendar or WorkingCalendar(), base_url, max_state_bytes=max_state_bytes)
 
     # --- definitions ---------------------------------------------------------------------
 
@@ -47,6 +49,7 @@ class WorkflowEngine:
         with self.db.transaction() as session:
             self._load_roles(session)
             version = store.dao_get_process_version(session, process_id, None)
+            check_start(session, data, self.ctx.roles, self.ctx.reserved)
             runtime = InstanceRuntime.create(session, self.ctx, version, data, actor, parent_id)
             self._act(runtime, RUN, actor)
             return runtime.row.id
@@ -62,6 +65,7 @@ class WorkflowEngine:
                 return event.instance_id, False
             self._load_roles(session)
             version = store.dao_get_process_version(session, process_id, None)
+            check_start(session, data, self.ctx.roles, self.ctx.reserved)
             runtime = InstanceRuntime.create(session, self.ctx, version, data, actor)
             event.instance_id = runtime.row.id
             store.dao_append_history(session, runtime.row.id, actor, "event_received", now(),
@@ -88,30 +92,34 @@ class WorkflowEngine:
     def fire_due_timers(self, at: datetime | None = None, batch: int = 100) -> int:
         """Fire every timer due before `at` (default: the clock's now). Returns how many fired.
 
-        Instances are locked in batches (SKIP LOCKED on PostgreSQL) so several workers can
-        sweep at once without firing a timer twice; a batch commits whole or not at all.
+        Each instance fires in a transaction of its own, so that one slow step holds up no other
+        instance (and on SQLite holds the write lock for that step only, its scripts bounded by the
+        step's budget). Several workers can sweep at once: on PostgreSQL an instance another
+        worker holds is skipped, and none fires a timer twice.
         """
         at, fired, after = at or now(), 0, 0
         while True:
-            with self.db.transaction() as session:
-                self._load_roles(session)
-                ids = dao_lock_due_instances(session, at, after, batch)
-                fired += sum(self._fire_timers(session, instance_id) for instance_id in ids)
+            with self.db.reading() as session:
+                ids = dao_due_instances(session, at, after, batch)
+            fired += sum(self._fire_timers(instance_id, at) for instance_id in ids)
             if len(ids) < batch:
                 return fired
             after = ids[-1]
 
-    def _fire_timers(self, session, instance_id: int) -> int:
+    def _fire_timers(self, instance_id: int, at: datetime) -> int:
         """Run one due instance. An unexpected failure (not a script's: those put the instance in
-        error) is logged and rolled back to a savepoint, so one instance cannot hold up every other
-        instance's timers; the next sweep tries it again."""
+        error) is logged and rolled back, so one instance cannot hold up every other instance's
+        timers; the next sweep tries it again."""
         try:
-            with session.begin_nested():
+            with self.db.transaction() as session:
+                if not dao_lock_due_instance(session, instance_id, at):
+                    return 0  # fired by another worker meanwhile, or held by one
+                self._load_roles(session)
                 runtime = InstanceRuntime.load(session, self.ctx, instance_id)
                 self._act(runtime, RUN, store.SYSTEM)
                 return runtime.timers_fired
         except (OperationalError, InterfaceError):
-            raise  # the database itself is away: the whole batch rolls back
+            raise  # the database itself is away: stop the sweep
         except Exception:
             log.exception("the timers of process instance %s could not fire; the next sweep tries again", instance_id)
             return 0

@@ -77,13 +77,16 @@ def clock():
 
 @pytest.fixture
 def engine(db, clock):
-    return WorkflowEngine(db)
+    """An engine on the test database with the demo organisation of API.md in its directory: a
+    start may name only people who exist."""
+    engine = WorkflowEngine(db)
+    document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
+    with engine.db.transaction() as session:
+        seed_organisation(session, document)
+    return engine
 
 
 @pytest.fixture
 def org(engine):
-    """The demo organisation of API.md in the directory."""
-    document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
-    with engine.db.transaction() as session:
-        seed_organisation(session, document)
+    """The engine, its directory seeded (the name says what a test relies on)."""
     return engine

@@ -20,6 +20,7 @@ from engine.db import Database
 
 from . import delivery
 from .delivery import Job, Result, RetryPolicy
+from .destinations import Destinations
 from .senders import WebhookSender
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,10 @@ log = logging.getLogger(__name__)
 class Dispatcher:
     def __init__(self, db: Database, mailer=None, policy: RetryPolicy = RetryPolicy(), timeout: float = 10.0,
                  now: Callable[[], datetime] = service_now, batch: int = 20, threads: int = 4,
-                 max_batches: int = 50, rng: random.Random | None = None, worker: str | None = None):
-        self.db, self.policy, self.now = db, policy, now
-        self.senders = {"webhook": WebhookSender(timeout)} | ({"email": mailer} if mailer else {})
+                 max_batches: int = 50, rng: random.Random | None = None, worker: str | None = None,
+                 destinations: Destinations = Destinations()):
+        self.db, self.policy, self.now, self.destinations = db, policy, now, destinations
+        self.senders = {"webhook": WebhookSender(timeout, destinations)} | ({"email": mailer} if mailer else {})
         self.batch, self.threads, self.max_batches = batch, threads, max_batches
         # Long enough for a whole batch of timeouts, with room: a live worker never loses its lease.
         self.lease = timedelta(seconds=timeout * math.ceil(batch / threads) * 2 + 60)

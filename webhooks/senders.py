@@ -14,9 +14,11 @@ from notifications_python_client.errors import HTTPError as NotifyHTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
 
 from .delivery import Job, Result
+from .destinations import Destinations, RefusedDestination
 from .signing import signed_headers
 
 USER_AGENT = "qa-workflow-webhooks/1"
+EXCERPT_CHARACTERS = 120  # of a receiver's error answer, kept in last_error
 NOTIFY_URL = "https://api.notifications.service.gov.uk"
 SMTP_SECURITY = ("starttls", "ssl", "none")
 
@@ -26,8 +28,8 @@ class ConfigurationError(ValueError):
 
 
 class WebhookSender:
-    def __init__(self, timeout: float = 10.0):
-        self.timeout = timeout
+    def __init__(self, timeout: float = 10.0, destinations: Destinations = Destinations()):
+        self.timeout, self.destinations = timeout, destinations
         self._local = threading.local()  # one connection pool per sending thread
 
     def send(self, job: Job) -> Result:
@@ -36,18 +38,26 @@ class WebhookSender:
         headers = {"Content-Type": "application/json", "User-Agent": USER_AGENT,
                    **signed_headers(job.secret, job.event_id, job.document, int(time.time()))}
         try:
+            self.destinations.check_url(job.url)
             response = self._session().post(job.url, data=job.document, headers=headers, timeout=self.timeout,
                                             allow_redirects=False)
+        except RefusedDestination as refused:  # an administrator must change the subscription
+            return Result(False, permanent=True, error=f"refused: {refused}")
         except requests.RequestException as error:
             return Result(False, error=_short(f"{type(error).__name__}: {error}"))
         if 200 <= response.status_code < 300:
             return Result(True, status_code=response.status_code)
+        # The receiver's own words are kept short and plain: they are shown to administrators.
         return Result(False, status_code=response.status_code,
-                      error=_short(f"HTTP {response.status_code}: {response.text}"))
+                      error=f"HTTP {response.status_code}: {excerpt(response.text)}")
 
     def _session(self) -> requests.Session:
         if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
+            session = requests.Session()
+            session.trust_env = False  # no proxy from the environment: deliveries go where they are checked
+            for scheme in ("http://", "https://"):
+                session.mount(scheme, self.destinations.adapter())
+            self._local.session = session
         return self._local.session
 
 
@@ -149,3 +159,9 @@ def mailer_from_settings(settings: dict) -> SmtpMailer | NotifyMailer | None:
 
 def _short(text: str, limit: int = 500) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARACTERS) -> str:
+    """A receiver's answer as one short line of printable text."""
+    plain = " ".join("".join(c if c.isprintable() else " " for c in text[: limit * 4]).split())
+    return plain if len(plain) <= limit else plain[:limit] + "..."

@@ -12,10 +12,12 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import answers
 from ..errors import InvalidDefinition
 from ..models import DefinitionFile, ProcessVersion, Role
+from ..scripting import reserved_names
 from ..serialization import dump_specs
-from . import rules
+from . import forms, notifications, rules
 from .bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
 from .problems import Problem
 
@@ -62,22 +64,30 @@ def current_files(session: Session) -> dict[str, DefinitionFile]:
 def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str]):
     parsed, problems = parse_files(working)
     problems += build_parser(parsed)
+    roles = {row.id: row.label for row in session.execute(select(Role.id, Role.label))}
+    problems += _form_problems(parsed, roles)
     specs: dict = {}
     if not problems:
         process_ids = set(parsed.parser.get_process_ids())
         problems += rules.call_problems(parsed, process_ids)
         problems += rules.expression_problems(parsed)
         problems += rules.publish_problems(parsed)
+        problems += notifications.notification_problems(parsed, answers.case_fields(roles))
     if not problems:
         specs, spec_problems = _specs(parsed)
         problems += spec_problems
-        roles = {row.id: row.label for row in session.execute(select(Role.id, Role.label))}
         all_specs = {pid: spec for spec, deps in specs.values() for pid, spec in [(spec.name, spec), *deps.items()]}
         problems += rules.user_task_problems(parsed, all_specs, roles)
         problems += rules.starter_problems(parsed, roles)
     if problems:
         raise InvalidDefinition(_summary(problems, bundle_names), [p.as_dict() for p in _ordered(problems)])
     return parsed, specs
+
+
+def _form_problems(parsed: ParsedSet, roles: dict[str, str]) -> list[Problem]:
+    case_fields, reserved = answers.case_fields(roles), reserved_names()
+    return [problem for key, schema in parsed.forms.items()
+            for problem in forms.form_problems(f"{key}.json", schema, case_fields, reserved)]
 
 
 def _specs(parsed: ParsedSet):

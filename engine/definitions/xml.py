@@ -13,6 +13,8 @@ from .problems import Problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _DTD_MARKERS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+# lxml decodes by the declared encoding: another one (UTF-7) would hide a DOCTYPE from the check above.
+_DECLARED_ENCODING = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*<\?xml[^>]*?\bencoding\s*=\s*[\"']([^\"']*)[\"']")
 
 
 @dataclass
@@ -35,6 +37,10 @@ def parse_xml(file_name: str, content: bytes) -> XmlFile:
     """Parse one file or raise Problem naming the file and the line."""
     if len(content) > MAX_FILE_BYTES:
         raise Problem(file_name, None, None, f"file is larger than {MAX_FILE_BYTES} bytes")
+    declared = _DECLARED_ENCODING.match(content)
+    if declared and declared.group(1).decode("ascii", "replace").lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise Problem(file_name, None, 1, f"declares encoding {declared.group(1).decode('ascii', 'replace')!r}; "
+                                          "definitions are UTF-8 (encoding=\"UTF-8\")")
     marker = _DTD_MARKERS.search(content)
     if marker:
         line = content.count(b"\n", 0, marker.start()) + 1

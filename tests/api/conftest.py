@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from api.auth import _digest
 from app import create_app
+from engine.accounts import token_digest as _digest
 from engine.clock import SettableClock, SystemClock, now, set_clock
 from engine.models import ApiToken
 from engine.org import seed_organisation
@@ -28,7 +28,7 @@ def seeded_app(migrated_url: str, folder: Path):
     if url.startswith("sqlite"):
         shutil.copy(url.removeprefix("sqlite:///"), folder / "app.db")
         url = f"sqlite:///{folder / 'app.db'}"
-    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    app = create_app({"DATABASE_URL": url, "TESTING": True, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
     engine = app.extensions["qa_engine"]
     with engine.db.transaction() as session:
         seed_organisation(session, json.loads((ROOT / "data" / "demo_organisation.json").read_text()))
@@ -43,7 +43,7 @@ def seeded_app(migrated_url: str, folder: Path):
 
 @pytest.fixture
 def app(org):
-    app = create_app({"DATABASE_URL": org.db.url, "TESTING": True})
+    app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
     yield app
     app.extensions["qa_engine"].db.dispose()
 

@@ -1,7 +1,7 @@
 """The people directory over HTTP: administrators list, add and change people; each change is recorded."""
 import pytest
 
-from api.auth import dao_set_password
+from engine.accounts import dao_set_password
 
 NEW = {"username": "nia", "name": "Nia (practitioner)", "roles": ["practitioner"], "team": "cic_1",
        "email": "nia@council.example"}

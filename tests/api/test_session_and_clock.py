@@ -3,8 +3,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from api.auth import dao_set_password
 from app import create_app
+from engine.accounts import dao_set_password
 from tests.api.conftest import bearer
 
 

@@ -67,9 +67,13 @@ def test_whoever_the_allocation_names_audits_the_case(org, auditor):  # R-02
     assert org.ready_tasks(instance_id=instance_id)[0]["candidates"] == [auditor]
 
 
-def test_start_data_with_lists_or_objects_for_people_fields_does_not_break(org):
+def test_start_data_naming_no_real_person_or_team_is_refused_and_starts_nothing(org):
+    from engine.errors import InvalidData
     from tests.fixtures.diagrams import NOTE_FORM, scripted
     org.deploy({"scripted.bpmn": scripted(lane="Team manager"), "note.json": NOTE_FORM}, "olive")
-    odd = CASE | {"team_manager": ["tom", "ann"], "team": {"id": "sas_1"}, "auditor": 7}
-    instance_id = org.start_instance("scripted", odd, "quinn")
-    assert org.ready_tasks(instance_id=instance_id)[0]["candidates"] == ["tom", "ann"]
+    odd = CASE | {"team_manager": ["tom", "ann"], "team": {"id": "sas_1"}, "auditor": 7, "practitioner": "ghost"}
+    with pytest.raises(InvalidData) as refused:
+        org.start_instance("scripted", odd, "quinn")
+    assert set(refused.value.errors) == {"team_manager", "team", "auditor", "practitioner"}
+    assert "'ghost' is not an active person" in refused.value.errors["practitioner"][0]
+    assert org.ready_tasks() == []

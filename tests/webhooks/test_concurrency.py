@@ -8,6 +8,7 @@ from collections import Counter
 from engine.db import Database
 from engine.workflow_engine import WorkflowEngine
 from tests.fixtures.diagrams import chain_bundle
+from tests.fixtures.servers import LOCAL
 from tests.webhooks.conftest import subscribe
 from webhooks.dispatcher import Dispatcher
 
@@ -20,7 +21,8 @@ def test_two_workers_fire_and_deliver_everything_exactly_once_in_order(org, cloc
     ids = [org.start_instance("chain", {"case_ref": f"C-{i}", "auditor": "ann"}, "quinn") for i in range(24)]
     clock.advance(days=10)
     engines = [WorkflowEngine(Database(org.db.url)) for _ in range(2)]  # each its own connections
-    workers = [(engine, Dispatcher(engine.db, batch=3, threads=2, rng=random.Random(n), worker=f"w{n}"))
+    workers = [(engine, Dispatcher(engine.db, batch=3, threads=2, rng=random.Random(n), worker=f"w{n}",
+                                           destinations=LOCAL))
                for n, engine in enumerate(engines)]
     start, fired = threading.Barrier(2), []
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine.models import Delivery, DeliveryAttempt, OutboxMessage
 from tests.fixtures.diagrams import chain_bundle
+from tests.fixtures.servers import LOCAL
 from tests.webhooks.conftest import SECRET, subscribe
 from webhooks.delivery import Result, RetryPolicy, dao_replay
 from webhooks.dispatcher import Dispatcher
@@ -23,7 +24,7 @@ NOTE = {"note": "seen"}
 
 
 def dispatcher(engine, policy: RetryPolicy = POLICY, **kwargs) -> Dispatcher:
-    return Dispatcher(engine.db, policy=policy, timeout=2, rng=random.Random(7), **kwargs)
+    return Dispatcher(engine.db, policy=policy, timeout=2, rng=random.Random(7), destinations=LOCAL, **kwargs)
 
 
 def start_chain(engine, case_ref: str = "C-1", steps_done: int = 0) -> int:
@@ -151,7 +152,7 @@ def test_a_receiver_that_never_answers_times_out_and_is_retried(org, clock):
         silent.listen(8)
         subscribe(org, f"http://127.0.0.1:{silent.getsockname()[1]}/hook", ["task.ready"])
         start_chain(org)
-        worker = Dispatcher(org.db, policy=POLICY, timeout=0.2, rng=random.Random(1))
+        worker = Dispatcher(org.db, policy=POLICY, timeout=0.2, rng=random.Random(1), destinations=LOCAL)
         assert worker.deliver_due() == 0
     [delivery] = deliveries(org)
     assert delivery.status == "pending" and delivery.attempts == 1 and "Timeout" in delivery.last_error

@@ -1,0 +1,223 @@
+"""Accounts: passwords (argon2), bearer tokens (stored as SHA-256, expiring, revocable), signing in
+with a throttle on wrong passwords, and people synchronised from the identity provider (OIDC).
+Every person row and credential is written here; the API and the pages only call these verbs.
+
+Signing in is throttled per username and per address (R-80: each failure and each lock is in the
+history). After THROTTLE.failures wrong passwords within THROTTLE.window, the key is locked for
+THROTTLE.first_lock, doubling with each further failure up to THROTTLE.longest_lock; while locked,
+a sign-in is refused (429) before the password is even checked. A success clears the username's
+count. The lock is temporary so that an attacker cannot shut a colleague out for long.
+"""
+import hashlib
+import math
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .clock import now
+from .db import Database
+from .errors import EngineError
+from .models import (
+    ApiToken,
+    Credential,
+    Person,
+    PersonRole,
+    Role,
+    ServiceArea,
+    SignInThrottle,
+    Team,
+)
+from .store import dao_append_history
+
+HASHER = PasswordHasher()
+_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))  # verified for unknown users: the same timing
+
+
+class Unauthenticated(Exception):
+    """A token or password that does not sign anyone in."""
+
+
+class TooManyAttempts(EngineError):
+    status, title = 429, "Too many sign-in attempts"
+
+    def __init__(self, until: datetime):
+        self.retry_after = max(1, math.ceil((until - now()).total_seconds()))
+        super().__init__(f"too many wrong passwords: try again in {self.retry_after} seconds")
+
+
+@dataclass(frozen=True)
+class Throttle:
+    failures: int = 5  # per username within the window, before a lock
+    address_failures: int = 20  # per address: one person mistyping stays well under it
+    window: timedelta = timedelta(minutes=15)
+    first_lock: timedelta = timedelta(minutes=1)
+    longest_lock: timedelta = timedelta(hours=1)
+
+
+THROTTLE = Throttle()
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    """The caller, with what access control needs: roles and the teams and services they manage."""
+    username: str
+    roles: frozenset[str]
+    team_id: str | None = None
+    managed_teams: frozenset[str] = field(default_factory=frozenset)
+    managed_services: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles & set(roles))
+
+
+# --- passwords and signing in ----------------------------------------------------------------
+
+def hash_password(password: str) -> str:
+    return HASHER.hash(password)
+
+
+def dao_set_password_hash(session: Session, username: str, password_hash: str) -> None:
+    credential = session.get(Credential, username)
+    if credential is None:
+        session.add(Credential(username=username, password_hash=password_hash))
+    else:
+        credential.password_hash = password_hash
+
+
+def dao_set_password(session: Session, username: str, password: str) -> None:
+    dao_set_password_hash(session, username, hash_password(password))
+
+
+def sign_in(db: Database, username: str, password: str, address: str | None, lifetime: timedelta,
+            throttle: Throttle = THROTTLE) -> tuple[str, ApiToken]:
+    """A new token for a valid, active account. Raises TooManyAttempts while the username or the
+    address is locked, Unauthenticated otherwise (one answer for both mistakes). The password is
+    checked (slowly, on purpose) outside any transaction."""
+    keys = _throttle_keys(username, address)
+    with db.transaction() as session:
+        _refuse_if_locked(session, keys)
+        credential = session.get(Credential, username)
+        person = session.get(Person, username)
+        stored = credential.password_hash if credential else None
+        active = person is not None and person.active
+    try:
+        HASHER.verify(stored or _DUMMY_HASH, password)
+        valid = stored is not None and active
+    except VerificationError:
+        valid = False
+    with db.transaction() as session:
+        if not valid:
+            _count_failure(session, keys, username, address, throttle)
+        else:
+            session.execute(delete(SignInThrottle).where(SignInThrottle.key == keys[0]))
+            dao_append_history(session, None, username, "signed_in", now(), address=address)
+            return dao_issue_token(session, username, lifetime)
+    raise Unauthenticated("unknown username or wrong password")
+
+
+def _throttle_keys(username: str, address: str | None) -> list[str]:
+    keys = [f"user:{username[:100]}"]
+    return keys + [f"address:{address[:100]}"] if address else keys
+
+
+def _refuse_if_locked(session: Session, keys: list[str]) -> None:
+    rows = session.scalars(select(SignInThrottle).where(SignInThrottle.key.in_(keys)))
+    locked = [row.locked_until for row in rows if row.locked_until and row.locked_until > now()]
+    if locked:
+        raise TooManyAttempts(max(locked))
+
+
+def _count_failure(session: Session, keys: list[str], username: str, address: str | None,
+                   throttle: Throttle) -> None:
+    at = now()
+    dao_append_history(session, None, username[:100], "sign_in_failed", at, address=address)
+    for key in keys:
+        row = _throttle_row(session, key, at)
+        if at - row.window_started_at > throttle.window and not (row.locked_until and row.locked_until > at):
+            row.failures, row.window_started_at = 0, at
+        row.failures += 1
+        allowed = throttle.failures if key.startswith("user:") else throttle.address_failures
+        if row.failures >= allowed:
+            lock = min(throttle.first_lock * 2 ** (row.failures - allowed), throttle.longest_lock)
+            row.locked_until = at + lock
+            dao_append_history(session, None, username[:100], "sign_in_locked", at, key=key,
+                               failures=row.failures, until=row.locked_until.isoformat())
+
+
+def _throttle_row(session: Session, key: str, at: datetime) -> SignInThrottle:
+    """The key's row, locked for this transaction (two failures at once both count)."""
+    row = session.get(SignInThrottle, key, with_for_update=True)
+    if row is not None:
+        return row
+    try:
+        with session.begin_nested():
+            row = SignInThrottle(key=key, failures=0, window_started_at=at)
+            session.add(row)
+            session.flush()
+        return row
+    except IntegrityError:  # another failure created it at the same moment
+        return session.get(SignInThrottle, key, with_for_update=True)
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+def dao_issue_token(session: Session, username: str, lifetime: timedelta) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(token_hash=token_digest(token), username=username, created_at=now(), expires_at=now() + lifetime)
+    session.add(row)
+    return token, row
+
+
+def dao_revoke(session: Session, token: str) -> None:
+    session.execute(update(ApiToken).where(ApiToken.token_hash == token_digest(token)).values(revoked_at=now()))
+
+
+def dao_revoke_all(session: Session, username: str) -> None:
+    """End every session of a person (deactivated, or their password changed)."""
+    session.execute(update(ApiToken).where(ApiToken.username == username, ApiToken.revoked_at.is_(None))
+                    .values(revoked_at=now()))
+
+
+def dao_user_for_token(session: Session, token: str) -> CurrentUser:
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
+    if row is None or row.revoked_at is not None or row.expires_at <= now():
+        raise Unauthenticated("the token is unknown, expired or revoked")
+    person = session.get(Person, row.username)
+    if person is None or not person.active:
+        raise Unauthenticated("the account is not active")
+    return dao_load_user(session, person)
+
+
+def dao_load_user(session: Session, person: Person) -> CurrentUser:
+    roles = frozenset(session.scalars(select(PersonRole.role_id).where(PersonRole.username == person.username)))
+    teams = frozenset(session.scalars(select(Team.id).where(Team.manager == person.username)))
+    services = frozenset(session.scalars(select(ServiceArea.id).where(
+        (ServiceArea.service_manager == person.username) | (ServiceArea.head_of_service == person.username)
+        | (ServiceArea.assistant_director == person.username))))
+    return CurrentUser(person.username, roles, person.team_id, teams, services)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- people from the identity provider ---------------------------------------------------------
+
+def dao_sync_person(session: Session, username: str, name: str, email: str | None, roles: set[str]) -> None:
+    """Create or update the person, with exactly the mapped roles that exist here (R-80: recorded)."""
+    known = set(session.scalars(select(Role.id).where(Role.id.in_(roles))))
+    person = session.get(Person, username)
+    if person is None:
+        person = Person(username=username, display_name=name, email=email, active=True)
+        session.add(person)
+    person.display_name, person.email = name, email or person.email
+    session.flush()
+    session.execute(delete(PersonRole).where(PersonRole.username == username))
+    session.add_all(PersonRole(username=username, role_id=r) for r in sorted(known))
+    dao_append_history(session, None, username, "signed_in_oidc", now(), roles=sorted(known))

@@ -1,0 +1,78 @@
+"""What a person may write into a case.
+
+A completion takes only the fields its task's form declares, checked against its JSON Schema;
+any other key is refused (422 naming it), so answering one step cannot rewrite what an earlier
+step decided (a QA-accepted grade, the auditor). The fields that place a case (its reference,
+team and the people it names) come from its start and no form may declare them (deploy rule,
+definitions/rules.py). A start names only people and teams of the directory. No field may take
+the name of a function or builtin that scripts call: it would hide it from every script.
+"""
+import json
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .budget import MAX_ANSWER_BYTES
+from .definitions.forms import declared_fields, validation_errors
+from .errors import InvalidData
+from .models import Person, Team
+
+CASE_FIELDS = ("case_ref", "team")  # a case's reference and place: its own columns (R-81)
+SUBJECT_FIELDS = ("previous_practitioner",)  # people a task may act relative to (camunda property `subject`)
+MAX_CASE_REF = 100
+
+
+def case_fields(roles) -> set[str]:
+    """The fields that identify a case and who acts on it: set at its start, by no form."""
+    return {*CASE_FIELDS, *SUBJECT_FIELDS, *roles}
+
+
+def check_completion(form_key: str, form: dict | None, data: dict, reserved: set[str]) -> None:
+    """422 unless `data` holds only the form's fields, none shadowing a script name, and satisfies it."""
+    errors = _size_errors(data)
+    if not errors:
+        declared = declared_fields(form or {})
+        errors = {key: [f"'{key}' is not a field of the form '{form_key}'"] for key in data if key not in declared}
+        errors |= _shadowing(data, reserved)
+    if not errors and form:
+        errors = validation_errors(form, data)
+    if errors:
+        raise InvalidData(f"the data does not satisfy the form '{form_key}'", errors)
+
+
+def check_start(session: Session, data: dict, roles, reserved: set[str]) -> None:
+    """422 unless the start data's case reference, team and people are real and no field shadows a
+    script name."""
+    errors = _size_errors(data) or _shadowing(data, reserved)
+    case_ref = data.get("case_ref")
+    if case_ref is not None and not (isinstance(case_ref, str) and 1 <= len(case_ref) <= MAX_CASE_REF):
+        errors["case_ref"] = [f"a case reference is a string of 1 to {MAX_CASE_REF} characters"]
+    team = data.get("team")
+    if team is not None and not (isinstance(team, str) and session.get(Team, team) is not None):
+        errors["team"] = [f"{team!r} is not a team of the directory"]
+    errors |= _people_errors(session, {key: data[key] for key in (*roles, *SUBJECT_FIELDS)
+                                       if data.get(key) is not None})
+    if errors:
+        raise InvalidData("the start data names what does not exist", errors)
+
+
+def _people_errors(session: Session, named: dict) -> dict[str, list[str]]:
+    errors = {key: ["must be a username (a string)"] for key, value in named.items() if not isinstance(value, str)}
+    usernames = {value for value in named.values() if isinstance(value, str)}
+    known = set(session.scalars(select(Person.username).where(Person.username.in_(usernames),
+                                                              Person.active.is_(True)))) if usernames else set()
+    errors |= {key: [f"'{value}' is not an active person of the directory"]
+               for key, value in named.items() if isinstance(value, str) and value not in known}
+    return errors
+
+
+def _shadowing(data: dict, reserved: set[str]) -> dict[str, list[str]]:
+    return {key: [f"'{key}' is the name of a function scripts call; choose another field name"]
+            for key in data if key in reserved}
+
+
+def _size_errors(data: dict) -> dict[str, list[str]]:
+    size = len(json.dumps(data, default=str))
+    if size > MAX_ANSWER_BYTES:
+        return {"data": [f"the data takes {size:,} bytes as JSON; at most {MAX_ANSWER_BYTES:,}"]}
+    return {}
