@@ -12,6 +12,7 @@ import click
 from flask import Flask, jsonify
 from sqlalchemy import func, select, text
 
+import service
 from api import init_api
 from api.oidc import init_oidc
 from engine.accounts import dao_set_password
@@ -75,9 +76,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     _choose_secret(app.config)
     database = Database(app.config["DATABASE_URL"])
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
-    app.extensions["qa_engine"] = WorkflowEngine(database, calendar, app.config["PUBLIC_URL"],
-                                                 app.config["MAX_STATE_BYTES"])
-    app.extensions["qa_dispatcher"] = _dispatcher(app.config, database)
+    service.install(app, WorkflowEngine(database, calendar, app.config["PUBLIC_URL"], app.config["MAX_STATE_BYTES"]),
+                    _dispatcher(app.config, database))
     if app.config["CLOCK"] == "settable":
         app.before_request(lambda: sync_clock(database, get_clock()))
     app.get("/health")(health)
@@ -121,15 +121,10 @@ def _later_of_clock_and_wall() -> datetime:
     return max(now(), datetime.now(timezone.utc))
 
 
-def qa_engine(app: Flask | None = None) -> WorkflowEngine:
-    from flask import current_app
-    return (app or current_app).extensions["qa_engine"]
-
-
 def health():
     """Liveness and readiness: the database answers and definitions are deployed."""
     try:
-        with qa_engine().db.reading() as session:
+        with service.engine().db.reading() as session:
             session.execute(text("SELECT 1"))
             processes = session.scalar(select(func.count(func.distinct(ProcessVersion.process_id))))
     except Exception:
@@ -150,7 +145,7 @@ def definition_files(directories=DEFINITION_DIRS) -> dict[str, bytes]:
 def worker_jobs(app: Flask) -> list:
     """What a worker does at each tick: read the shared clock (when settable), fire due timers,
     deliver the outbox."""
-    engine, dispatcher = qa_engine(app), app.extensions["qa_dispatcher"]
+    engine, dispatcher = service.engine(app), service.dispatcher(app)
     jobs = [("timers", engine.fire_due_timers), ("deliveries", dispatcher.deliver_due)]
     if app.config["CLOCK"] == "settable":
         jobs.insert(0, ("clock", lambda: sync_clock(engine.db, get_clock()) or 0))
@@ -183,7 +178,7 @@ def _register_cli(app: Flask) -> None:
     def seed_demo():
         """Seed the demo organisation (data/demo_organisation.json) into an empty directory."""
         document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
-        with qa_engine(app).db.transaction() as session:
+        with service.engine(app).db.transaction() as session:
             seeded = seed_organisation(session, document)
             for person in document["people"] if seeded else []:
                 dao_set_password(session, person["username"], app.config["DEMO_PASSWORD"])
@@ -197,5 +192,5 @@ def _register_cli(app: Flask) -> None:
         if not files:
             click.echo("no definition files to deploy")
             return
-        for d in qa_engine(app).deploy(files, actor="system"):
+        for d in service.engine(app).deploy(files, actor="system"):
             click.echo(f"{d.process_id} version {d.version}{'' if d.created else ' (unchanged)'}")

@@ -1,8 +1,9 @@
 """Who is calling: the bearer token of every /api/ request (engine/accounts.py issues and checks
 them). OIDC sign-in (Authlib) is in api/oidc.py."""
-from flask import current_app, g, request
+from flask import g, request
 
-from engine.accounts import Unauthenticated, dao_user_for_token
+from engine.accounts import Unauthenticated, user_for_token
+from service import engine
 
 PUBLIC = {("POST", "/api/session"), ("GET", "/api/openapi.json"), ("POST", "/api/webhooks/case-record")}
 
@@ -15,8 +16,7 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token:
         return _unauthorised("send Authorization: Bearer <token> (POST /api/session gives one)")
     try:
-        with current_app.extensions["qa_engine"].db.transaction() as session:
-            g.user = dao_user_for_token(session, token.strip())
+        g.user = user_for_token(engine().db, token.strip())
     except Unauthenticated as error:
         return _unauthorised(str(error))
     g.token = token.strip()

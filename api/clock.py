@@ -1,18 +1,15 @@
 """The service's one clock (settable only with QA_CLOCK=settable, for demos and acceptance checks)
 and the timers waiting on it."""
-from flask import current_app, g
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
+from engine.access import ADMINISTRATORS
 from engine.clock import SettableClock, get_clock, now
-from engine.models import ProcessInstance, WaitingTimer
-from engine.queries import timer_view
-from engine.shared_clock import dao_save_clock
-
-from .policy import require, visible_instances
+from engine.shared_clock import share_clock
+from service import caller, engine, require
 
 blp = Blueprint("clock", __name__, url_prefix="/api", description="Time and timers")
 
@@ -50,10 +47,9 @@ class ClockView(MethodView):
         clock = get_clock()
         if current_app.config["CLOCK"] != "settable" or not isinstance(clock, SettableClock):
             raise NotFound("the clock is not settable here (QA_CLOCK=settable)")
-        require("admin")
+        require(*ADMINISTRATORS)
         clock.set(body["now"])
-        with current_app.extensions["qa_engine"].db.transaction() as session:
-            dao_save_clock(session, now())  # the worker and other server processes read it
+        share_clock(engine().db, now())  # the worker and other server processes read it
         return {"now": now()}
 
 
@@ -63,12 +59,7 @@ class Timers(MethodView):
     @blp.response(200, Timer(many=True))
     def get(self, query):
         """Waiting timers of the instances the caller may see, soonest first."""
-        statement = (select(WaitingTimer).join(ProcessInstance, ProcessInstance.id == WaitingTimer.instance_id)
-                     .where(visible_instances(g.user)).order_by(WaitingTimer.due_at))
-        if query.get("due_before"):
-            statement = statement.where(WaitingTimer.due_at < query["due_before"])
-        with current_app.extensions["qa_engine"].db.transaction() as session:
-            return [timer_view(t) for t in session.scalars(statement.limit(1000))]
+        return caller().timers(query.get("due_before"))
 
 
 @blp.route("/timers/run")
@@ -76,5 +67,5 @@ class RunTimers(MethodView):
     @blp.response(200, Fired)
     def post(self):
         """Fire every timer due by now, at once (admin). The worker does the same by itself."""
-        require("admin")
-        return {"fired": current_app.extensions["qa_engine"].fire_due_timers()}
+        require(*ADMINISTRATORS)
+        return {"fired": engine().fire_due_timers()}

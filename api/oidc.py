@@ -18,7 +18,8 @@ from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, jsonify, url_for
 from werkzeug.exceptions import Forbidden
 
-from engine.accounts import dao_issue_token, dao_sync_person
+from engine.accounts import sign_in_oidc
+from service import engine
 
 blp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
 
@@ -52,9 +53,8 @@ def callback():
     if not username or not roles:
         raise Forbidden("the identity provider gave no username or no role this service knows")
     lifetime = timedelta(hours=config["TOKEN_HOURS"])
-    with current_app.extensions["qa_engine"].db.transaction() as session:
-        dao_sync_person(session, username, claims.get("name") or username, claims.get("email"), roles)
-        issued, row = dao_issue_token(session, username, lifetime)
+    issued, row = sign_in_oidc(engine().db, username, claims.get("name") or username, claims.get("email"), roles,
+                               lifetime)
     return jsonify(token=issued, expires_at=row.expires_at.isoformat())
 
 

@@ -1,13 +1,14 @@
 """The people directory (admin): list, add and change people; every change is in the history (R-80)."""
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from engine.access import ADMINISTRATORS
 from engine.accounts import hash_password
 from engine.people import PeopleDirectory
+from service import engine, require
 
-from .policy import require
 from .schemas import HistoryEventSchema
 
 blp = Blueprint("people", __name__, url_prefix="/api/people", description="People, their roles and teams (admin)")
@@ -48,11 +49,11 @@ class PersonChangesSchema(Schema):
 @blp.before_request
 def admins_only():
     """Every route here is for administrators: 403 before the body is even read (R-81)."""
-    require("admin")
+    require(*ADMINISTRATORS)
 
 
 def directory() -> PeopleDirectory:
-    return PeopleDirectory(current_app.extensions["qa_engine"].db)
+    return PeopleDirectory(engine().db)
 
 
 def _password_hash(body: dict) -> str | None:

@@ -3,14 +3,14 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, current_app, request
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.reports import ROW_COLUMNS, audit_report, audit_report_rows
-
-from .policy import SEES_ACROSS, require
+from engine.access import SEES_ACROSS
+from engine.reports import ROW_COLUMNS
+from service import engine, require
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Audit reports (JSON or CSV)")
 
@@ -71,10 +71,9 @@ class AuditReport(MethodView):
         `?format=csv`), the rows behind it, one per audit."""
         as_csv = query.get("format") == "csv" or (
             "format" not in query and request.accept_mimetypes.best_match(["application/json", CSV]) == CSV)
-        with current_app.extensions["qa_engine"].db.transaction() as session:
-            if not as_csv:
-                return audit_report(session, query["date_from"], query["date_to"])
-            rows = audit_report_rows(session, query["date_from"], query["date_to"])
+        if not as_csv:
+            return engine().reads.audit_report(query["date_from"], query["date_to"])
+        rows = engine().reads.audit_report_rows(query["date_from"], query["date_to"])
         name = f"audits_{query['date_from']}_{query['date_to']}.csv"
         return Response(to_csv(rows), mimetype=CSV, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -7,7 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from werkzeug.exceptions import Unauthorized
 
-from engine.accounts import Unauthenticated, dao_revoke, sign_in
+from engine.accounts import Unauthenticated, sign_in, sign_out
+from service import engine
 
 blp = Blueprint("session", __name__, url_prefix="/api/session", description="Sign in and out")
 
@@ -33,7 +34,7 @@ class Session(MethodView):
         or the address for a while (429 with Retry-After)."""
         lifetime = timedelta(hours=current_app.config["TOKEN_HOURS"])
         try:
-            token, row = sign_in(current_app.extensions["qa_engine"].db, credentials["username"],
+            token, row = sign_in(engine().db, credentials["username"],
                                  credentials["password"], request.remote_addr, lifetime)
         except Unauthenticated as error:
             raise Unauthorized(str(error)) from None
@@ -42,5 +43,4 @@ class Session(MethodView):
     @blp.response(204)
     def delete(self):
         """Sign out: the token stops working at once."""
-        with current_app.extensions["qa_engine"].db.transaction() as session:
-            dao_revoke(session, g.token)
+        sign_out(engine().db, g.token)

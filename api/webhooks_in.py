@@ -17,6 +17,7 @@ from werkzeug.exceptions import (
 
 from engine.clock import now
 from engine.errors import InvalidData
+from service import engine
 from webhooks import signing
 
 from .schemas import NO_NUL
@@ -95,7 +96,7 @@ class CaseRecordWebhook(MethodView):
             raise Unauthorized(str(refused)) from None
         event = _event(body)
         data = {k: event[k] for k in ("case_ref", "summary", "notification_type", "practitioner") if k in event}
-        instance_id, new = current_app.extensions["qa_engine"].start_instance_once(
+        instance_id, new = engine().start_instance_once(
             event_id, event["type"], PROCESS_OF[event["type"]], data, ACTOR, signed)
         return {"event_id": event_id, "instance_id": instance_id, "replayed": not new}, 201 if new else 200
 

@@ -6,16 +6,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine.clock import now
-from engine.errors import InvalidData, NotFound
+from engine.access import ADMINISTRATORS, OPERATORS
+from engine.errors import NotFound
 from engine.outbox import EVENT_TYPES
-from webhooks import subscriptions
-from webhooks.delivery import dao_get_delivery, dao_replay
-from webhooks.destinations import RefusedDestination
-from webhooks.views import delivery_detail, delivery_page, outbox_page
+from service import dispatcher, engine, require
+from webhooks.admin import WebhookAdmin
 
-from .instances import OPERATORS
-from .policy import require
 from .schemas import MAX_ID, NO_NUL, PageQuery, Text, page_schema
 
 blp = Blueprint("webhooks_out", __name__, url_prefix="/api", description="Outgoing events: webhooks and the outbox")
@@ -121,8 +117,8 @@ class OutboxMessageSchema(Schema):
 OutboxPageSchema = page_schema(OutboxMessageSchema, "OutboxPageSchema")
 
 
-def _db():
-    return current_app.extensions["qa_engine"].db
+def admin() -> WebhookAdmin:
+    return WebhookAdmin(engine().db, dispatcher().destinations, current_app.config["ENVIRONMENT"] == "production")
 
 
 @blp.url_value_preprocessor
@@ -138,24 +134,15 @@ class Subscriptions(MethodView):
     @blp.response(201, SubscriptionSchema)
     def post(self, body):
         """Deliver events of these types to a URL from now on, signed with the secret (admin)."""
-        require("admin")
-        if current_app.config["ENVIRONMENT"] == "production" and not body["url"].startswith("https://"):
-            raise InvalidData("the subscription is not valid", {"url": ["must be an https:// URL in production"]})
-        try:
-            current_app.extensions["qa_dispatcher"].destinations.check_url(body["url"])
-        except RefusedDestination as refused:
-            raise InvalidData("the subscription is not valid", {"url": [str(refused)]}) from None
-        with _db().transaction() as session:
-            subscription = subscriptions.dao_add_subscription(
-                session, body["url"], body["events"], body["secret"], body.get("description"), g.user.username, now())
-            return subscriptions.subscription_view(subscription)
+        require(*ADMINISTRATORS)
+        return admin().subscribe(body["url"], body["events"], body["secret"], body.get("description"),
+                                 g.user.username)
 
     @blp.response(200, SubscriptionSchema(many=True))
     def get(self):
         """The active subscriptions (admin)."""
-        require("admin")
-        with _db().transaction() as session:
-            return [subscriptions.subscription_view(s) for s in subscriptions.dao_list_subscriptions(session)]
+        require(*ADMINISTRATORS)
+        return admin().subscriptions()
 
 
 @blp.route("/webhook-subscriptions/<int:subscription_id>")
@@ -163,16 +150,14 @@ class Subscription(MethodView):
     @blp.response(200, SubscriptionSchema)
     def get(self, subscription_id):
         """One subscription, removed or not (admin)."""
-        require("admin")
-        with _db().transaction() as session:
-            return subscriptions.subscription_view(subscriptions.dao_get_subscription(session, subscription_id))
+        require(*ADMINISTRATORS)
+        return admin().subscription(subscription_id)
 
     @blp.response(204)
     def delete(self, subscription_id):
         """Stop delivering to it; its pending deliveries are cancelled, its log kept (admin)."""
-        require("admin")
-        with _db().transaction() as session:
-            subscriptions.dao_remove_subscription(session, subscription_id, g.user.username, now())
+        require(*ADMINISTRATORS)
+        admin().unsubscribe(subscription_id, g.user.username)
 
 
 @blp.route("/webhook-deliveries")
@@ -181,9 +166,8 @@ class Deliveries(MethodView):
     @blp.response(200, DeliveryPageSchema)
     def get(self, query):
         """Deliveries of events, newest first, with every attempt (admin)."""
-        require("admin")
-        with _db().transaction() as session:
-            return delivery_page(session, **query)
+        require(*ADMINISTRATORS)
+        return admin().deliveries(**query)
 
 
 @blp.route("/webhook-deliveries/run")
@@ -191,8 +175,8 @@ class RunDeliveries(MethodView):
     @blp.response(200, Delivered)
     def post(self):
         """Deliver at once what is due now (admin). The worker does the same by itself."""
-        require("admin")
-        return {"delivered": current_app.extensions["qa_dispatcher"].deliver_due()}
+        require(*ADMINISTRATORS)
+        return {"delivered": dispatcher().deliver_due()}
 
 
 @blp.route("/webhook-deliveries/<int:delivery_id>")
@@ -200,9 +184,8 @@ class DeliveryView(MethodView):
     @blp.response(200, DeliverySchema)
     def get(self, delivery_id):
         """One delivery with every attempt (admin)."""
-        require("admin")
-        with _db().transaction() as session:
-            return delivery_detail(session, dao_get_delivery(session, delivery_id))
+        require(*ADMINISTRATORS)
+        return admin().delivery(delivery_id)
 
 
 @blp.route("/webhook-deliveries/<int:delivery_id>/replay")
@@ -210,9 +193,8 @@ class Replay(MethodView):
     @blp.response(200, DeliverySchema)
     def post(self, delivery_id):
         """Send a dead (or delivered) delivery again, with a fresh count of attempts (admin; 409 otherwise)."""
-        require("admin")
-        with _db().transaction() as session:
-            return delivery_detail(session, dao_replay(session, delivery_id, g.user.username, now()))
+        require(*ADMINISTRATORS)
+        return admin().replay(delivery_id, g.user.username)
 
 
 @blp.route("/outbox")
@@ -223,5 +205,4 @@ class Outbox(MethodView):
         """Every event, newest first, with its deliveries: notifications wait here while no mail
         service is configured (operators)."""
         require(*OPERATORS)
-        with _db().transaction() as session:
-            return outbox_page(session, **query)
+        return admin().outbox(**query)

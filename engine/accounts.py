@@ -184,6 +184,18 @@ def dao_revoke_all(session: Session, username: str) -> None:
                     .values(revoked_at=now()))
 
 
+def user_for_token(db: Database, token: str) -> CurrentUser:
+    """The person a bearer token signs in; Unauthenticated if it is unknown, expired, revoked or theirs
+    is no longer an active account."""
+    with db.reading() as session:
+        return dao_user_for_token(session, token)
+
+
+def sign_out(db: Database, token: str) -> None:
+    with db.transaction() as session:
+        dao_revoke(session, token)
+
+
 def dao_user_for_token(session: Session, token: str) -> CurrentUser:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if row is None or row.revoked_at is not None or row.expires_at <= now():
@@ -207,17 +219,36 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# --- person rows --------------------------------------------------------------------------------
+
+def dao_add_person(session: Session, username: str, name: str, email: str | None = None,
+                   team: str | None = None, active: bool = True) -> Person:
+    person = Person(username=username, display_name=name, email=email, team_id=team, active=active)
+    session.add(person)
+    session.flush()
+    return person
+
+
+def dao_set_roles(session: Session, username: str, roles) -> None:
+    """Exactly these roles, replacing any the person had."""
+    session.execute(delete(PersonRole).where(PersonRole.username == username))
+    session.add_all(PersonRole(username=username, role_id=r) for r in sorted(set(roles)))
+
+
 # --- people from the identity provider ---------------------------------------------------------
+
+def sign_in_oidc(db: Database, username: str, name: str, email: str | None, roles: set[str],
+                 lifetime: timedelta) -> tuple[str, ApiToken]:
+    """A token for a person the identity provider vouched for, their row and roles brought up to date."""
+    with db.transaction() as session:
+        dao_sync_person(session, username, name, email, roles)
+        return dao_issue_token(session, username, lifetime)
+
 
 def dao_sync_person(session: Session, username: str, name: str, email: str | None, roles: set[str]) -> None:
     """Create or update the person, with exactly the mapped roles that exist here (R-80: recorded)."""
     known = set(session.scalars(select(Role.id).where(Role.id.in_(roles))))
-    person = session.get(Person, username)
-    if person is None:
-        person = Person(username=username, display_name=name, email=email, active=True)
-        session.add(person)
+    person = session.get(Person, username) or dao_add_person(session, username, name, email)
     person.display_name, person.email = name, email or person.email
-    session.flush()
-    session.execute(delete(PersonRole).where(PersonRole.username == username))
-    session.add_all(PersonRole(username=username, role_id=r) for r in sorted(known))
+    dao_set_roles(session, username, known)
     dao_append_history(session, None, username, "signed_in_oidc", now(), roles=sorted(known))

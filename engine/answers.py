@@ -40,10 +40,14 @@ def check_completion(form_key: str, form: dict | None, data: dict, reserved: set
         raise InvalidData(f"the data does not satisfy the form '{form_key}'", errors)
 
 
-def check_start(session: Session, data: dict, roles, reserved: set[str]) -> None:
-    """422 unless the start data's case reference, team and people are real and no field shadows a
-    script name."""
+def check_start(session: Session, data: dict, roles, reserved: set[str], form: dict | None = None) -> None:
+    """422 unless the start data's case reference, team and people are real, no field shadows a
+    script name and, when the process has a start form, the data holds only its fields and satisfies it."""
     errors = _size_errors(data) or _shadowing(data, reserved)
+    if form and not errors:
+        declared = declared_fields(form)
+        errors = {key: ["is not a field of the start form"] for key in data if key not in declared}
+        errors = errors or validation_errors(form, data)
     case_ref = data.get("case_ref")
     if case_ref is not None and not (isinstance(case_ref, str) and 1 <= len(case_ref) <= MAX_CASE_REF):
         errors["case_ref"] = [f"a case reference is a string of 1 to {MAX_CASE_REF} characters"]
@@ -54,6 +58,14 @@ def check_start(session: Session, data: dict, roles, reserved: set[str]) -> None
                                        if data.get(key) is not None})
     if errors:
         raise InvalidData("the start data names what does not exist", errors)
+
+
+def with_defaults(form: dict | None, data: dict) -> dict:
+    """The start data with the start form's declared defaults for the fields it leaves out, so that
+    conditions, timers and decision tables can read every field."""
+    properties = (form or {}).get("properties") or {}
+    return {key: field["default"] for key, field in properties.items()
+            if isinstance(field, dict) and "default" in field and key not in data} | data
 
 
 def _people_errors(session: Session, named: dict) -> dict[str, list[str]]:

@@ -32,3 +32,8 @@ class InvalidData(EngineError):
 
 class MigrationRefused(EngineError):
     status, title = 422, "Migration refused"
+
+
+class Forbidden(EngineError):
+    """The caller may see this but not do it (R-81)."""
+    status, title = 403, "Forbidden"

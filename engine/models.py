@@ -69,6 +69,7 @@ class ProcessVersion(Base):
     specs: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict] = mapped_column(JSON)
     starter_roles: Mapped[list | None] = mapped_column(JSON)  # camunda:candidateStarterGroups; None: default
+    start_form: Mapped[str | None] = mapped_column(String(255))  # the start event's camunda:formKey
     bpmn_file_id: Mapped[int] = mapped_column(ForeignKey("definition_file.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(100))
@@ -113,6 +114,7 @@ class UserTask(Base):
     ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(100))
+    spec_id: Mapped[str | None] = mapped_column(String(255))  # its process: the instance's, or one it calls
 
 
 class TaskCandidate(Base):

@@ -7,6 +7,7 @@ team, its manager, the team's service area and the managers above it. Roles outs
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .accounts import dao_add_person, dao_set_roles
 from .models import Person, PersonRole, ServiceArea, Team
 
 # The line of management above a case's team, as attributes of its team or service area.
@@ -94,8 +95,7 @@ def seed_organisation(session: Session, document: dict) -> bool:
                     for t in document["teams"])
     session.flush()
     for p in document["people"]:
-        session.add(Person(username=p["username"], display_name=p["name"], team_id=p.get("team"),
-                           email=p.get("email", f"{p['username']}@council.example"), active=True))
-    session.flush()
-    session.add_all(PersonRole(username=p["username"], role_id=r) for p in document["people"] for r in p["roles"])
+        dao_add_person(session, p["username"], p["name"], p.get("email", f"{p['username']}@council.example"),
+                       p.get("team"))
+        dao_set_roles(session, p["username"], p["roles"])
     return True

@@ -4,9 +4,9 @@ changed what in the history (R-80: events with no instance, `person_created`/`pe
 
 Passwords arrive already hashed (argon2 is slow on purpose: hash before the transaction).
 """
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from .accounts import dao_revoke_all, dao_set_password_hash
+from .accounts import dao_add_person, dao_revoke_all, dao_set_password_hash, dao_set_roles
 from .clock import now
 from .db import Database
 from .errors import Conflict, InvalidData, NotFound
@@ -48,10 +48,9 @@ class PeopleDirectory:
             if session.get(Person, username) is not None:
                 raise Conflict(f"a person with username '{username}' exists already")
             _check_references(session, person)
-            session.add(Person(username=username, display_name=person["name"], team_id=person.get("team"),
-                               email=person.get("email"), active=person.get("active", True)))
-            session.flush()
-            session.add_all(PersonRole(username=username, role_id=r) for r in sorted(set(person["roles"])))
+            dao_add_person(session, username, person["name"], person.get("email"), person.get("team"),
+                           person.get("active", True))
+            dao_set_roles(session, username, person["roles"])
             if password_hash:
                 dao_set_password_hash(session, username, password_hash)
             row = session.get(Person, username)
@@ -75,8 +74,7 @@ class PeopleDirectory:
                 if key in changes:
                     setattr(row, column, changes[key])
             if "roles" in changes:
-                session.execute(delete(PersonRole).where(PersonRole.username == username))
-                session.add_all(PersonRole(username=username, role_id=r) for r in sorted(set(changes["roles"])))
+                dao_set_roles(session, username, changes["roles"])
             if password_hash:
                 dao_set_password_hash(session, username, password_hash)
             session.flush()

@@ -3,6 +3,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.util.task import TaskState
 
 
@@ -14,6 +15,7 @@ class ReadyUserTask:
     lane: str | None
     form_key: str | None
     due_at: datetime | None
+    spec_id: str  # the process it belongs to: the instance's, or one it calls (dispute_resolution)
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,22 @@ def ready_user_tasks(workflow) -> list[ReadyUserTask]:
         ReadyUserTask(
             id=str(task.id), element_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, lane=task.task_spec.lane,
-            form_key=getattr(getattr(task.task_spec, "form", None), "key", None), due_at=_boundary_due(task))
+            form_key=getattr(getattr(task.task_spec, "form", None), "key", None), due_at=_boundary_due(task),
+            spec_id=process_of(task))
         for task in workflow.get_tasks(state=TaskState.READY, manual=True)
     ]
+
+
+def process_of(task) -> str:
+    """The process a task belongs to: embedded sub-processes are part of their parent's, a call
+    activity runs the process it calls."""
+    workflow = task.workflow
+    while getattr(workflow, "parent_task_id", None) is not None:
+        parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+        if isinstance(parent.task_spec, CallActivity):
+            break
+        workflow = parent.workflow
+    return workflow.spec.name
 
 
 def waiting_timers(workflow) -> list[PendingTimer]:

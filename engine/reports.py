@@ -6,14 +6,12 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from .calendar import LONDON
+from .grades import GradeScale, dao_deployed_scale
 from .models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, UserTask
+from .outcomes import GRADE_CHANGES
 
-GRADES = ("outstanding", "good", "requires_improvement", "inadequate")  # best first (R-05)
-GOOD_OR_BETTER = {"outstanding", "good"}
-BELOW_GOOD = {"requires_improvement", "inadequate"}
-GRADE_CHANGES = ("improved", "same", "downgraded")
 RANKED_DOMAINS = 3  # how many domains strongest_domains and weakest_domains name
-DISPUTE_FORMS = "dispute_"  # the form keys of dispute_resolution's tasks start with this
+DISPUTE_PROCESS = "dispute_resolution"  # its tasks (called from an audit or on their own) are open disputes
 UNKNOWN = "unknown"  # a service area or stage the data did not give
 
 
@@ -21,7 +19,8 @@ def audit_report(session: Session, date_from: date, date_to: date) -> dict:
     """The report of GET /api/reports/audits (API.md) for audits completed from date_from to
     date_to, London days, inclusive."""
     window = london_window(date_from, date_to)
-    by_grade = dict.fromkeys(GRADES, 0) | dao_count_audits_by(session, AuditOutcome.overall_grade, window)
+    scale = dao_deployed_scale(session)  # the grades, best first, from forms/grades.defs.json
+    by_grade = dict.fromkeys(scale.grades, 0) | dao_count_audits_by(session, AuditOutcome.overall_grade, window)
     by_domain = dao_count_domain_grades(session, window)
     total = sum(by_grade.values())
     return {
@@ -31,8 +30,8 @@ def audit_report(session: Session, date_from: date, date_to: date) -> dict:
         "by_service_area": dao_count_audits_by(session, AuditOutcome.service_area, window),
         "by_audit_kind": dao_count_audits_by(session, AuditOutcome.audit_kind, window),
         "by_domain": by_domain,
-        "strongest_domains": strongest_domains(by_domain),
-        "weakest_domains": weakest_domains(by_domain),
+        "strongest_domains": strongest_domains(by_domain, scale),
+        "weakest_domains": weakest_domains(by_domain, scale),
         "re_audit_outcomes": dict.fromkeys(GRADE_CHANGES, 0) | dao_count_audits_by(
             session, AuditOutcome.grade_change, window, AuditOutcome.grade_change.is_not(None)),
         "timeliness": dao_count_deadlines(session, window),
@@ -54,21 +53,22 @@ def percent(part: int, whole: int) -> float:
 
 # --- strongest and weakest practice -----------------------------------------------------------
 
-def strongest_domains(by_domain: dict[str, dict[str, int]]) -> list[str]:
-    """Domains with the highest share of Good or Outstanding among their graded audits
-    (not applicable left out), best first; ties go to the domain graded more often, then by id."""
-    return _ranked(by_domain, GOOD_OR_BETTER)
+def strongest_domains(by_domain: dict[str, dict[str, int]], scale: GradeScale) -> list[str]:
+    """Domains with the highest share of good-or-better grades (Good, Outstanding) among their
+    graded audits (not applicable left out), best first; ties go to the domain graded more often,
+    then by id."""
+    return _ranked(by_domain, scale, scale.good_or_better)
 
 
-def weakest_domains(by_domain: dict[str, dict[str, int]]) -> list[str]:
-    """Domains with the highest share of Requires Improvement or Inadequate, weakest first."""
-    return _ranked(by_domain, BELOW_GOOD)
+def weakest_domains(by_domain: dict[str, dict[str, int]], scale: GradeScale) -> list[str]:
+    """Domains with the highest share of grades below good (Requires Improvement, Inadequate), weakest first."""
+    return _ranked(by_domain, scale, set(scale.grades) - scale.good_or_better)
 
 
-def _ranked(by_domain: dict[str, dict[str, int]], grades: set[str]) -> list[str]:
+def _ranked(by_domain: dict[str, dict[str, int]], scale: GradeScale, grades: set[str]) -> list[str]:
     shares = []
     for domain, counts in by_domain.items():
-        graded = sum(n for grade, n in counts.items() if grade in GRADES)
+        graded = sum(n for grade, n in counts.items() if grade in scale.grades)
         hits = sum(n for grade, n in counts.items() if grade in grades)
         if hits:
             shares.append((-hits / graded, -graded, domain))
@@ -182,7 +182,7 @@ def dao_count_open_disputes(session: Session) -> int:
     """Instances (audits, or disputes started on their own) with a dispute task ready now: a
     dispute always has one of its tasks ready until it ends."""
     query = select(func.count(distinct(UserTask.instance_id))).where(
-        UserTask.state == "ready", UserTask.form_key.startswith(DISPUTE_FORMS, autoescape=True))
+        UserTask.state == "ready", UserTask.spec_id == DISPUTE_PROCESS)
     return session.scalar(query)
 
 

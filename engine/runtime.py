@@ -4,7 +4,6 @@
 transaction; if anything fails the caller rolls back and nothing is half-saved.
 """
 import json
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -14,10 +13,12 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from . import store
-from .answers import case_fields, check_completion
+from .answers import case_fields, check_completion, with_defaults
 from .budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from .calendar import WorkingCalendar
+from .grades import scale_in_force
 from .clock import now
+from .commands import Command, Complete
 from .definitions.notifications import free_text_fields
 from .definitions.rules import role_for_lane
 from .effects import Effect, collecting
@@ -28,7 +29,8 @@ from .outbox import RecipientError, dao_add_event, write_messages
 from .outcomes import OutcomeError, write_outcomes
 from .projection import fired_timer_ids, fired_timers, ready_user_tasks, timer_due_at, waiting_timers
 from .scripting import make_script_engine
-from .serialization import SERIALIZER_VERSION, dump_state, load_specs, load_state
+from .serialization import SERIALIZER_VERSION, dump_state, load_state
+from .versions import SpecCache, VersionInfo
 
 
 class ExecutionFailed(Exception):
@@ -40,44 +42,6 @@ class ExecutionFailed(Exception):
 
     def as_dict(self) -> dict:
         return {"element_id": self.element_id, "message": self.message, "line": self.line}
-
-
-@dataclass(frozen=True)
-class VersionInfo:
-    """What an instance needs of its process version, which never changes once deployed."""
-    id: int
-    process_id: str
-    version: int
-    forms: dict
-
-
-class SpecCache:
-    """Per process version, its restored specs (half the cost of loading an instance) and the
-    version's own fields, so loading an instance reads no definition row."""
-
-    def __init__(self, size: int = 64):
-        self._entries: OrderedDict[int, tuple] = OrderedDict()
-        self._size = size
-
-    def get(self, version: ProcessVersion) -> tuple:
-        """(spec, subprocess specs) of a version row."""
-        return self._entry(version)[1:]
-
-    def by_id(self, session, version_id: int) -> tuple:
-        """(VersionInfo, spec, subprocess specs): the version row is read only on a miss."""
-        if version_id in self._entries:
-            self._entries.move_to_end(version_id)
-            return self._entries[version_id]
-        return self._entry(store.dao_get_version(session, version_id))
-
-    def _entry(self, version: ProcessVersion) -> tuple:
-        if version.id not in self._entries:
-            info = VersionInfo(version.id, version.process_id, version.version, version.forms)
-            self._entries[version.id] = (info, *load_specs(version.specs))
-            if len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        self._entries.move_to_end(version.id)
-        return self._entries[version.id]
 
 
 @dataclass
@@ -104,7 +68,7 @@ class EngineContext:
 
 class InstanceRuntime:
     def __init__(self, session: Session, ctx: EngineContext, row: ProcessInstance,
-                 version: ProcessVersion, workflow: BpmnWorkflow):
+                 version: VersionInfo, workflow: BpmnWorkflow):
         self.session, self.ctx, self.row, self.version, self.workflow = session, ctx, row, version, workflow
         self.loaded_revision = row.revision
         self.status = row.status
@@ -116,22 +80,18 @@ class InstanceRuntime:
 
     @classmethod
     def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
-        spec, deps = ctx.specs.get(version)
+        info, spec, deps = ctx.specs.get(version)
         workflow = BpmnWorkflow(spec, deps, script_engine=ctx.script_engine)
+        data = with_defaults(info.start_schema(), data)
         workflow.task_tree.data.update(data)  # the start event's data flows to every task
         at = now()
-        team_id, service_area_id = case_place(session, data)
         # The state is written by save(); a start that fails stores initial_state() instead.
-        row = ProcessInstance(process_version_id=version.id, process_id=version.process_id, status="running",
-                              case_ref=data.get("case_ref"), state="", team_id=team_id, service_area_id=service_area_id,
-                              serializer_version=SERIALIZER_VERSION, revision=1, parent_id=parent_id,
-                              started_by=actor, created_at=at, updated_at=at)
-        session.add(row)
-        session.flush()
+        row = store.dao_add_instance(session, info.id, info.process_id, data.get("case_ref"),
+                                     case_place(session, data), SERIALIZER_VERSION, parent_id, actor, at)
         store.dao_add_participants(session, row.id, people_named(session, data, ctx.roles, also=(actor,)))
         store.dao_append_history(session, row.id, actor, "instance_started", at,
                                  process_id=version.process_id, version=version.version, data=data)
-        runtime = cls(session, ctx, row, version, workflow)
+        runtime = cls(session, ctx, row, info, workflow)
         runtime.is_new, runtime.start_data = True, data
         return runtime
 
@@ -163,6 +123,12 @@ class InstanceRuntime:
         if self.status not in allowed:
             raise Conflict(f"process instance {self.row.id} is {self.status}, not {' or '.join(allowed)}")
 
+    def apply(self, command: Command, actor: str) -> None:
+        if isinstance(command, Complete):
+            self.complete_task(command.task_id, command.data, actor)
+        else:
+            self.run()
+
     def run(self) -> None:
         """Fire what is due and run every engine step that can run now."""
         self._guarded(lambda: (self.workflow.refresh_timers(), self.workflow.do_engine_steps()))
@@ -187,7 +153,7 @@ class InstanceRuntime:
     def _guarded(self, step) -> None:
         """Run engine steps on one budget (budget.py), collecting what their scripts ask of the world."""
         try:
-            with collecting() as effects, budget(Budget()):
+            with collecting() as effects, budget(Budget()), scale_in_force(self.version.grades):
                 step()
         except (Conflict, NotFound, InvalidData):
             raise
@@ -279,14 +245,7 @@ class InstanceRuntime:
         spiff_task = find_task(self.workflow, task.id)
         subject = getattr(spiff_task.task_spec, "extensions", {}).get("subject")
         candidates = self.ctx.resolver(self.session, role, spiff_task.data, subject)
-        row = UserTask(
-            id=task.id, instance_id=self.row.id, process_id=self.row.process_id, element_id=task.element_id,
-            name=task.name, role=role, candidates=candidates, open_to_role=not candidates,
-            case_ref=self.row.case_ref, form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at)
-        self.session.add(row)
-        self.session.flush()
-        store.dao_add_candidates(self.session, task.id, candidates)
-        store.dao_add_participants(self.session, self.row.id, set(candidates))
+        row = store.dao_add_user_task(self.session, self.row, task, role, candidates, at)
         store.dao_append_history(self.session, self.row.id, store.SYSTEM, "task_ready", at, task.element_id,
                                  task_id=task.id, role=role, candidates=candidates,
                                  due_at=task.due_at.isoformat() if task.due_at else None)

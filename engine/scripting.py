@@ -4,6 +4,7 @@ import functools
 from .calendar import WorkingCalendar
 from .clock import now
 from .effects import EFFECT_FUNCTIONS, task_functions
+from .grades import grade_rank, grade_title
 from .sandbox import SandboxedScriptEngine, runtime_builtins
 
 
@@ -14,6 +15,8 @@ def script_functions(calendar: WorkingCalendar) -> dict:
         "first_working_day": calendar.first_working_day,
         "last_working_day": calendar.last_working_day,
         "now": lambda: now().isoformat(),
+        "grade_rank": grade_rank,
+        "grade_title": grade_title,
     }
 
 

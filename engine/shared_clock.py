@@ -25,6 +25,12 @@ def dao_save_clock(session, at: datetime) -> None:
         row.now = at
 
 
+def share_clock(db: Database, at: datetime) -> None:
+    """Write the time a settable clock was moved to, for every process of the service."""
+    with db.transaction() as session:
+        dao_save_clock(session, at)
+
+
 def sync_clock(db: Database, clock: SettableClock) -> None:
     """Set `clock` to the shared time (writing this clock's time when none is shared yet)."""
     try:

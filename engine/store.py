@@ -2,14 +2,21 @@
 transaction (Database.transaction) decides."""
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import Conflict, NotFound
-from .models import (HistoryEvent, InstanceParticipant, ProcessInstance, ProcessVersion, TaskCandidate, UserTask,
-                     WaitingTimer)
-from .projection import PendingTimer
+from .models import (
+    HistoryEvent,
+    InstanceParticipant,
+    ProcessInstance,
+    ProcessVersion,
+    TaskCandidate,
+    UserTask,
+    WaitingTimer,
+)
+from .projection import PendingTimer, ReadyUserTask
 
 SYSTEM = "system"
 
@@ -42,6 +49,51 @@ def dao_get_user_task(session: Session, task_id: str) -> UserTask:
     if row is None:
         raise NotFound(f"task {task_id} does not exist")
     return row
+
+
+def dao_add_instance(session: Session, version_id: int, process_id: str, case_ref: str | None,
+                     place: tuple[str | None, str | None], serializer_version: str, parent_id: int | None,
+                     actor: str, at: datetime) -> ProcessInstance:
+    """A new running instance (its id assigned); its state is written when its first step saves."""
+    team_id, service_area_id = place
+    row = ProcessInstance(process_version_id=version_id, process_id=process_id, status="running", case_ref=case_ref,
+                          state="", team_id=team_id, service_area_id=service_area_id,
+                          serializer_version=serializer_version, revision=1, parent_id=parent_id,
+                          started_by=actor, created_at=at, updated_at=at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def dao_add_user_task(session: Session, instance: ProcessInstance, task: ReadyUserTask, role: str,
+                      candidates: list[str], at: datetime) -> UserTask:
+    """The row of a task that became ready, with its candidates, who become participants."""
+    row = UserTask(id=task.id, instance_id=instance.id, process_id=instance.process_id, element_id=task.element_id,
+                   name=task.name, role=role, candidates=candidates, open_to_role=not candidates,
+                   case_ref=instance.case_ref, form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at,
+                   spec_id=task.spec_id)
+    session.add(row)
+    session.flush()
+    dao_add_candidates(session, task.id, candidates)
+    dao_add_participants(session, instance.id, set(candidates))
+    return row
+
+
+def dao_hold_task(session: Session, task: UserTask, holder: str | None, expected: str | None) -> None:
+    """Set who holds a ready task, only if it is still ready and held by `expected` (None: free) or
+    already by `holder`: one conditional UPDATE, so of two racing claims exactly one wins."""
+    held = UserTask.assignee.is_(None) if expected is None else UserTask.assignee == expected
+    if holder is not None:
+        held = or_(held, UserTask.assignee == holder)
+    result = session.execute(update(UserTask).where(UserTask.id == task.id, UserTask.state == "ready", held)
+                             .values(assignee=holder).execution_options(synchronize_session=False))
+    if result.rowcount == 1:
+        set_committed_value(task, "assignee", holder)
+        return
+    session.refresh(task)
+    if task.state != "ready":
+        raise Conflict(f"task {task.id} is {task.state}, no longer ready")
+    raise Conflict(f"task {task.id} is held by {task.assignee or 'nobody'}")
 
 
 def dao_write_instance(session: Session, row: ProcessInstance, loaded_revision: int, **values) -> None:

@@ -6,23 +6,28 @@ A script or expression failing at run time rolls back to a savepoint and leaves 
 import logging
 from datetime import datetime
 
-from sqlalchemy import or_, update
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.orm.attributes import set_committed_value
 
-from . import inbound, migration, queries, store
+from . import inbound, migration, reads, store
 from .answers import check_start
 from .budget import MAX_STATE_BYTES
 from .calendar import WorkingCalendar
 from .clock import install_engine_clock, now
+from .commands import RUN, Command, Complete, command_from
 from .db import Database
 from .definitions.deploy import Deployed, deploy_bundle
 from .errors import Conflict, MigrationRefused
-from .models import Role, UserTask
-from .runtime import EngineContext, ExecutionFailed, InstanceRuntime, find_task
+from .models import Role
+from .reads import Reads
+from .runtime import EngineContext, ExecutionFailed, InstanceRuntime
 from .timers import dao_due_instances, dao_lock_due_instance
 
-RUN = {"action": "run"}
+# The status each operator's verb sets: the statuses it may come from, and its history event.
+STATUS_CHANGES = {
+    "suspended": (("running",), "instance_suspended"),
+    "running": (("suspended",), "instance_resumed"),
+    "terminated": (("running", "suspended", "error"), "instance_terminated"),
+}
 log = logging.getLogger(__name__)
 
 
@@ -32,6 +37,7 @@ class WorkflowEngine:
         install_engine_clock()
         self.db = db
         self.ctx = EngineContext(calendar or WorkingCalendar(), base_url, max_state_bytes=max_state_bytes)
+        self.reads = Reads(db, self.ctx)
 
     # --- definitions ---------------------------------------------------------------------
 
@@ -44,15 +50,20 @@ class WorkflowEngine:
         return deployed
 
     # --- instances -----------------------------------------------------------------------
+    # Each verb opens one transaction around its `*_in` form, which takes the session: a person's
+    # request (engine/caller.py) checks their access and acts in that same transaction.
 
     def start_instance(self, process_id: str, data: dict, actor: str, parent_id: int | None = None) -> int:
         with self.db.transaction() as session:
-            self._load_roles(session)
-            version = store.dao_get_process_version(session, process_id, None)
-            check_start(session, data, self.ctx.roles, self.ctx.reserved)
-            runtime = InstanceRuntime.create(session, self.ctx, version, data, actor, parent_id)
-            self._act(runtime, RUN, actor)
-            return runtime.row.id
+            return self.start_in(session, process_id, data, actor, parent_id).row.id
+
+    def start_in(self, session, process_id: str, data: dict, actor: str, parent_id: int | None = None):
+        self._load_roles(session)
+        version = store.dao_get_process_version(session, process_id, None)
+        check_start(session, data, self.ctx.roles, self.ctx.reserved, self.ctx.specs.get(version)[0].start_schema())
+        runtime = InstanceRuntime.create(session, self.ctx, version, data, actor, parent_id)
+        self._act(runtime, RUN, actor)
+        return runtime
 
     def start_instance_once(self, event_id: str, event_type: str, process_id: str, data: dict,
                             actor: str, signed: str | None = None) -> tuple[int | None, bool]:
@@ -65,7 +76,8 @@ class WorkflowEngine:
                 return event.instance_id, False
             self._load_roles(session)
             version = store.dao_get_process_version(session, process_id, None)
-            check_start(session, data, self.ctx.roles, self.ctx.reserved)
+            check_start(session, data, self.ctx.roles, self.ctx.reserved,
+                        self.ctx.specs.get(version)[0].start_schema())
             runtime = InstanceRuntime.create(session, self.ctx, version, data, actor)
             event.instance_id = runtime.row.id
             store.dao_append_history(session, runtime.row.id, actor, "event_received", now(),
@@ -74,20 +86,35 @@ class WorkflowEngine:
             return runtime.row.id, True
 
     def complete_task(self, task_id: str, data: dict, actor: str) -> int:
-        """Complete a ready task as `actor`; returns its instance's id. See complete_held_task."""
+        """Complete a ready task as `actor`; returns its instance's id. See complete_in."""
         with self.db.transaction() as session:
-            return self._complete(session, task_id, data, actor).row.id
+            return self.complete_in(session, task_id, data, actor).row.id
+
+    def complete_in(self, session, task_id: str, data: dict, actor: str) -> InstanceRuntime:
+        """A free task is taken by `actor` in the same transaction; one held by another, or no longer
+        ready, is refused (409)."""
+        self._load_roles(session)
+        task = store.dao_get_user_task(session, task_id)
+        # The instance row is locked before the task row: the order every writer (timers too) takes.
+        runtime = InstanceRuntime.load(session, self.ctx, task.instance_id, lock=True)
+        runtime.require_status("running")
+        store.dao_hold_task(session, task, actor, None)
+        self._act(runtime, Complete(task_id, data), actor)
+        return runtime
 
     def retry(self, instance_id: int, actor: str) -> None:
-        """Replay the action that failed, e.g. after the definition was fixed and the instance migrated."""
         with self.db.transaction() as session:
-            self._load_roles(session)
-            runtime = InstanceRuntime.load(session, self.ctx, instance_id)
-            runtime.require_status("error")
-            action = runtime.row.error["action"]
-            runtime.status = "running"
-            store.dao_append_history(session, instance_id, actor, "instance_retried", now(), action=action)
-            self._act(runtime, action, actor)
+            self.retry_in(session, instance_id, actor)
+
+    def retry_in(self, session, instance_id: int, actor: str) -> None:
+        """Replay the action that failed, e.g. after the definition was fixed and the instance migrated."""
+        self._load_roles(session)
+        runtime = InstanceRuntime.load(session, self.ctx, instance_id)
+        runtime.require_status("error")
+        stored = runtime.row.error["action"]
+        runtime.status = "running"
+        store.dao_append_history(session, instance_id, actor, "instance_retried", now(), action=stored)
+        self._act(runtime, command_from(stored), actor)
 
     def fire_due_timers(self, at: datetime | None = None, batch: int = 100) -> int:
         """Fire every timer due before `at` (default: the clock's now). Returns how many fired.
@@ -125,123 +152,86 @@ class WorkflowEngine:
             return 0
 
     def migrate(self, instance_id: int, version: int, actor: str) -> None:
-        """Move an instance to another version of its process; refused with the reason when unsafe."""
         with self.db.transaction() as session:
-            self._load_roles(session)
-            runtime = InstanceRuntime.load(session, self.ctx, instance_id)
-            runtime.require_status("running", "suspended", "error")
-            target = store.dao_get_process_version(session, runtime.row.process_id, version)
-            if target.id == runtime.version.id:
-                raise MigrationRefused(f"process instance {instance_id} is already on version {version}")
-            spec, deps = self.ctx.specs.get(target)
-            runtime.workflow = migration.migrate(runtime.workflow, spec, deps, target.version)
-            store.dao_append_history(session, instance_id, actor, "instance_migrated", now(),
-                                     from_version=runtime.version.version, to_version=target.version)
-            runtime.version = target
-            runtime.save(actor)
+            self.migrate_in(session, instance_id, version, actor)
+
+    def migrate_in(self, session, instance_id: int, version: int, actor: str) -> None:
+        """Move an instance to another version of its process; refused with the reason when unsafe."""
+        self._load_roles(session)
+        runtime = InstanceRuntime.load(session, self.ctx, instance_id)
+        runtime.require_status("running", "suspended", "error")
+        target, spec, deps = self.ctx.specs.get(store.dao_get_process_version(session, runtime.row.process_id, version))
+        if target.id == runtime.version.id:
+            raise MigrationRefused(f"process instance {instance_id} is already on version {version}")
+        runtime.workflow = migration.migrate(runtime.workflow, spec, deps, target.version)
+        store.dao_append_history(session, instance_id, actor, "instance_migrated", now(),
+                                 from_version=runtime.version.version, to_version=target.version)
+        runtime.version = target
+        runtime.save(actor)
 
     def suspend(self, instance_id: int, actor: str, reason: str) -> None:
-        self._set_status(instance_id, actor, reason, "suspended", ("running",), "instance_suspended")
+        with self.db.transaction() as session:
+            self.set_status_in(session, instance_id, actor, reason, "suspended")
 
     def resume(self, instance_id: int, actor: str, reason: str) -> None:
-        self._set_status(instance_id, actor, reason, "running", ("suspended",), "instance_resumed")
+        with self.db.transaction() as session:
+            self.set_status_in(session, instance_id, actor, reason, "running")
 
     def terminate(self, instance_id: int, actor: str, reason: str) -> None:
-        self._set_status(instance_id, actor, reason, "terminated", ("running", "suspended", "error"),
-                         "instance_terminated")
+        with self.db.transaction() as session:
+            self.set_status_in(session, instance_id, actor, reason, "terminated")
 
-    # --- tasks: holding and completing as their holder -------------------------------------
+    def set_status_in(self, session, instance_id: int, actor: str, reason: str, status: str) -> None:
+        """Suspend (to "suspended"), resume ("running") or terminate ("terminated"), with a reason."""
+        allowed, event = STATUS_CHANGES[status]
+        row = store.dao_get_instance(session, instance_id)
+        if row.status not in allowed:
+            raise Conflict(f"process instance {instance_id} is {row.status}; cannot become {status}")
+        at = now()
+        store.dao_write_instance(session, row, row.revision, status=status, updated_at=at)
+        if status == "terminated":
+            store.dao_end_user_tasks(session, instance_id, "cancelled", at)
+            store.dao_replace_timers(session, instance_id, [])
+        store.dao_append_history(session, instance_id, actor, event, at, reason=reason)
 
-    def claim_task(self, task_id: str, actor: str) -> dict:
+    # --- tasks: holding them ---------------------------------------------------------------
+
+    def claim_in(self, session, task_id: str, actor: str) -> dict:
         """Hold a ready task so nobody else acts on it (409 if another holds it); answers the task."""
-        with self.db.transaction() as session:
-            task = store.dao_get_user_task(session, task_id)
-            _require_running(store.dao_get_instance(session, task.instance_id))
-            _hold_task(session, task, actor, None)
-            store.dao_append_history(session, task.instance_id, actor, "task_claimed", now(), task.element_id,
-                                     task_id=task_id)
-            return queries.task_view(task)
-
-    def release_task(self, task_id: str, actor: str, holder: str) -> dict:
-        """Give a held task back to its candidates; 409 unless `holder` still holds it."""
-        with self.db.transaction() as session:
-            task = store.dao_get_user_task(session, task_id)
-            if task.state == "ready" and task.assignee is None:
-                raise Conflict(f"task {task_id} is not claimed")
-            _hold_task(session, task, None, holder)
-            store.dao_append_history(session, task.instance_id, actor, "task_released", now(), task.element_id,
-                                     task_id=task_id, holder=holder)
-            return queries.task_view(task)
-
-    def complete_held_task(self, task_id: str, data: dict, actor: str) -> dict:
-        """complete_task, answering the instance's new state."""
-        with self.db.transaction() as session:
-            runtime = self._complete(session, task_id, data, actor)
-            if runtime.row.status == "error":  # the action rolled back to its savepoint: read what was kept
-                session.expire(runtime.row)
-                runtime = InstanceRuntime.load(session, self.ctx, runtime.row.id)
-            return queries.instance_view(session, runtime.row.id, runtime.current_data())
-
-    def _complete(self, session, task_id: str, data: dict, actor: str) -> InstanceRuntime:
-        """A free task is taken by `actor` in the same transaction; one held by another, or no longer
-        ready, is refused (409)."""
-        self._load_roles(session)
         task = store.dao_get_user_task(session, task_id)
-        # The instance row is locked before the task row: the order every writer (timers too) takes.
-        runtime = InstanceRuntime.load(session, self.ctx, task.instance_id, lock=True)
-        runtime.require_status("running")
-        _hold_task(session, task, actor, None)
-        self._act(runtime, {"action": "complete", "task_id": task_id, "data": data}, actor)
-        return runtime
+        _require_running(store.dao_get_instance(session, task.instance_id))
+        store.dao_hold_task(session, task, actor, None)
+        store.dao_append_history(session, task.instance_id, actor, "task_claimed", now(), task.element_id,
+                                 task_id=task_id)
+        return reads.task_view(task)
 
-    # --- reading -------------------------------------------------------------------------
+    def release_in(self, session, task_id: str, actor: str, holder: str) -> dict:
+        """Give a held task back to its candidates; 409 unless `holder` still holds it."""
+        task = store.dao_get_user_task(session, task_id)
+        if task.state == "ready" and task.assignee is None:
+            raise Conflict(f"task {task_id} is not claimed")
+        store.dao_hold_task(session, task, None, holder)
+        store.dao_append_history(session, task.instance_id, actor, "task_released", now(), task.element_id,
+                                 task_id=task_id, holder=holder)
+        return reads.task_view(task)
 
-    def task(self, task_id: str) -> dict:
-        """A user task with its form, UI schema and current data (what it was completed with, once done)."""
-        with self.db.transaction() as session:
-            task = store.dao_get_user_task(session, task_id)
-            runtime = InstanceRuntime.load(session, self.ctx, task.instance_id)
-            spiff_task = find_task(runtime.workflow, task_id)
-            return queries.task_detail(session, task, dict(spiff_task.data) if spiff_task else {})
-
-    def view_instance(self, instance_id: int, actor: str) -> dict:
-        """instance(), recording who looked (R-80)."""
-        with self.db.transaction() as session:
-            runtime = InstanceRuntime.load(session, self.ctx, instance_id)
-            store.dao_append_history(session, instance_id, actor, "instance_viewed", now())
-            return queries.instance_view(session, instance_id, runtime.current_data())
-
-    def instance(self, instance_id: int) -> dict:
-        """The instance with its user tasks, waiting timers, children and current data."""
-        with self.db.transaction() as session:
-            runtime = InstanceRuntime.load(session, self.ctx, instance_id)
-            return queries.instance_view(session, instance_id, runtime.current_data())
-
-    def ready_tasks(self, **filters) -> list[dict]:
-        with self.db.transaction() as session:
-            return queries.ready_tasks(session, **filters)
-
-    def history(self, instance_id: int) -> list[dict]:
-        with self.db.transaction() as session:
-            return queries.history(session, instance_id)
-
-    def waiting_timers(self, due_before: datetime | None = None) -> list[dict]:
-        with self.db.transaction() as session:
-            return queries.waiting_timers(session, due_before)
+    def view_after(self, session, runtime: InstanceRuntime) -> dict:
+        """The instance's state once an action ran in this transaction."""
+        if runtime.row.status == "error":  # the action rolled back to its savepoint: read what was kept
+            session.expire(runtime.row)
+            return reads.loaded_instance_view(session, self.ctx, runtime.row.id)
+        return reads.instance_view(session, runtime.row.id, runtime.current_data())
 
     # --- internals -----------------------------------------------------------------------
 
-    def _act(self, runtime: InstanceRuntime, action: dict, actor: str) -> None:
+    def _act(self, runtime: InstanceRuntime, command: Command, actor: str) -> None:
         session = runtime.session
         try:
             with session.begin_nested():
-                if action["action"] == "complete":
-                    runtime.complete_task(action["task_id"], action["data"], actor)
-                else:
-                    runtime.run()
+                runtime.apply(command, actor)
                 runtime.save(actor)
         except ExecutionFailed as failure:
-            self._record_failure(runtime, failure, action, actor)
+            self._record_failure(runtime, failure, command, actor)
             return
         for effect in runtime.processes_to_start:
             self._start_child(runtime, effect, actor)
@@ -254,26 +244,14 @@ class WorkflowEngine:
                                  process_id=version.process_id, child_id=child.row.id)
         self._act(child, RUN, actor)
 
-    def _record_failure(self, runtime, failure: ExecutionFailed, action: dict, actor: str) -> None:
+    def _record_failure(self, runtime, failure: ExecutionFailed, command: Command, actor: str) -> None:
         at = now()
-        error = failure.as_dict() | {"action": action, "at": at.isoformat()}
+        error = failure.as_dict() | {"action": command.as_dict(), "at": at.isoformat()}
         state = {"state": runtime.initial_state()} if runtime.is_new else {}
         store.dao_write_instance(runtime.session, runtime.row, runtime.loaded_revision,
                                  status="error", error=error, updated_at=at, **state)
         store.dao_append_history(runtime.session, runtime.row.id, actor, "instance_error", at,
                                  failure.element_id, message=failure.message, line=failure.line)
-
-    def _set_status(self, instance_id, actor, reason, status, allowed, event) -> None:
-        with self.db.transaction() as session:
-            row = store.dao_get_instance(session, instance_id)
-            if row.status not in allowed:
-                raise Conflict(f"process instance {instance_id} is {row.status}; cannot become {status}")
-            at = now()
-            store.dao_write_instance(session, row, row.revision, status=status, updated_at=at)
-            if status == "terminated":
-                store.dao_end_user_tasks(session, instance_id, "cancelled", at)
-                store.dao_replace_timers(session, instance_id, [])
-            store.dao_append_history(session, instance_id, actor, event, at, reason=reason)
 
     def _load_roles(self, session) -> None:
         if not self.ctx.roles:
@@ -283,20 +261,3 @@ class WorkflowEngine:
 def _require_running(row) -> None:
     if row.status != "running":
         raise Conflict(f"process instance {row.id} is {row.status}, not running")
-
-
-def _hold_task(session, task: UserTask, holder: str | None, expected: str | None) -> None:
-    """Set who holds a ready task, only if it is still ready and held by `expected` (None: free) or
-    already by `holder`: one conditional UPDATE, so of two racing claims exactly one wins."""
-    held = UserTask.assignee.is_(None) if expected is None else UserTask.assignee == expected
-    if holder is not None:
-        held = or_(held, UserTask.assignee == holder)
-    result = session.execute(update(UserTask).where(UserTask.id == task.id, UserTask.state == "ready", held)
-                             .values(assignee=holder).execution_options(synchronize_session=False))
-    if result.rowcount == 1:
-        set_committed_value(task, "assignee", holder)
-        return
-    session.refresh(task)
-    if task.state != "ready":
-        raise Conflict(f"task {task.id} is {task.state}, no longer ready")
-    raise Conflict(f"task {task.id} is held by {task.assignee or 'nobody'}")

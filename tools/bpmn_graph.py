@@ -83,7 +83,18 @@ def read_graph(container: etree._Element) -> Graph:
     for lane_set in container.iterchildren(f"{BPMN}laneSet"):
         bands = _read_lanes(graph, lane_set, 0, bands)
     graph.bands = max(1, bands)
+    _place_sub_processes(graph, container)
     return graph
+
+
+def _place_sub_processes(graph: Graph, container) -> None:
+    """A sub-process in no lane (its tasks keep their own lanes, which a lane around it would
+    override) is drawn in the lane of the first of its tasks that has one."""
+    for element in container:
+        if local(element) in CONTAINERS and element.get("id") not in graph.band_of:
+            nested = [graph.band_of[e.get("id")] for e in element.iter() if e.get("id") in graph.band_of]
+            if nested:
+                graph.band_of[element.get("id")] = nested[0]
 
 
 def _drawn(graph: Graph, element_id: str) -> bool:

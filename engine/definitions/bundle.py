@@ -13,7 +13,8 @@ from . import forms
 from .problems import Problem
 from .xml import XmlFile, parse_xml
 
-KINDS = {".bpmn": "bpmn", ".dmn": "dmn", ".json": "form"}
+# Longest suffix first: `<name>.defs.json` holds definitions shared by forms, any other `.json` a form.
+KINDS = {".bpmn": "bpmn", ".dmn": "dmn", ".defs.json": "defs", ".json": "form"}
 
 
 def file_kind(file_name: str) -> str | None:
@@ -28,6 +29,7 @@ class ParsedSet:
     xml: dict[str, XmlFile] = field(default_factory=dict)
     forms: dict[str, dict] = field(default_factory=dict)
     ui: dict[str, dict] = field(default_factory=dict)
+    shared: dict[str, dict] = field(default_factory=dict)  # file name -> the $defs it shares
     parser: CamundaParser | None = None
 
     def locate(self, element_id: str | None, file_name: str | None = None) -> tuple[str, int | None]:
@@ -51,10 +53,13 @@ def parse_files(files: dict[str, bytes]) -> tuple[ParsedSet, list[Problem]]:
             if kind == "form":
                 target = parsed.ui if forms.is_ui_file(name) else parsed.forms
                 target[forms.form_key(name)] = forms.parse_form(name, content)
+            elif kind == "defs":
+                parsed.shared[name] = forms.parse_shared(name, content)
             else:
                 parsed.xml[name] = parse_xml(name, content)
         except Problem as problem:
             problems.append(problem)
+    problems += forms.supply_shared(parsed.forms, parsed.shared)
     return parsed, problems
 
 

@@ -65,29 +65,31 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
     parsed, problems = parse_files(working)
     problems += build_parser(parsed)
     roles = {row.id: row.label for row in session.execute(select(Role.id, Role.label))}
-    problems += _form_problems(parsed, roles)
+    problems += _form_problems(parsed)
     specs: dict = {}
     if not problems:
         process_ids = set(parsed.parser.get_process_ids())
         problems += rules.call_problems(parsed, process_ids)
         problems += rules.expression_problems(parsed)
         problems += rules.publish_problems(parsed)
+        problems += rules.deadline_problems(parsed)
         problems += notifications.notification_problems(parsed, answers.case_fields(roles))
     if not problems:
         specs, spec_problems = _specs(parsed)
         problems += spec_problems
         all_specs = {pid: spec for spec, deps in specs.values() for pid, spec in [(spec.name, spec), *deps.items()]}
-        problems += rules.user_task_problems(parsed, all_specs, roles)
+        problems += rules.user_task_problems(parsed, all_specs, roles, answers.case_fields(roles))
         problems += rules.starter_problems(parsed, roles)
+        problems += rules.start_form_problems(parsed)
     if problems:
         raise InvalidDefinition(_summary(problems, bundle_names), [p.as_dict() for p in _ordered(problems)])
     return parsed, specs
 
 
-def _form_problems(parsed: ParsedSet, roles: dict[str, str]) -> list[Problem]:
-    case_fields, reserved = answers.case_fields(roles), reserved_names()
+def _form_problems(parsed: ParsedSet) -> list[Problem]:
+    reserved = reserved_names()
     return [problem for key, schema in parsed.forms.items()
-            for problem in forms.form_problems(f"{key}.json", schema, case_fields, reserved)]
+            for problem in forms.form_problems(f"{key}.json", schema, reserved)]
 
 
 def _specs(parsed: ParsedSet):
@@ -129,8 +131,10 @@ def _store_files(session, files, current, actor, at) -> dict[str, DefinitionFile
 def _store_version(session, parsed: ParsedSet, process_id, spec_pair, stored, actor, at) -> Deployed:
     spec, deps = spec_pair
     specs_json = dump_specs(spec, deps)
-    forms = _forms_used(parsed, [spec, *deps.values()])
-    identity = specs_json + json.dumps(forms, sort_keys=True) + json.dumps(_starter_roles(parsed, spec))
+    start_form = rules.start_form_of(parsed, spec)
+    forms = _forms_used(parsed, [spec, *deps.values()], start_form)
+    identity = (specs_json + json.dumps(forms, sort_keys=True) + json.dumps(_starter_roles(parsed, spec))
+                + (start_form or ""))
     digest = hashlib.sha256(identity.encode()).hexdigest()
     latest = latest_version(session, process_id)
     if latest is not None and latest.content_hash == digest:
@@ -138,7 +142,7 @@ def _store_version(session, parsed: ParsedSet, process_id, spec_pair, stored, ac
     version = ProcessVersion(
         process_id=process_id, version=(latest.version + 1) if latest else 1,
         name=spec.description or process_id, content_hash=digest, specs=specs_json, forms=forms,
-        starter_roles=_starter_roles(parsed, spec),
+        starter_roles=_starter_roles(parsed, spec), start_form=start_form,
         bpmn_file_id=stored[spec.file].id, deployed_at=at, deployed_by=actor)
     session.add(version)
     session.flush()
@@ -155,8 +159,9 @@ def _starter_roles(parsed: ParsedSet, spec) -> list[str] | None:
     return None
 
 
-def _forms_used(parsed: ParsedSet, specs) -> dict:
+def _forms_used(parsed: ParsedSet, specs, start_form: str | None) -> dict:
     keys = {getattr(getattr(t, "form", None), "key", None) for s in specs for t in s.task_specs.values()}
+    keys.add(start_form)
     return {key: {"schema": parsed.forms[key], "ui": parsed.ui.get(key, {})}
             for key in sorted(k for k in keys if k)}
 

@@ -48,6 +48,52 @@ def parse_form(file_name: str, content: bytes) -> dict:
     return document
 
 
+def parse_shared(file_name: str, content: bytes) -> dict:
+    """A `.defs.json` file: `$defs` that forms refer to as their own (e.g. the grades)."""
+    document = parse_form(file_name, content)
+    if not isinstance(document.get("$defs"), dict) or not document["$defs"]:
+        raise Problem(file_name, None, None, "a shared definitions file holds its definitions under \"$defs\"")
+    return document["$defs"]
+
+
+def supply_shared(forms: dict[str, dict], shared: dict[str, dict]) -> list[Problem]:
+    """Copy into each form the shared definitions it refers to (`#/$defs/grade`) and does not
+    define itself, with those they refer to in turn; a form stays one self-contained document."""
+    available = {name: (file, schema) for file, defs in sorted(shared.items()) for name, schema in defs.items()}
+    problems = []
+    for key, form in forms.items():
+        defs = form.setdefault("$defs", {})
+        pending = list(_local_definitions(form))
+        while pending:
+            name = pending.pop()
+            if name in defs:
+                continue
+            if name not in available:
+                problems.append(Problem(f"{key}.json", None, None, f"refers to '#/$defs/{name}', which neither the "
+                                                                   "form nor a shared definitions file defines"))
+                continue
+            defs[name] = json.loads(json.dumps(available[name][1]))
+            pending += _local_definitions(defs[name])
+        if not defs:
+            del form["$defs"]
+    return problems
+
+
+def _local_definitions(node) -> list[str]:
+    """The names of the `#/$defs/<name>` a schema (part) refers to."""
+    found, pending = [], [node]
+    while pending:
+        part = pending.pop()
+        if isinstance(part, dict):
+            ref = part.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                found.append(ref.removeprefix("#/$defs/").split("/", 1)[0])
+            pending += list(part.values())
+        elif isinstance(part, list):
+            pending += part
+    return found
+
+
 def validation_errors(schema: dict, data: dict) -> dict[str, list[str]]:
     """Map each failing field path (dotted) to its messages; empty when the data is valid."""
     errors: dict[str, list[str]] = {}
@@ -57,20 +103,38 @@ def validation_errors(schema: dict, data: dict) -> dict[str, list[str]]:
             if error.validator == "required":
                 missing = error.message.split("'")[1] if "'" in error.message else ""
                 path.append(missing)
-            errors.setdefault(".".join(path), []).append(error.message)
+            errors.setdefault(".".join(path), []).append(_message(schema, error))
     except Unresolvable as error:  # a form deployed before references were checked
         raise InvalidData(f"the form refers to {error.ref!r}, which is not part of it") from None
     return errors
 
 
-def form_problems(file_name: str, schema: dict, case_fields: set[str], reserved: set[str]) -> list[Problem]:
-    """A form may refer only to its own parts, may not set what identifies the case (only its start
-    does), and may not name a field after a function scripts call."""
+def _message(schema: dict, error) -> str:
+    """jsonschema's message, but a choice among constants (a grade) says what the choices are."""
+    choices = choices_of(schema, error.schema) if error.validator in ("oneOf", "anyOf") else None
+    return f"{error.instance!r} is not one of: {', '.join(choices)}" if choices else error.message
+
+
+def choices_of(schema: dict, part) -> list[str] | None:
+    """The constants a oneOf/anyOf of `const`s (local $refs followed) allows, in order; None if it
+    allows anything else."""
+    if isinstance(part, dict) and isinstance(part.get("$ref"), str) and part["$ref"].startswith("#/"):
+        return choices_of(schema, resolve_pointer(schema, part["$ref"]))
+    if not isinstance(part, dict):
+        return None
+    if "const" in part:
+        return [part["const"]]
+    options = part.get("oneOf") or part.get("anyOf")
+    if not options:
+        return None
+    found = [choices_of(schema, option) for option in options]
+    return None if any(f is None for f in found) else [value for values in found for value in values]
+
+
+def form_problems(file_name: str, schema: dict, reserved: set[str]) -> list[Problem]:
+    """A form may refer only to its own parts and may not name a field after a function scripts call."""
     problems = [Problem(file_name, None, None, f"{pointer}: {message}") for pointer, message in _references(schema)]
     fields = declared_fields(schema)
-    problems += [Problem(file_name, None, None, f"declares '{name}', which identifies the case or who acts on "
-                                                "it; only the start of a process sets it")
-                 for name in sorted(fields & case_fields)]
     problems += [Problem(file_name, None, None, f"declares '{name}', the name of a function scripts call; "
                                                 "choose another field name")
                  for name in sorted(fields & reserved)]

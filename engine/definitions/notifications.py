@@ -46,7 +46,7 @@ def free_text_fields(forms: dict[str, dict], identifiers: set[str]) -> set[str]:
 def _is_free_text(schema: dict, field) -> bool:
     if isinstance(field, dict) and isinstance(field.get("$ref"), str) and field["$ref"].startswith("#/"):
         field = resolve_pointer(schema, field["$ref"]) or {}
-    if not isinstance(field, dict) or any(key in field for key in ("enum", "const", "pattern")):
+    if not isinstance(field, dict) or any(key in field for key in ("enum", "const", "pattern", "oneOf", "anyOf")):
         return False
     if field.get("format") in NOT_FREE_FORMATS:
         return False

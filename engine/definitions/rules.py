@@ -11,10 +11,12 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from ..effects import PUBLISHED_BY_DIAGRAMS
 from ..sandbox import ScriptRejected, compile_expression, compile_script
 from .bundle import ParsedSet
+from .forms import declared_fields
 from .problems import Problem
 from .xml import XmlFile
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
 EVAL_TAGS = {"conditionExpression", "timeDate", "timeDuration", "timeCycle", "completionCondition",
              "loopCardinality", "condition"}
 
@@ -110,19 +112,20 @@ def _normalise(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
-def user_task_problems(parsed: ParsedSet, specs: dict, roles: dict[str, str]) -> list[Problem]:
-    """Every user task sits in a lane naming a known role and has a form that exists."""
+def user_task_problems(parsed: ParsedSet, specs: dict, roles: dict[str, str], case_fields: set[str]) -> list[Problem]:
+    """Every user task sits in a lane naming a known role and has a form that exists, which does not
+    ask for what identifies the case."""
     problems, seen = [], set()
     for spec in specs.values():
         for task_spec in spec.task_specs.values():
             if not isinstance(task_spec, UserTask) or (spec.name, task_spec.bpmn_id) in seen:
                 continue
             seen.add((spec.name, task_spec.bpmn_id))
-            problems += _user_task_problems(parsed, spec, task_spec, roles)
+            problems += _user_task_problems(parsed, spec, task_spec, roles, case_fields)
     return problems
 
 
-def _user_task_problems(parsed, spec, task_spec, roles) -> list[Problem]:
+def _user_task_problems(parsed, spec, task_spec, roles, case_fields) -> list[Problem]:
     file_name, line = parsed.locate(task_spec.bpmn_id, spec.file)
     where = (file_name, task_spec.bpmn_id, line)
     problems = []
@@ -136,6 +139,10 @@ def _user_task_problems(parsed, spec, task_spec, roles) -> list[Problem]:
         problems.append(Problem(*where, "user task has no form (camunda:formKey)"))
     elif key not in parsed.forms:
         problems.append(Problem(*where, f"form '{key}' does not exist (expected forms/{key}.json)"))
+    else:
+        problems += [Problem(*where, f"its form '{key}' declares '{name}', which identifies the case or who acts "
+                                     "on it: only the start of a process (its start form) sets it")
+                     for name in sorted(declared_fields(parsed.forms[key]) & case_fields)]
     return problems
 
 
@@ -161,6 +168,70 @@ def starter_problems(parsed: ParsedSet, roles: dict[str, str]) -> list[Problem]:
                 if group not in roles:
                     problems.append(Problem(xml.file_name, process.get("id"), process.sourceline,
                                             f"candidateStarterGroups names '{group}', which is not a role"))
+    return problems
+
+
+_STATED_DAYS = re.compile(r"\b(\d+)\s+working\s+days?\b", re.IGNORECASE)
+
+
+def deadline_problems(parsed: ParsedSet) -> list[Problem]:
+    """A timer whose name states a number of working days counts exactly that many: a deadline is
+    written once, and a name that says 5 over an expression that counts 3 misleads everyone."""
+    problems = []
+    for xml in (x for x in parsed.xml.values() if not x.file_name.endswith(".dmn")):
+        for timer in xml.root.iter(f"{BPMN}timerEventDefinition"):
+            event = timer.getparent()
+            stated = {int(n) for n in _STATED_DAYS.findall(event.get("name") or "")}
+            expression = next((e for e in timer if _local(e.tag) in ("timeDate", "timeDuration", "timeCycle")), None)
+            if not stated or expression is None:
+                continue
+            counted = _working_days_counted(expression.text or "")
+            wrong = sorted(stated - counted) if counted is not None else sorted(stated)
+            if wrong:
+                says = " and ".join(str(n) for n in wrong)
+                counts = ", ".join(str(n) for n in sorted(counted)) if counted else "a number the data gives"
+                problems.append(Problem(xml.file_name, event.get("id"), event.sourceline,
+                                        f"the name says {says} working day(s) but the timer counts {counts}: "
+                                        "name the deadline without its number, or make them agree"))
+    return problems
+
+
+def _working_days_counted(source: str) -> set[int] | None:
+    """The constant day counts of the add_working_days calls of a timer expression; None when a
+    count comes from the data."""
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError:
+        return set()  # expression_problems reports it
+    counts: set[int] = set()
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "add_working_days" and len(call.args) == 2:
+            options = [call.args[1].body, call.args[1].orelse] if isinstance(call.args[1], ast.IfExp) else [call.args[1]]
+            for option in options:
+                if not (isinstance(option, ast.Constant) and isinstance(option.value, int)):
+                    return None
+                counts.add(option.value)
+    return counts
+
+
+def start_form_of(parsed: ParsedSet, spec) -> str | None:
+    """The form a process's start data answers to: its start event's camunda:formKey."""
+    for process in parsed.xml[spec.file].root.iter(f"{BPMN}process"):
+        if process.get("id") == spec.name:
+            start = process.find(f"{BPMN}startEvent")
+            return start.get(f"{CAMUNDA}formKey") if start is not None else None
+    return None
+
+
+def start_form_problems(parsed: ParsedSet) -> list[Problem]:
+    """A start event's form exists."""
+    problems = []
+    for xml in parsed.xml.values():
+        for start in xml.root.iter(f"{BPMN}startEvent"):
+            key = start.get(f"{CAMUNDA}formKey")
+            if key and key not in parsed.forms:
+                problems.append(Problem(xml.file_name, start.get("id"), start.sourceline,
+                                        f"start form '{key}' does not exist (expected forms/{key}.json)"))
     return problems
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import service
 from app import create_app
 from engine.accounts import token_digest as _digest
 from engine.clock import SettableClock, SystemClock, now, set_clock
@@ -29,7 +30,7 @@ def seeded_app(migrated_url: str, folder: Path):
         shutil.copy(url.removeprefix("sqlite:///"), folder / "app.db")
         url = f"sqlite:///{folder / 'app.db'}"
     app = create_app({"DATABASE_URL": url, "TESTING": True, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
-    engine = app.extensions["qa_engine"]
+    engine = service.engine(app)
     with engine.db.transaction() as session:
         seed_organisation(session, json.loads((ROOT / "data" / "demo_organisation.json").read_text()))
     try:
@@ -45,7 +46,7 @@ def seeded_app(migrated_url: str, folder: Path):
 def app(org):
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
     yield app
-    app.extensions["qa_engine"].db.dispose()
+    service.engine(app).db.dispose()
 
 
 @pytest.fixture
@@ -55,13 +56,13 @@ def client(app):
 
 @pytest.fixture
 def engine_of(app):
-    return app.extensions["qa_engine"]
+    return service.engine(app)
 
 
 def bearer(app, username: str) -> dict:
     """Headers with a new valid token for `username` (new per call: some calls revoke tokens)."""
     token = secrets.token_urlsafe(16)
-    with app.extensions["qa_engine"].db.transaction() as session:
+    with service.engine(app).db.transaction() as session:
         session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
                              expires_at=now() + timedelta(hours=1)))
     return {"Authorization": f"Bearer {token}"}

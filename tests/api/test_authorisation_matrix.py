@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
+import service
 from app import ROOT
 from engine.clock import now
 from engine.models import Delivery
-from webhooks.subscriptions import dao_add_subscription
-
 from tests.api.conftest import bearer, seeded_app
 from tests.flows.conftest import definition_files
+from webhooks.subscriptions import dao_add_subscription
 
 CASE_REF = "C-1001"
 CASE = {"case_ref": CASE_REF, "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}
@@ -124,7 +124,7 @@ class World:
 
     @property
     def engine(self):
-        return self.app.extensions["qa_engine"]
+        return service.engine(self.app)
 
     def token(self, username: str) -> dict:
         return bearer(self.app, username)
@@ -132,9 +132,10 @@ class World:
     def case_audit(self, state: str = "running") -> tuple[int, str]:
         """A new case audit of pat's case: running, suspended, or with its draft task held by ann."""
         instance = self.engine.start_instance("case_audit", CASE, "quinn")
-        [task] = self.engine.ready_tasks(instance_id=instance, element_id="draft_audit")
+        [task] = self.engine.reads.ready_tasks(instance_id=instance, element_id="draft_audit")
         if state == "held":
-            self.engine.claim_task(task["id"], "ann")
+            with self.engine.db.transaction() as session:
+                self.engine.claim_in(session, task["id"], "ann")
         if state == "suspended":
             self.engine.suspend(instance, "quinn", "for the matrix")
         return instance, task["id"]
@@ -153,7 +154,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(migrated_url, tmp_path_factory):
     with seeded_app(migrated_url, tmp_path_factory.mktemp("matrix")) as app:
-        app.extensions["qa_engine"].deploy(definition_files(*FLOWS), "olive")
+        service.engine(app).deploy(definition_files(*FLOWS), "olive")
         world = World(app, 0, "")
         world.subscription = world.subscribe()
         world.instance, world.task = world.case_audit("held")

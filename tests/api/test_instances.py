@@ -32,7 +32,7 @@ def start(client, auth, username, process_id="chain", data=CASE):
 
 
 def events(engine_of, instance_id) -> list[tuple[str, str]]:
-    return [(e["event"], e["actor"]) for e in engine_of.history(instance_id)]
+    return [(e["event"], e["actor"]) for e in engine_of.reads.history(instance_id)]
 
 
 # --- start ----------------------------------------------------------------------------------------

@@ -7,9 +7,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
+import service
 from app import create_app
 from tests.api.conftest import bearer, seeded_app
 from tests.fixtures.diagrams import chain_bundle
@@ -22,7 +27,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 def contract_app(migrated_url, tmp_path_factory):
     with seeded_app(migrated_url, tmp_path_factory.mktemp("contract")) as app:
         app.config["WEBHOOK_SECRET"] = "contract-test-key"  # unset, the webhook answers 503 to everything
-        engine = app.extensions["qa_engine"]
+        engine = service.engine(app)
         engine.deploy(chain_bundle(), "olive")
         engine.start_instance("chain", {"case_ref": "C-1", "auditor": "ann", "practitioner": "pat"}, "quinn")
         yield app
@@ -36,7 +41,7 @@ def _openapi_document() -> dict:
     try:
         return app.test_client().get("/api/openapi.json").json
     finally:
-        app.extensions["qa_engine"].db.dispose()
+        service.engine(app).db.dispose()
 
 
 schema = schemathesis.openapi.from_dict(_openapi_document())

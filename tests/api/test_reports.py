@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from engine.models import AuditDomainGrade, AuditOutcome
-from tests.fixtures.diagrams import NOTE_FORM, scripted
+from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 
 NOVEMBER = "/api/reports/audits?from=2026-11-01&to=2026-11-30"
 
@@ -27,7 +27,7 @@ def add_audit(engine, completed: str, grade: str, area: str, case_ref: str, doma
 
 @pytest.fixture
 def audits(engine_of):
-    engine_of.deploy({"scripted.bpmn": scripted(), "note.json": NOTE_FORM}, "olive")
+    engine_of.deploy({"scripted.bpmn": scripted(), "note.json": NOTE_FORM} | grades(), "olive")
     add_audit(engine_of, "2026-11-03T10:00:00+00:00", "good", "safeguarding_support", "C-1001", {"risk": "good"})
     add_audit(engine_of, "2026-11-20T10:00:00+00:00", "inadequate", "children_in_care", "=HYPERLINK(1)",
               {"risk": "inadequate", "recording": "good"})

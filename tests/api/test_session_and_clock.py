@@ -3,6 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
+import service
 from app import create_app
 from engine.accounts import dao_set_password
 from tests.api.conftest import bearer
@@ -10,7 +11,7 @@ from tests.api.conftest import bearer
 
 @pytest.fixture
 def with_password(app):
-    with app.extensions["qa_engine"].db.transaction() as session:
+    with service.engine(app).db.transaction() as session:
         dao_set_password(session, "tom", "correct horse")
 
 
@@ -53,7 +54,7 @@ def test_unknown_path_and_wrong_method_are_problems(client, auth):
 
 
 def test_unexpected_error_is_a_500_with_an_id_and_no_trace(app, client, auth, monkeypatch, caplog):
-    monkeypatch.setattr(app.extensions["qa_engine"], "fire_due_timers", lambda: 1 / 0)
+    monkeypatch.setattr(service.engine(app), "fire_due_timers", lambda: 1 / 0)
     response = client.post("/api/timers/run", headers=auth("root"))
     assert response.status_code == 500 and "ZeroDivisionError" not in response.get_data(as_text=True)
     assert response.headers["X-Error-Id"] in caplog.text
@@ -78,7 +79,7 @@ def test_settable_clock_moves_for_admins_only(org, clock):  # R-71
     assert clock.now() == datetime(2026, 12, 24, 10, tzinfo=timezone.utc)
     naive = {"now": "2026-12-24T10:00:00"}  # a time without its zone is ambiguous
     assert client.put("/api/clock", json=naive, headers=bearer(app, "root")).status_code == 422
-    app.extensions["qa_engine"].db.dispose()
+    service.engine(app).db.dispose()
 
 
 def test_the_worker_process_reads_the_time_the_server_was_set_to(org, clock):
@@ -97,7 +98,7 @@ def test_the_worker_process_reads_the_time_the_server_was_set_to(org, clock):  #
     assert run_worker(worker_jobs(worker), interval=0, ticks=1) == {"clock": 0, "timers": 1, "deliveries": 0}
     assert clock.now() == datetime(2026, 11, 10, 9, tzinfo=timezone.utc)
     for app in (server, worker):
-        app.extensions["qa_engine"].db.dispose()
+        service.engine(app).db.dispose()
 
 
 def test_the_first_process_to_read_an_unset_shared_clock_shares_its_own_time(org, clock):
@@ -106,7 +107,7 @@ def test_the_first_process_to_read_an_unset_shared_clock_shares_its_own_time(org
     assert client.get("/api/clock", headers=bearer(app, "tom")).json == {"now": "2026-11-02T09:00:00+00:00"}
     clock.advance(days=3)  # another process's clock, later: the shared time wins at its next request
     assert client.get("/api/clock", headers=bearer(app, "tom")).json == {"now": "2026-11-02T09:00:00+00:00"}
-    app.extensions["qa_engine"].db.dispose()
+    service.engine(app).db.dispose()
 
 
 def test_settable_clock_is_refused_in_production(org):

@@ -43,7 +43,7 @@ def post(client, auth, username, path, body=None):
 
 
 def events(engine_of, instance_id, name) -> list[dict]:
-    return [e for e in engine_of.history(instance_id) if e["event"] == name]
+    return [e for e in engine_of.reads.history(instance_id) if e["event"] == name]
 
 
 # --- the inbox ------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
+import service
 from api.webhooks_in import MAX_BODY_BYTES
 from app import create_app
 from engine.models import InboundEvent, ProcessInstance
@@ -23,9 +24,9 @@ EVENT = {"type": "need_to_know.notified", "case_ref": "C-2002", "summary": "Seri
 @pytest.fixture
 def app(org):
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_SECRET": SECRET})
-    app.extensions["qa_engine"].deploy(definition_files("need_to_know_audit.bpmn", "child_safety_alert.bpmn"), "olive")
+    service.engine(app).deploy(definition_files("need_to_know_audit.bpmn", "child_safety_alert.bpmn"), "olive")
     yield app
-    app.extensions["qa_engine"].db.dispose()
+    service.engine(app).db.dispose()
 
 
 def signed(body, event_id: str = "evt-1", at: int | None = None, secret: str = SECRET) -> dict:
@@ -56,14 +57,14 @@ def test_a_signed_notification_starts_a_need_to_know_audit(client, engine_of, au
     assert response.status_code == 201, response.json
     assert response.json == {"event_id": "evt-1", "instance_id": response.json["instance_id"], "replayed": False}
     instance_id = response.json["instance_id"]
-    view = engine_of.instance(instance_id)
+    view = engine_of.reads.instance(instance_id)
     assert (view["process_id"], view["case_ref"], view["status"]) == ("need_to_know_audit", "C-2002", "running")
     assert {k: view["data"][k] for k in ("summary", "notification_type", "practitioner")} == {
         "summary": EVENT["summary"], "notification_type": "serious_incident", "practitioner": "pat"}
     assert "mosaic_person_id" not in view["data"]  # only what the audit needs is kept (R-81)
-    [task] = engine_of.ready_tasks(instance_id=instance_id)
+    [task] = engine_of.reads.ready_tasks(instance_id=instance_id)
     assert (task["element_id"], task["candidates"]) == ("complete_case_file_audit", ["quinn"])
-    history = engine_of.history(instance_id)
+    history = engine_of.reads.history(instance_id)
     started = next(e for e in history if e["event"] == "instance_started")
     received = next(e for e in history if e["event"] == "event_received")
     assert started["actor"] == received["actor"] == "case-record-system"
@@ -76,7 +77,7 @@ def test_the_notification_type_defaults_and_the_practitioner_is_optional(client,
     body = {"type": "need_to_know.notified", "case_ref": "C-3003", "summary": "Escalated by the IRO"}
     response = client.post(URL, **signed(body))
     assert response.status_code == 201, response.json
-    data = engine_of.instance(response.json["instance_id"])["data"]
+    data = engine_of.reads.instance(response.json["instance_id"])["data"]
     assert data["notification_type"] == "urgent_escalation" and data["practitioner"] is None
 
 
@@ -241,11 +242,11 @@ def test_an_invalid_event_is_422_naming_the_field(client, engine_of, body, field
 def test_without_a_configured_secret_the_webhook_takes_nothing(org, secret):  # R-81
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_SECRET": secret})
     try:
-        refused(app.test_client().post(URL, **signed(EVENT, secret="anything")), 503, app.extensions["qa_engine"])
+        refused(app.test_client().post(URL, **signed(EVENT, secret="anything")), 503, service.engine(app))
         unsigned = app.test_client().post(URL, json=EVENT)
-        refused(unsigned, 503, app.extensions["qa_engine"])
+        refused(unsigned, 503, service.engine(app))
     finally:
-        app.extensions["qa_engine"].db.dispose()
+        service.engine(app).db.dispose()
 
 
 def test_the_webhook_is_documented_as_public_with_its_signing_headers(client):
@@ -258,8 +259,8 @@ def test_the_webhook_is_documented_as_public_with_its_signing_headers(client):
 def test_with_a_settable_clock_a_signature_on_the_senders_real_time_is_accepted(org, clock):  # R-50 R-71
     """A demo clock set in the past stays the service's time; the case-record system signs with its own."""
     app = create_app({"DATABASE_URL": org.db.url, "WEBHOOK_SECRET": SECRET, "CLOCK": "settable"})
-    app.extensions["qa_engine"].deploy(definition_files("need_to_know_audit.bpmn", "child_safety_alert.bpmn"), "olive")
+    service.engine(app).deploy(definition_files("need_to_know_audit.bpmn", "child_safety_alert.bpmn"), "olive")
     client = app.test_client()
     assert client.post(URL, **signed(EVENT, "evt-real", at=int(time.time()))).status_code == 201
     assert client.post(URL, **signed(EVENT, "evt-stale", at=int(time.time()) - 3600)).status_code == 401
-    app.extensions["qa_engine"].db.dispose()
+    service.engine(app).db.dispose()

@@ -24,5 +24,5 @@ def checkpoint(request, engine):
 
 
 def only_ready(engine, instance_id: int) -> dict:
-    [task] = engine.ready_tasks(instance_id=instance_id)
+    [task] = engine.reads.ready_tasks(instance_id=instance_id)
     return task

@@ -40,9 +40,9 @@ def test_interleaved_completions_on_two_connections_one_wins(engine, postgres):
         second.rollback()
     finally:
         first.close(), second.close()
-    history = engine.history(instance_id)
+    history = engine.reads.history(instance_id)
     assert [e["detail"]["data"] for e in history if e["event"] == "task_completed"] == [{"note": "from A"}]
-    assert engine.instance(instance_id)["revision"] == 3  # started, completed by A: no lost update
+    assert engine.reads.instance(instance_id)["revision"] == 3  # started, completed by A: no lost update
 
 
 def test_two_threads_completing_one_task_exactly_one_succeeds(engine, db):
@@ -65,7 +65,7 @@ def test_two_threads_completing_one_task_exactly_one_succeeds(engine, db):
     [t.join() for t in threads]
     [e.db.dispose() for e in engines]
     assert sorted(outcomes) == ["conflict", "ok"]
-    assert [e["event"] for e in engine.history(instance_id)].count("task_completed") == 1
+    assert [e["event"] for e in engine.reads.history(instance_id)].count("task_completed") == 1
 
 
 def test_two_timer_workers_fire_each_timer_once(engine, db, clock):
@@ -84,7 +84,7 @@ def test_two_timer_workers_fire_each_timer_once(engine, db, clock):
     [t.join() for t in threads]
     [w.db.dispose() for w in workers]
     assert sum(fired) == 30
-    per_instance = Counter(i for i in ids for e in engine.history(i) if e["event"] == "timer_fired")
+    per_instance = Counter(i for i in ids for e in engine.reads.history(i) if e["event"] == "timer_fired")
     assert set(per_instance.values()) == {1} and len(per_instance) == 30
 
 
@@ -101,6 +101,6 @@ def test_a_sweep_goes_past_instances_another_worker_holds(engine, postgres, cloc
         assert engine.fire_due_timers(batch=3) == 3
     finally:
         holder.rollback(), holder.close()
-    fired = {i for i in ids for e in engine.history(i) if e["event"] == "timer_fired"}
+    fired = {i for i in ids for e in engine.reads.history(i) if e["event"] == "timer_fired"}
     assert fired == set(ids[3:]) and set(held) == set(ids[:3])
     assert engine.fire_due_timers() == 3  # released: the next sweep takes them

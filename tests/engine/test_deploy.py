@@ -68,7 +68,7 @@ def test_running_instance_stays_on_its_version(engine):
     first = engine.start_instance("chain", {"case_ref": "C-1"}, "ann")
     engine.deploy(chain_bundle(days=7), "olive")
     second = engine.start_instance("chain", {"case_ref": "C-2"}, "ann")
-    assert [engine.instance(i)["version"] for i in (first, second)] == [1, 2]
+    assert [engine.reads.instance(i)["version"] for i in (first, second)] == [1, 2]
 
 
 def test_call_activity_resolves_to_a_deployed_process(engine):

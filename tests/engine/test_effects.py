@@ -41,7 +41,7 @@ def test_notify_a_previous_practitioner_and_their_manager(org):  # R-20
 def test_notify_nobody_known_puts_the_instance_in_error_and_sends_nothing(org):
     deploy(org, 'notify(["chief_whip"], "Hello")')
     instance_id = org.start_instance("scripted", CASE, "ann")
-    view = org.instance(instance_id)
+    view = org.reads.instance(instance_id)
     assert (view["status"], view["error"]["element_id"]) == ("error", "run")
     assert "chief_whip" in view["error"]["message"] and outbox(org) == []
 
@@ -60,17 +60,17 @@ def test_start_process_starts_a_child_instance_in_the_same_step(org):  # R-40
     deploy(org, "x = 1", pid="child")
     deploy(org, 'start_process("child", case_ref=case_ref, practitioner=practitioner)')
     parent = org.start_instance("scripted", CASE, "ann")
-    [child] = org.instance(parent)["children"]
-    child_view = org.instance(child)
+    [child] = org.reads.instance(parent)["children"]
+    child_view = org.reads.instance(child)
     assert (child_view["process_id"], child_view["case_ref"], child_view["status"]) == ("child", "C-1001", "running")
     assert only_ready(org, child)["candidates"] == ["tom"]
-    assert ("process_started", "run") in [(e["event"], e["element_id"]) for e in org.history(parent)]
+    assert ("process_started", "run") in [(e["event"], e["element_id"]) for e in org.reads.history(parent)]
 
 
 def test_a_failed_step_sends_nothing(org):
     deploy(org, 'notify(["team_manager"], "First")\nboom = 1 / 0')
     instance_id = org.start_instance("scripted", CASE, "ann")
-    assert org.instance(instance_id)["status"] == "error" and outbox(org) == []
+    assert org.reads.instance(instance_id)["status"] == "error" and outbox(org) == []
 
 
 def test_notify_about_each_item_of_a_list(org):

@@ -13,16 +13,16 @@ BROKEN = "escalated = True\nratio = 1 / 0"
 def test_failing_script_puts_instance_in_error_with_element_and_line(engine, clock):
     engine.deploy(chain_bundle(script=BROKEN), "olive")
     instance_id = engine.start_instance("chain", START, "ann")
-    before = engine.instance(instance_id)
+    before = engine.reads.instance(instance_id)
     clock.advance(days=10)
     assert engine.fire_due_timers() == 0
-    view = engine.instance(instance_id)
+    view = engine.reads.instance(instance_id)
     assert view["status"] == "error"
     assert (view["error"]["element_id"], view["error"]["line"]) == ("escalate_1", 2)
     assert "ZeroDivisionError" in view["error"]["message"]
     # nothing half-saved: same tasks, same waiting timer, same data
     assert (view["tasks"], view["timers"], view["data"]) == (before["tasks"], before["timers"], before["data"])
-    assert engine.history(instance_id)[-1]["event"] == "instance_error"
+    assert engine.reads.history(instance_id)[-1]["event"] == "instance_error"
 
 
 def test_instance_in_error_refuses_work_and_is_not_swept_again(engine, clock):
@@ -33,7 +33,7 @@ def test_instance_in_error_refuses_work_and_is_not_swept_again(engine, clock):
     with pytest.raises(Conflict):
         engine.complete_task(only_ready(engine, instance_id)["id"], {"note": "late"}, "ann")
     engine.fire_due_timers()
-    assert [e["event"] for e in engine.history(instance_id)].count("instance_error") == 1
+    assert [e["event"] for e in engine.reads.history(instance_id)].count("instance_error") == 1
 
 
 def test_retry_after_the_definition_is_fixed(engine, clock, checkpoint):
@@ -44,11 +44,11 @@ def test_retry_after_the_definition_is_fixed(engine, clock, checkpoint):
     engine.deploy(chain_bundle(script="escalated = True"), "olive")
     engine.migrate(instance_id, 2, "root")
     checkpoint(instance_id)
-    assert engine.instance(instance_id)["status"] == "error"
+    assert engine.reads.instance(instance_id)["status"] == "error"
     engine.retry(instance_id, "root")
-    view = engine.instance(instance_id)
+    view = engine.reads.instance(instance_id)
     assert (view["status"], view["version"], view["data"]["escalated"]) == ("completed", 2, True)
-    events = [e["event"] for e in engine.history(instance_id)]
+    events = [e["event"] for e in engine.reads.history(instance_id)]
     assert events[-5:] == ["instance_migrated", "instance_retried", "instance_completed", "task_cancelled",
                            "timer_fired"]
 
@@ -56,13 +56,13 @@ def test_retry_after_the_definition_is_fixed(engine, clock, checkpoint):
 def test_failed_start_is_replayed_after_the_fix(engine):
     engine.deploy(chain_bundle(steps=1, timer="add_working_days(now(), int('five'))"), "olive")
     instance_id = engine.start_instance("chain", START, "ann")
-    view = engine.instance(instance_id)
+    view = engine.reads.instance(instance_id)
     assert view["status"] == "error" and view["error"]["element_id"] == "timer_1"
     assert view["error"]["action"] == {"action": "run"}
     engine.deploy(chain_bundle(steps=1), "olive")
     engine.migrate(instance_id, 2, "root")
     engine.retry(instance_id, "root")
-    assert engine.instance(instance_id)["status"] == "running"
+    assert engine.reads.instance(instance_id)["status"] == "running"
     assert only_ready(engine, instance_id)["element_id"] == "step_1"
 
 
@@ -80,13 +80,13 @@ def test_failed_completion_is_replayed_with_its_data(engine, checkpoint):
     instance_id = engine.start_instance("graded", START, "ann")
     task = only_ready(engine, instance_id)
     engine.complete_task(task["id"], {"overall_grade": "inadequate"}, "ann")
-    view = engine.instance(instance_id)
+    view = engine.reads.instance(instance_id)
     assert (view["status"], view["error"]["element_id"]) == ("error", "decide")
     assert only_ready(engine, instance_id)["id"] == task["id"]  # the completion did not half-happen
     engine.deploy({"reaudit.dmn": decision()}, "olive")
     engine.migrate(instance_id, 2, "root")
     checkpoint(instance_id)
     engine.retry(instance_id, "root")
-    view = engine.instance(instance_id)
+    view = engine.reads.instance(instance_id)
     assert (view["status"], view["data"]["overall_grade"], view["data"]["reaudit"]) == ("completed", "inadequate", True)
     assert view["tasks"][0]["completed_by"] == "root"

@@ -32,7 +32,7 @@ def test_completing_every_step_completes_the_instance(chain_engine, checkpoint):
         chain_engine.complete_task(task["id"], {"note": f"step {step} done"}, "ann")
         if step == 2:
             checkpoint(instance_id)
-    view = chain_engine.instance(instance_id)
+    view = chain_engine.reads.instance(instance_id)
     assert view["status"] == "completed" and view["timers"] == []
     assert view["data"]["note"] == "step 3 done"
     assert [t["completed_by"] for t in view["tasks"]] == ["ann", "ann", "ann"]
@@ -43,10 +43,10 @@ def test_history_records_actor_event_element_and_time(chain_engine, clock):
     task = only_ready(chain_engine, instance_id)
     clock.advance(hours=2)
     chain_engine.complete_task(task["id"], {"note": "drafted"}, "ann")
-    events = [(e["actor"], e["event"], e["element_id"]) for e in chain_engine.history(instance_id)]
+    events = [(e["actor"], e["event"], e["element_id"]) for e in chain_engine.reads.history(instance_id)]
     assert events == [("ann", "instance_started", None), ("system", "task_ready", "step_1"),
                       ("ann", "task_completed", "step_1"), ("system", "task_ready", "step_2")]
-    completed = chain_engine.history(instance_id)[2]
+    completed = chain_engine.reads.history(instance_id)[2]
     assert completed["at"] == "2026-11-02T11:00:00+00:00" and completed["detail"]["data"] == {"note": "drafted"}
 
 
@@ -62,18 +62,18 @@ def test_data_failing_the_form_is_refused_with_field_paths_and_changes_nothing(e
     engine.deploy({"graded.bpmn": with_decision(), "reaudit.dmn": decision(), "grade.json": GRADE_FORM}, "olive")
     instance_id = engine.start_instance("graded", START, "ann")
     task = only_ready(engine, instance_id)
-    before = engine.instance(instance_id)
+    before = engine.reads.instance(instance_id)
     with pytest.raises(InvalidData) as caught:
         engine.complete_task(task["id"], {"overall_grade": "brilliant", "domains": {"risk": {"grade": "good"}}}, "ann")
     assert set(caught.value.errors) == {"overall_grade", "domains.risk.rationale"}
-    assert engine.instance(instance_id) == before
+    assert engine.reads.instance(instance_id) == before
 
 
 def test_decision_table_and_gateway_choose_the_path(engine):
     engine.deploy({"graded.bpmn": with_decision(), "reaudit.dmn": decision(), "grade.json": GRADE_FORM}, "olive")
     instance_id = engine.start_instance("graded", START, "ann")
     engine.complete_task(only_ready(engine, instance_id)["id"], {"overall_grade": "inadequate"}, "ann")
-    view = engine.instance(instance_id)
+    view = engine.reads.instance(instance_id)
     assert view["status"] == "completed" and view["data"]["reaudit"] is True
 
 
@@ -102,14 +102,14 @@ def test_suspended_instance_refuses_work_until_resumed(chain_engine, clock):
     assert chain_engine.fire_due_timers() == 0  # a suspended instance's timers wait
     chain_engine.resume(instance_id, "root", "back")
     chain_engine.complete_task(task["id"], {"note": "x"}, "ann")
-    events = [e["event"] for e in chain_engine.history(instance_id)]
+    events = [e["event"] for e in chain_engine.reads.history(instance_id)]
     assert "instance_suspended" in events and "instance_resumed" in events
 
 
 def test_terminate_cancels_tasks_and_timers(chain_engine):
     instance_id = chain_engine.start_instance("chain", START, "ann")
     chain_engine.terminate(instance_id, "root", "opened in error")
-    view = chain_engine.instance(instance_id)
+    view = chain_engine.reads.instance(instance_id)
     assert view["status"] == "terminated" and view["timers"] == [] and view["tasks"] == []
     with pytest.raises(Conflict):
         chain_engine.terminate(instance_id, "root", "again")

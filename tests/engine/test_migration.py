@@ -18,14 +18,14 @@ def test_migration_keeps_the_ready_task_and_the_running_deadline(engine, clock, 
     engine.deploy(chain_bundle(days=7), "olive")  # version 2: later deadlines
     engine.migrate(instance_id, 2, "olive")
     checkpoint(instance_id)
-    view = engine.instance(instance_id)
+    view = engine.reads.instance(instance_id)
     assert view["version"] == 2
     assert only_ready(engine, instance_id)["id"] == task["id"]
     assert view["timers"][0]["due_at"] == "2026-11-09T23:59:59+00:00"  # not restarted
     engine.complete_task(task["id"], {"note": "done"}, "ann")  # the next step uses version 2's 7 days
-    assert engine.instance(instance_id)["timers"][0]["due_at"] == "2026-11-13T23:59:59+00:00"
-    assert engine.history(instance_id)[2]["event"] == "instance_migrated"
-    assert engine.history(instance_id)[2]["detail"] == {"from_version": 1, "to_version": 2}
+    assert engine.reads.instance(instance_id)["timers"][0]["due_at"] == "2026-11-13T23:59:59+00:00"
+    assert engine.reads.history(instance_id)[2]["event"] == "instance_migrated"
+    assert engine.reads.history(instance_id)[2]["detail"] == {"from_version": 1, "to_version": 2}
 
 
 def test_migrated_timer_still_fires_at_its_original_deadline(engine, clock):
@@ -43,10 +43,10 @@ def test_migration_that_would_lose_a_ready_task_is_refused(engine):
     for _ in range(2):
         engine.complete_task(only_ready(engine, instance_id)["id"], {"note": "ok"}, "ann")
     engine.deploy(chain_bundle(steps=2), "olive")  # step_3 is gone in version 2
-    before = engine.instance(instance_id)
+    before = engine.reads.instance(instance_id)
     with pytest.raises(MigrationRefused, match="step_3"):
         engine.migrate(instance_id, 2, "olive")
-    assert engine.instance(instance_id) == before
+    assert engine.reads.instance(instance_id) == before
 
 
 def test_migration_that_would_lose_a_completed_task_is_refused(engine):

@@ -48,7 +48,7 @@ def test_user_task_candidates_come_from_the_hierarchy(org):
     from tests.fixtures.diagrams import NOTE_FORM, scripted
     org.deploy({"scripted.bpmn": scripted(lane="Service manager"), "note.json": NOTE_FORM}, "olive")
     instance_id = org.start_instance("scripted", CASE, "ann")
-    [task] = org.ready_tasks(instance_id=instance_id)
+    [task] = org.reads.ready_tasks(instance_id=instance_id)
     assert (task["role"], task["candidates"]) == ("service_manager", ["sue"])
 
 
@@ -64,7 +64,7 @@ def test_whoever_the_allocation_names_audits_the_case(org, auditor):  # R-02
     from tests.fixtures.diagrams import NOTE_FORM, scripted
     org.deploy({"scripted.bpmn": scripted(lane="Auditor"), "note.json": NOTE_FORM}, "olive")
     instance_id = org.start_instance("scripted", CASE | {"auditor": auditor}, "quinn")
-    assert org.ready_tasks(instance_id=instance_id)[0]["candidates"] == [auditor]
+    assert org.reads.ready_tasks(instance_id=instance_id)[0]["candidates"] == [auditor]
 
 
 def test_start_data_naming_no_real_person_or_team_is_refused_and_starts_nothing(org):
@@ -76,4 +76,4 @@ def test_start_data_naming_no_real_person_or_team_is_refused_and_starts_nothing(
         org.start_instance("scripted", odd, "quinn")
     assert set(refused.value.errors) == {"team_manager", "team", "auditor", "practitioner"}
     assert "'ghost' is not an active person" in refused.value.errors["practitioner"][0]
-    assert org.ready_tasks() == []
+    assert org.reads.ready_tasks() == []

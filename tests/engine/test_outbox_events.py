@@ -37,7 +37,7 @@ def test_task_events_follow_the_steps_in_order(org, checkpoint):
     org.deploy(chain_bundle(), "olive")
     instance_id = org.start_instance("chain", CASE, "quinn")
     checkpoint(instance_id)
-    [task] = org.ready_tasks(instance_id=instance_id)
+    [task] = org.reads.ready_tasks(instance_id=instance_id)
     org.complete_task(task["id"], {"note": "seen"}, "ann")
     events = [(m.event_type, m.payload["element_id"]) for m in outbox(org)]
     assert events == [("task.ready", "step_1"), ("task.completed", "step_1"), ("task.ready", "step_2")]
@@ -54,7 +54,7 @@ def test_task_events_nobody_subscribes_to_are_not_kept(org):
     org.deploy(chain_bundle(), "olive")
     instance_id = org.start_instance("chain", CASE, "quinn")
     assert outbox(org) == []
-    [task] = org.ready_tasks(instance_id=instance_id)
+    [task] = org.reads.ready_tasks(instance_id=instance_id)
     org.complete_task(task["id"], {"note": "seen"}, "ann")
     assert [m.event_type for m in outbox(org)] == ["task.completed"]
 
@@ -77,7 +77,7 @@ def test_a_failed_step_writes_no_event_and_no_delivery(org):
     subscribe(org, ["notification", "task.ready"])
     deploy_script(org, 'notify(["team_manager"], "First")\nboom = 1 / 0')
     instance_id = org.start_instance("scripted", CASE, "quinn")
-    assert org.instance(instance_id)["status"] == "error"
+    assert org.reads.instance(instance_id)["status"] == "error"
     assert outbox(org) == [] and deliveries(org) == []
 
 
@@ -107,6 +107,6 @@ def test_publishing_an_unknown_event_type_is_refused_at_deploy_with_its_line(org
 def test_a_publish_that_cannot_be_sent_puts_the_instance_in_error(org, script, message):
     deploy_script(org, script)
     instance_id = org.start_instance("scripted", CASE, "quinn")
-    view = org.instance(instance_id)
+    view = org.reads.instance(instance_id)
     assert view["status"] == "error" and message in view["error"]["message"]
     assert outbox(org) == []

@@ -8,8 +8,16 @@ from sqlalchemy import select
 from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome
 from tests.fixtures.diagrams import NOTE_FORM, scripted
 from tests.flows.conftest import CASE, complete, definition_files
-from tests.flows.test_case_audit import (FILES, TOOL_DOMAINS, discussion, draft, findings, send_and_accept, start,
-                                         submit_for_qa)
+from tests.flows.test_case_audit import (
+    FILES,
+    TOOL_DOMAINS,
+    discussion,
+    draft,
+    findings,
+    send_and_accept,
+    start,
+    submit_for_qa,
+)
 
 MONDAY = datetime.fromisoformat("2026-11-02T09:00:00+00:00")
 
@@ -180,7 +188,7 @@ def test_a_thematic_audit_stores_its_own_domains_and_not_applicable(audits):  # 
 def test_an_alert_resolved_at_stage_1_stores_its_outcome(audits, clock):  # R-40 R-41 R-60
     iid = start(audits)
     complete(audits, iid, "draft_audit", draft("inadequate", concern="No safety plan"))
-    [alert] = audits.instance(iid)["children"]
+    [alert] = audits.reads.instance(iid)["children"]
     clock.set(at("2026-11-04T10:00:00+00:00"))
     complete(audits, alert, "discuss_with_tm_and_sm", {"summary": "Discussed", "outcome": "Plan today",
                                                        "resolved": True})
@@ -225,6 +233,6 @@ def test_an_alert_answered_late_but_before_the_sweep_timed_out(org, clock):  # R
 def test_a_wrong_outcome_call_puts_the_instance_in_error_and_writes_nothing(org, script, message):
     org.deploy({"scripted.bpmn": scripted(script=script), "note.json": NOTE_FORM}, "olive")
     iid = org.start_instance("scripted", CASE | {"audit_kind": "audit"}, "ann")
-    view = org.instance(iid)
+    view = org.reads.instance(iid)
     assert (view["status"], view["error"]["element_id"]) == ("error", "run")
     assert message in view["error"]["message"] and outcome_count(org) == 0

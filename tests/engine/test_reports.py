@@ -6,7 +6,7 @@ import pytest
 
 from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome
 from engine.reports import ROW_COLUMNS, audit_report, audit_report_rows
-from tests.fixtures.diagrams import NOTE_FORM, scripted
+from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 from tests.flows.conftest import CASE, complete, definition_files
 from tests.flows.test_case_audit import FILES, findings, start, submit_for_qa
 
@@ -15,7 +15,7 @@ NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
 
 @pytest.fixture
 def reports(org):
-    org.deploy({"scripted.bpmn": scripted(), "note.json": NOTE_FORM}, "olive")
+    org.deploy({"scripted.bpmn": scripted(), "note.json": NOTE_FORM} | grades(), "olive")
     return org
 
 
@@ -191,4 +191,4 @@ def test_an_audit_in_dispute_counts_as_open_until_the_dispute_ends(org):  # R-34
         1, 1, {"safeguarding_support": 1})
     assert figures["disputes"] == {"total": 1, "open": 1, "by_stage": {"informal": {"grade_changed": 1}}}
     assert figures["timeliness"]["qa_within_1_day"] == {"met": 1, "missed": 0}
-    assert org.instance(standalone)["status"] == "running"
+    assert org.reads.instance(standalone)["status"] == "running"

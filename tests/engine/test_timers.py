@@ -18,7 +18,7 @@ def chain_engine(engine):
 
 def test_timer_fires_at_its_working_day_deadline_not_a_second_before(chain_engine, clock, checkpoint):  # R-70 R-71
     instance_id = chain_engine.start_instance("chain", START, "ann")
-    [timer] = chain_engine.instance(instance_id)["timers"]
+    [timer] = chain_engine.reads.instance(instance_id)["timers"]
     due = datetime.fromisoformat(timer["due_at"])
     assert due == datetime(2026, 11, 9, 23, 59, 59, tzinfo=timezone.utc)  # Monday + 5 working days, GMT
     checkpoint(instance_id)
@@ -27,10 +27,10 @@ def test_timer_fires_at_its_working_day_deadline_not_a_second_before(chain_engin
     assert only_ready(chain_engine, instance_id)["element_id"] == "step_1"
     clock.set(due + timedelta(seconds=1))
     assert chain_engine.fire_due_timers() == 1
-    view = chain_engine.instance(instance_id)
+    view = chain_engine.reads.instance(instance_id)
     assert view["status"] == "completed" and view["data"]["escalated"] is True
     assert [t["state"] for t in view["tasks"]] == []  # the late task was cancelled, not completed
-    events = [(e["event"], e["element_id"]) for e in chain_engine.history(instance_id)]
+    events = [(e["event"], e["element_id"]) for e in chain_engine.reads.history(instance_id)]
     assert ("timer_fired", "timer_1") in events and ("task_cancelled", "step_1") in events
 
 
@@ -39,7 +39,7 @@ def test_a_fired_timer_does_not_fire_again(chain_engine, clock):
     clock.advance(days=10)
     assert chain_engine.fire_due_timers() == 1
     assert chain_engine.fire_due_timers() == 0
-    assert [e["event"] for e in chain_engine.history(instance_id)].count("timer_fired") == 1
+    assert [e["event"] for e in chain_engine.reads.history(instance_id)].count("timer_fired") == 1
 
 
 def test_deadline_across_christmas_2026(chain_engine, clock):
@@ -47,7 +47,7 @@ def test_deadline_across_christmas_2026(chain_engine, clock):  # R-70
     instance_id = chain_engine.start_instance("chain", START, "ann")
     # working days 24, 29, 30, 31 Dec and 4 Jan: 25, 26, 28 Dec (Boxing Day observed) and 1 Jan are
     # bank holidays, 27 Dec and 2-3 Jan weekends
-    assert chain_engine.instance(instance_id)["timers"][0]["due_at"] == "2027-01-04T23:59:59+00:00"
+    assert chain_engine.reads.instance(instance_id)["timers"][0]["due_at"] == "2027-01-04T23:59:59+00:00"
     assert only_ready(chain_engine, instance_id)["due_at"] == "2027-01-04T23:59:59+00:00"
 
 
@@ -55,7 +55,7 @@ def test_completing_in_time_cancels_the_timer_and_starts_the_next(chain_engine, 
     instance_id = chain_engine.start_instance("chain", START, "ann")
     clock.advance(days=3)  # Thursday 5 Nov
     chain_engine.complete_task(only_ready(chain_engine, instance_id)["id"], {"note": "on time"}, "ann")
-    [timer] = chain_engine.instance(instance_id)["timers"]
+    [timer] = chain_engine.reads.instance(instance_id)["timers"]
     assert (timer["element_id"], timer["due_at"]) == ("timer_2", "2026-11-12T23:59:59+00:00")
 
 
@@ -69,8 +69,8 @@ def test_sweep_loads_only_instances_with_due_timers(chain_engine, clock, monkeyp
     clock.set(datetime(2026, 11, 10, 12, 0, tzinfo=timezone.utc))  # past the early deadline only
     assert chain_engine.fire_due_timers() == 3
     assert len(loaded) == 3
-    assert {chain_engine.instance(i)["status"] for i in early} == {"completed"}
-    assert {chain_engine.instance(i)["status"] for i in late} == {"running"}
+    assert {chain_engine.reads.instance(i)["status"] for i in early} == {"completed"}
+    assert {chain_engine.reads.instance(i)["status"] for i in late} == {"running"}
 
 
 def test_sweep_works_through_more_than_one_batch(chain_engine, clock):
@@ -78,7 +78,7 @@ def test_sweep_works_through_more_than_one_batch(chain_engine, clock):
         chain_engine.start_instance("chain", START | {"case_ref": f"C-{i}"}, "ann")
     clock.advance(days=10)
     assert chain_engine.fire_due_timers(batch=3) == 7
-    assert chain_engine.waiting_timers() == []
+    assert chain_engine.reads.waiting_timers() == []
 
 
 def test_a_sweep_dying_mid_way_loses_nothing_and_the_next_fires_each_timer_once(chain_engine, clock, monkeypatch):
@@ -99,9 +99,9 @@ def test_a_sweep_dying_mid_way_loses_nothing_and_the_next_fires_each_timer_once(
     with pytest.raises(OperationalError):
         chain_engine.fire_due_timers()
     monkeypatch.undo()
-    assert len(chain_engine.waiting_timers()) == 2  # the two fired before the failure stay fired
+    assert len(chain_engine.reads.waiting_timers()) == 2  # the two fired before the failure stay fired
     assert chain_engine.fire_due_timers() == 2
-    assert [sum(e["event"] == "timer_fired" for e in chain_engine.history(i)) for i in ids] == [1, 1, 1, 1]
+    assert [sum(e["event"] == "timer_fired" for e in chain_engine.reads.history(i)) for i in ids] == [1, 1, 1, 1]
 
 
 def test_one_instance_failing_unexpectedly_does_not_hold_up_the_others(chain_engine, clock, monkeypatch, caplog):

@@ -1,6 +1,7 @@
 """The worker runs its jobs by itself, tick after tick, and survives a failing job (R-71)."""
 import threading
 
+import service
 from engine.worker import run_worker
 from tests.fixtures.diagrams import chain_bundle
 
@@ -17,7 +18,7 @@ def test_a_tick_fires_what_is_due_and_nothing_early(engine, clock):
     assert run_worker(timers(engine), interval=0, ticks=1) == {"timers": 0}
     clock.advance(days=10)
     assert run_worker(timers(engine), interval=0, ticks=1) == {"timers": 1}
-    assert engine.waiting_timers() == []
+    assert engine.reads.waiting_timers() == []
 
 
 def test_a_failing_job_is_logged_the_others_run_and_the_next_tick_retries(engine, clock, caplog):
@@ -49,5 +50,5 @@ def test_the_cli_worker_runs_one_tick(engine, clock):
     clock.advance(days=10)
     app = create_app({"DATABASE_URL": engine.db.url})
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
-    app.extensions["qa_engine"].db.dispose()
+    service.engine(app).db.dispose()
     assert "1 timer(s) fired, 0 event(s) delivered" in result.output

@@ -19,7 +19,7 @@ def definition_files(*names: str) -> dict[str, bytes]:
 
 
 def ready(engine, instance_id: int, element_id: str | None = None) -> list[dict]:
-    tasks = engine.ready_tasks(instance_id=instance_id)
+    tasks = engine.reads.ready_tasks(instance_id=instance_id)
     return [t for t in tasks if element_id is None or t["element_id"] == element_id]
 
 

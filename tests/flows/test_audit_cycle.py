@@ -73,7 +73,7 @@ def test_a_whole_audit_year_sends_ten_allocation_lists_and_starts_the_case_audit
     due_dates, sent, children = {}, [], []
     for label, first_working_day, runs_cycle in YEAR:
         move_to(org, clock, at(first_working_day))  # the stroke of midnight: the month is about to open
-        assert [(t["element_id"], t["due_at"]) for t in org.instance(cycle)["timers"]] == [
+        assert [(t["element_id"], t["due_at"]) for t in org.reads.instance(cycle)["timers"]] == [
             ("timer_first_working_day", first_working_day)], label
         move_to(org, clock, at(first_working_day, 9))
         tasks = ready(org, cycle, "prepare_allocation_list")
@@ -83,7 +83,7 @@ def test_a_whole_audit_year_sends_ten_allocation_lists_and_starts_the_case_audit
             assert tasks[0]["candidates"] == ["quinn"]  # the QA and practice improvement team
             complete(org, cycle, "prepare_allocation_list", {"allocations": allocations_for(label)})
             sent += allocations_for(label)
-            children += [org.instance(c) for c in org.instance(cycle)["children"][len(children):]]  # as started
+            children += [org.reads.instance(c) for c in org.reads.instance(cycle)["children"][len(children):]]  # as started
         if label == "September 2026":
             checkpoint(cycle)
 
@@ -123,7 +123,7 @@ def test_a_whole_audit_year_sends_ten_allocation_lists_and_starts_the_case_audit
 
     # After March's last working day the audit year is complete.
     move_to(org, clock, at("2027-04-01T09:00:00+00:00"))
-    year = org.instance(cycle)
+    year = org.reads.instance(cycle)
     assert year["status"] == "completed"
     assert year["data"]["cycles_run"] == [label for label, _, runs in YEAR if runs]
     assert year["data"]["practice_weeks"] == []
@@ -147,10 +147,10 @@ def test_a_practice_week_marked_in_the_calendar_replaces_that_months_audits(org,
 
     move_to(org, clock, at("2026-11-02T09:00:00+00:00"))  # November runs its cycle as usual
     complete(org, cycle, "prepare_allocation_list", {"allocations": allocations_for("November 2026")})
-    year = org.instance(cycle)
+    year = org.reads.instance(cycle)
     assert year["data"]["practice_weeks"] == ["October 2026"]
     assert year["data"]["cycles_run"] == ["November 2026"]  # the months already over were passed by
-    assert [org.instance(c)["data"]["cycle_month"] for c in year["children"]] == [11]
+    assert [org.reads.instance(c)["data"]["cycle_month"] for c in year["children"]] == [11]
 
 
 #
@@ -175,8 +175,8 @@ def test_the_allocation_list_is_checked_and_a_late_list_is_chased(org, clock, ch
 
     complete(org, cycle, "prepare_allocation_list",
              {"allocations": [reaudit | {"previous_grade": "inadequate", "team": "sas_1"}]})
-    [child] = org.instance(cycle)["children"]
-    audit = org.instance(child)
+    [child] = org.reads.instance(cycle)["children"]
+    audit = org.reads.instance(child)
     assert audit["process_id"] == "case_audit" and audit["case_ref"] == "C-2001"
     assert {k: audit["data"].get(k) for k in ("audit_kind", "previous_grade", "team")} == {
         "audit_kind": "re_audit", "previous_grade": "inadequate", "team": "sas_1"}

@@ -119,7 +119,7 @@ def test_audit_graded_alerts_findings_deadline_and_reaudit(audits, checkpoint, g
     assert recipients(audits, iid, "re-audit due") == ([["quinn"]] if reaudit else [])  # R-24
 
     complete(audits, iid, "discuss_audit_findings", findings())
-    view = audits.instance(iid)
+    view = audits.reads.instance(iid)
     assert view["status"] == "completed" and notices(audits, iid, "overdue") == []
     data = view["data"]
     assert (data["overall_grade"], data["pre_discussion_grade"], data["findings_days"]) == (grade, "requires_improvement", days)
@@ -163,7 +163,7 @@ def test_qa_returned_twice_then_escalated_to_sm_hos_and_then_ad(audits, clock, c
     assert recipients(audits, iid, "still overdue") == [["ada", "quinn"]]
     complete(audits, iid, "amend_audit_report", {"amendments": "Rewritten", "overall_grade": "requires_improvement"})
     send_and_accept(audits, iid)
-    assert audits.instance(iid)["data"]["overall_grade"] == "requires_improvement"
+    assert audits.reads.instance(iid)["data"]["overall_grade"] == "requires_improvement"
 
 
 
@@ -208,7 +208,7 @@ def test_findings_discussion_late_is_escalated_to_the_sm(audits, clock, checkpoi
     assert late.recipients == ["sue", "quinn"] and "C-1001" in late.subject
     complete(audits, iid, "discuss_audit_findings", findings(recorded=False))  # still recorded late
     assert recipients(audits, iid, "not recorded") == [["sue", "quinn"]]  # R-23: no case note
-    assert audits.instance(iid)["status"] == "completed"
+    assert audits.reads.instance(iid)["status"] == "completed"
     assert stored_outcome(audits, iid)[1]["findings_discussion_in_time"] is False  # R-60 timeliness
 
 
@@ -236,7 +236,7 @@ def test_reaudit_outcome_decides_alerts_deadline_and_follow_up(audits, checkpoin
         element, candidates = follow_up
         assert [t["candidates"] for t in ready(audits, iid, element)] == [candidates]
         complete(audits, iid, element, {"followed_up_on": "2026-11-20", "actions_on_track": True})
-    data = audits.instance(iid)["data"]
+    data = audits.reads.instance(iid)["data"]
     assert (data["grade_change"], data["next_audit_kind"], data["audit_completed"]) == (change, next_kind, True)
 
 
@@ -262,41 +262,74 @@ def test_no_response_to_the_report_within_5_working_days_means_no_dispute(audits
     assert fire_at(audits, clock, "2026-11-10T08:00:00+00:00") == 1
     assert ready(audits, iid, "respond_to_report") == []
     assert len(messages(audits, "case_record.upload", iid)) == 1
-    assert audits.instance(iid)["data"]["disputed"] is False
+    assert audits.reads.instance(iid)["data"]["disputed"] is False
     assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-24T23:59:59+00:00"
 
 
 # --- dispute, child-safety alert, thematic audit, previous practitioner -----------------------------
 
+def test_the_report_is_uploaded_and_alerts_sent_as_soon_as_it_is_sent(audits, checkpoint):  # R-18 R-19
+    """Guidance 2.6: the auditor sends the quality-assured report to the practitioner and team
+    manager, then uploads it with its case note and sends the alerts, before any response."""
+    iid = start(audits)
+    submit_for_qa(audits, iid, "inadequate")
+    checkpoint(iid)
+    complete(audits, iid, "quality_assure_report", {"qa_outcome": "accepted"})
+    assert len(ready(audits, iid, "respond_to_report")) == 1  # nobody has answered yet
+    [report] = messages(audits, "case_record.upload", iid)
+    assert report.subject == "Audit report (case audit), case C-1001" and "Overall grade: Inadequate" in report.body
+    [alerted] = recipients(audits, iid, "uploaded: Inadequate")
+    assert {"sue", "hal"} <= set(alerted)  # the service manager and head of service, for an inadequate audit
+
+
 def test_disputed_audit_takes_the_grade_the_dispute_ended_with(audits, checkpoint):  # R-18 R-30 R-34
     iid = start(audits)
     submit_for_qa(audits, iid, "requires_improvement")
     complete(audits, iid, "quality_assure_report", {"qa_outcome": "accepted"})
+    assert recipients(audits, iid, "uploaded: Requires Improvement") == [["pat", "tom"]]
     complete(audits, iid, "respond_to_report", {"dispute": True, "comments": "Risk assessment was updated"})
-    assert audits.instance(iid)["data"]["disputed"] is True  # R-34: held as disputed
-    assert messages(audits, "case_record.upload", iid) == []  # not uploaded while disputed
+    assert audits.reads.instance(iid)["data"]["disputed"] is True  # R-34: held as disputed
+    assert len(messages(audits, "case_record.upload", iid)) == 1  # the report as sent, not yet the final one
     checkpoint(iid)
     complete(audits, iid, "prepare_written_response",
              {"areas_disagreed": "Risk assessment", "rationale": "Updated in October", "shared_with_auditor": True})
     complete(audits, iid, "meet_with_auditor", {"meeting_date": "2026-11-05"})
     complete(audits, iid, "share_discussion_summary",
              {"summary": "Agreed the evidence was missed", "resolved": True, "agreed_grade": "good"})
-    data = audits.instance(iid)["data"]
+    data = audits.reads.instance(iid)["data"]
     assert (data["overall_grade"], data["disputed"], data["dispute_resolved_at_stage"]) == ("good", False, "informal")
-    [report] = messages(audits, "case_record.upload", iid)  # one upload, with the final grade (R-18, R-31)
-    assert report.payload["report"]["overall_grade"] == "good" and "Overall grade: Good" in report.body
-    assert recipients(audits, iid, "uploaded: Good") == [["pat", "tom"]]
+    first, final = messages(audits, "case_record.upload", iid)  # 2.11: the final version once resolved
+    assert first.payload["report"]["overall_grade"] == "requires_improvement"
+    assert final.subject.startswith("Final audit report, after the dispute")
+    assert final.payload["report"]["overall_grade"] == "good" and "Overall grade: Good" in final.body
+    assert recipients(audits, iid, "uploaded: Good") == [["pat", "tom"]]  # told of the final grade
+    assert ready(audits, iid, "respond_to_report") == []  # the answer was the dispute: not asked again
     assert stored_outcome(audits, iid) == (None, {})  # not complete: the findings are still to discuss
     assert data["reaudit_due"] is False
     assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-16T23:59:59+00:00"
 
 
+def test_a_dispute_that_upholds_the_grade_uploads_the_final_report_without_new_alerts(audits):  # R-18 R-31
+    iid = start(audits)
+    submit_for_qa(audits, iid, "requires_improvement")
+    complete(audits, iid, "quality_assure_report", {"qa_outcome": "accepted"})
+    complete(audits, iid, "respond_to_report", {"dispute": True, "comments": "We disagree"})
+    complete(audits, iid, "prepare_written_response",
+             {"areas_disagreed": "Risk assessment", "rationale": "x", "shared_with_auditor": True})
+    complete(audits, iid, "meet_with_auditor", {"meeting_date": "2026-11-05"})
+    complete(audits, iid, "share_discussion_summary",
+             {"summary": "The grade stands", "resolved": True, "agreed_grade": "requires_improvement"})
+    assert len(messages(audits, "case_record.upload", iid)) == 2
+    assert len(notices(audits, iid, "uploaded:")) == 1  # the alerts went with the first upload
+    assert len(ready(audits, iid, "discuss_audit_findings")) == 1
+
+
 def test_immediate_safety_concern_starts_an_alert_and_the_audit_goes_on(audits, checkpoint):  # R-40
     iid = start(audits)
     complete(audits, iid, "draft_audit", draft("inadequate", concern="No safety plan after the incident"))
-    view = audits.instance(iid)
+    view = audits.reads.instance(iid)
     [child] = view["children"]
-    alert = audits.instance(child)
+    alert = audits.reads.instance(child)
     assert alert["process_id"] == "child_safety_alert" and alert["status"] == "running"
     assert (alert["case_ref"], alert["data"]["concern"], alert["data"]["raised_from"]) == (
         "C-1001", "No safety plan after the incident", "case_audit")
@@ -304,20 +337,20 @@ def test_immediate_safety_concern_starts_an_alert_and_the_audit_goes_on(audits, 
     assert len(ready(audits, iid, "discuss_draft_findings")) == 1  # the audit goes on at once
     checkpoint(iid)
     complete(audits, iid, "discuss_draft_findings", discussion("inadequate", concern="No safety plan after the incident"))
-    assert len(audits.instance(iid)["children"]) == 1  # the same concern is not raised twice
+    assert len(audits.reads.instance(iid)["children"]) == 1  # the same concern is not raised twice
     complete(audits, iid, "quality_assure_report", {"qa_outcome": "returned", "areas_to_review": "x",
                                                     "discussion_with_audit_team": False})
-    assert audits.instance(iid)["data"]["alert_raised"] is True
+    assert audits.reads.instance(iid)["data"]["alert_raised"] is True
 
 
 def test_new_concern_in_discussion_raises_a_second_alert(audits, checkpoint):  # R-40
     iid = start(audits)
     complete(audits, iid, "draft_audit", draft("good"))
-    assert audits.instance(iid)["children"] == []
+    assert audits.reads.instance(iid)["children"] == []
     checkpoint(iid)
     complete(audits, iid, "discuss_draft_findings", discussion("good", concern="Disclosure made in the meeting"))
-    [child] = audits.instance(iid)["children"]
-    assert audits.instance(child)["data"]["concern"] == "Disclosure made in the meeting"
+    [child] = audits.reads.instance(iid)["children"]
+    assert audits.reads.instance(child)["data"]["concern"] == "Disclosure made in the meeting"
     assert len(ready(audits, iid, "quality_assure_report")) == 1
 
 
@@ -325,7 +358,7 @@ def test_thematic_audit_uses_the_thematic_tool(audits, checkpoint):  # R-51 R-07
     iid = start(audits, audit_kind="thematic")
     [task] = ready(audits, iid)
     assert task["element_id"] == "draft_thematic_audit"
-    assert audits.instance(iid)["tasks"][0]["name"] == "Review case file and draft thematic audit"
+    assert audits.reads.instance(iid)["tasks"][0]["name"] == "Review case file and draft thematic audit"
     complete(audits, iid, "draft_thematic_audit", draft("good", names=THEMATIC_DOMAINS))
     checkpoint(iid)
     complete(audits, iid, "discuss_draft_findings", discussion("good", names=THEMATIC_DOMAINS))

@@ -52,7 +52,7 @@ def test_the_team_manager_is_told_at_once_and_the_alert_resolves_at_stage_1(org,
     checkpoint(iid)
     answer(org, iid, 1, resolved=True)
 
-    view = org.instance(iid)
+    view = org.reads.instance(iid)
     assert view["status"] == "completed"
     assert (view["data"]["alert_stage"], view["data"]["alert_outcome"]) == (1, "resolved")
     [record] = messages(org, "case_record.upload", iid)
@@ -73,7 +73,7 @@ def test_the_alert_resolves_at_stage_2_or_3(org, checkpoint, stage):  # R-42 R-4
     assert [m.recipients for m in emailed] == [["hal", "quinn"], ["ada", "quinn"]][:stage - 1]
     answer(org, iid, stage, resolved=True)
 
-    view = org.instance(iid)
+    view = org.reads.instance(iid)
     assert (view["status"], view["data"]["alert_stage"], view["data"]["alert_outcome"]) == (
         "completed", stage, "resolved")
     records = messages(org, "case_record.upload", iid)
@@ -92,7 +92,7 @@ def test_the_director_makes_the_final_decision(org, checkpoint):  # R-44
     assert task["candidates"] == ["dee"]
     complete(org, iid, "make_final_decision", {"decision": "Case escalated to a strategy discussion."})
 
-    view = org.instance(iid)
+    view = org.reads.instance(iid)
     assert (view["status"], view["data"]["alert_stage"], view["data"]["alert_outcome"]) == (
         "completed", 4, "final_decision")
     assert messages(org, "case_record.upload", iid)[-1].subject == (
@@ -115,11 +115,11 @@ def test_no_response_in_5_working_days_escalates_each_stage_up_to_the_director(o
         assert ready(org, iid, STAGE_TASKS[stage]) == []
         late = messages(org, "notification", iid)[-2]  # the audit team is told, then the next level
         assert late.recipients == ["quinn"] and "within 5 working days" in late.subject
-        assert org.instance(iid)["data"]["alert_outcome"] == "no_response"
+        assert org.reads.instance(iid)["data"]["alert_outcome"] == "no_response"
 
     [final] = ready(org, iid, "make_final_decision")
     assert final["candidates"] == ["dee"]
-    assert org.instance(iid)["data"]["alert_stage"] == 4
+    assert org.reads.instance(iid)["data"]["alert_stage"] == 4
     assert alert_events(org, iid) == [("alert.raised", None, None)] + [
         ("alert.escalated", s, "no_response") for s in (1, 2, 3)]  # each move up, for webhook subscribers
     assert [r.payload["report"].get("timed_out") for r in messages(org, "case_record.upload", iid)] == [True] * 3

@@ -46,7 +46,7 @@ def audit_team_subjects(org, iid: int) -> list[str]:
 
 
 def assert_ended(org, iid: int, grade: str, stage: str) -> dict:
-    view = org.instance(iid)
+    view = org.reads.instance(iid)
     assert view["status"] == "completed"
     assert (view["data"]["final_grade"], view["data"]["dispute_resolved_at_stage"]) == (grade, stage)
     return view
@@ -82,7 +82,7 @@ def test_dispute_resolved_at_the_formal_stage(org, checkpoint):  # R-31 R-34
     [discussion] = ready(org, iid, "discuss_with_hos_qa")
     assert (discussion["candidates"], discussion["due_at"]) == (["quinn"], DUE_5)
     checkpoint(iid)
-    assert org.instance(iid)["data"]["dispute_stage"] == "formal"
+    assert org.reads.instance(iid)["data"]["dispute_stage"] == "formal"
     complete(org, iid, "discuss_with_hos_qa", {"course_of_action": "Review the file", "independent_audit": False})
     [response] = ready(org, iid, "provide_written_response")
     assert response["due_at"] == DUE_5
@@ -146,7 +146,7 @@ def test_a_missed_stage_deadline_escalates_while_the_task_stays_open(org, clock,
     [late] = [m for m in messages(org, "notification", iid) if "overdue" in m.subject]
     assert late.subject == "Audit of case C-1001: formal dispute discussion overdue"
     assert late.recipients == ["quinn", "paula"]  # audit team and the Head of Service for QA / PSW
-    assert len(ready(org, iid, "discuss_with_hos_qa")) == 1 and org.instance(iid)["status"] == "running"
+    assert len(ready(org, iid, "discuss_with_hos_qa")) == 1 and org.reads.instance(iid)["status"] == "running"
 
 
 def test_R31_formal_deadline_changed_to_7_working_days_in_the_bpmn_only(org, checkpoint):  # R-31 R-70
@@ -167,8 +167,8 @@ def test_R31_formal_deadline_changed_to_7_working_days_in_the_bpmn_only(org, che
     for iid in (old, new):
         informal(org, iid, resolved=False)
     checkpoint(new)
-    assert (org.instance(old)["version"], org.instance(new)["version"]) == (1, 2)
+    assert (org.reads.instance(old)["version"], org.reads.instance(new)["version"]) == (1, 2)
     assert ready(org, old, "discuss_with_hos_qa")[0]["due_at"] == DUE_5  # running instances keep theirs
     assert ready(org, new, "discuss_with_hos_qa")[0]["due_at"] == DUE_7
-    assert {t["due_at"] for t in org.instance(new)["timers"] if t["element_id"] == "timer_formal_discussion_due"} == {
+    assert {t["due_at"] for t in org.reads.instance(new)["timers"] if t["element_id"] == "timer_formal_discussion_due"} == {
         DUE_7}

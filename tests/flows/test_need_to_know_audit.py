@@ -36,7 +36,7 @@ def test_need_to_know_notification_is_audited_and_fed_back(org, clock, checkpoin
     assert messages(org, "notification", iid)[-1].subject == "Need-to-know audit of case C-2002 overdue"
     complete(org, iid, "complete_case_file_audit", audit())
 
-    view = org.instance(iid)
+    view = org.reads.instance(iid)
     assert (view["status"], view["data"]["audit_kind"], view["children"]) == ("completed", "need_to_know", [])
     [upload] = messages(org, "case_record.upload", iid)
     assert upload.payload["report"]["overall_grade"] == "requires_improvement"
@@ -50,6 +50,7 @@ def test_need_to_know_notification_is_audited_and_fed_back(org, clock, checkpoin
 
 def outcome_of(org, iid):
     from sqlalchemy import select
+
     from engine.models import AuditOutcome
     with org.db.transaction() as session:
         return session.scalar(select(AuditOutcome).where(AuditOutcome.instance_id == iid))
@@ -57,6 +58,7 @@ def outcome_of(org, iid):
 
 def outcome_deadlines(org, outcome_id):
     from sqlalchemy import select
+
     from engine.models import AuditDeadline
     with org.db.transaction() as session:
         return list(session.scalars(select(AuditDeadline).where(AuditDeadline.outcome_id == outcome_id)))
@@ -67,7 +69,7 @@ def test_need_to_know_audit_without_a_named_practitioner(org, checkpoint):  # R-
         "notification_type": "child_death"})
     checkpoint(iid)
     complete(org, iid, "complete_case_file_audit", audit("good"))
-    assert org.instance(iid)["status"] == "completed"
+    assert org.reads.instance(iid)["status"] == "completed"
     feedback = [m.recipients for m in messages(org, "notification", iid) if m.subject.endswith("findings")]
     assert feedback == [["paula", "quinn"]]
 
@@ -77,10 +79,10 @@ def test_an_immediate_safety_concern_raises_an_alert_beside_the_audit(org, check
     checkpoint(iid)
     complete(org, iid, "complete_case_file_audit", audit("inadequate", concern="No safety plan in place"))
 
-    view = org.instance(iid)
+    view = org.reads.instance(iid)
     assert view["status"] == "completed"  # the audit is not held up by the alert
     [alert] = view["children"]
-    alert_view = org.instance(alert)
+    alert_view = org.reads.instance(alert)
     assert (alert_view["process_id"], alert_view["status"], alert_view["case_ref"]) == (
         "child_safety_alert", "running", "C-2002")
     assert alert_view["data"]["raised_from"] == "need_to_know_audit"

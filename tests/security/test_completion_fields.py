@@ -18,22 +18,22 @@ def audit(engine_of):
     for element, data, actor in [("draft_audit", draft("inadequate"), "ann"),
                                  ("discuss_draft_findings", discussion("inadequate"), "ann"),
                                  ("quality_assure_report", {"qa_outcome": "accepted"}, "quinn")]:
-        [task] = [t for t in engine_of.ready_tasks(instance_id=iid) if t["element_id"] == element]
+        [task] = [t for t in engine_of.reads.ready_tasks(instance_id=iid) if t["element_id"] == element]
         engine_of.complete_task(task["id"], data, actor)
     return iid
 
 
 def test_answering_the_report_cannot_rewrite_the_grade_or_the_case(client, auth, engine_of, audit):
-    [task] = engine_of.ready_tasks(instance_id=audit)
+    [task] = engine_of.reads.ready_tasks(instance_id=audit)
     assert task["element_id"] == "respond_to_report"
-    before = engine_of.instance(audit)
+    before = engine_of.reads.instance(audit)
     hostile = {"dispute": False, "overall_grade": "outstanding", "case_ref": "C-9999", "auditor": "quinn",
                "domains": {"risk_assessment": {"grade": "outstanding", "rationale": "x"}}}
     response = client.post(f"/api/tasks/{task['id']}/complete", json={"data": hostile}, headers=auth("tom"))
     assert response.status_code == 422
     assert set(response.json["errors"]) == {"overall_grade", "case_ref", "auditor", "domains"}
     assert "is not a field of the form 'report_response'" in response.json["errors"]["overall_grade"][0]
-    after = engine_of.instance(audit)
+    after = engine_of.reads.instance(audit)
     assert after["data"] == before["data"] and after["revision"] == before["revision"]
     assert after["data"]["overall_grade"] == "inadequate" and after["case_ref"] == "C-1001"
     # The form's own fields still complete it.
@@ -66,5 +66,6 @@ def test_a_form_may_not_declare_what_identifies_the_case(engine_of):
     bundle = definition_files(*FILES) | {"report_response.json": json.dumps(form).encode()}
     with pytest.raises(InvalidDefinition) as refused:
         engine_of.deploy(bundle, "olive")
-    [problem] = [p for p in refused.value.errors if p["file"] == "report_response.json"]
-    assert "declares 'auditor', which identifies the case" in problem["message"]
+    [problem] = refused.value.errors
+    assert (problem["file"], problem["element_id"]) == ("case_audit.bpmn", "respond_to_report") and problem["line"]
+    assert "its form 'report_response' declares 'auditor', which identifies the case" in problem["message"]

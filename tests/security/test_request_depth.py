@@ -15,16 +15,16 @@ def nested(levels: int) -> bytes:
 def task(engine_of):
     engine_of.deploy({"scripted.bpmn": scripted(lane="Practitioner"), "note.json": NOTE_FORM}, "olive")
     iid = engine_of.start_instance("scripted", CASE, "quinn")
-    return engine_of.ready_tasks(instance_id=iid)[0]
+    return engine_of.reads.ready_tasks(instance_id=iid)[0]
 
 
 @pytest.mark.parametrize("levels", [40, 600, 10_000])
 def test_deep_json_is_a_400_and_changes_nothing(client, auth, engine_of, task, levels):
-    before = engine_of.instance(task["instance_id"])
+    before = engine_of.reads.instance(task["instance_id"])
     response = client.post(f"/api/tasks/{task['id']}/complete", data=nested(levels),
                            content_type="application/json", headers=auth("pat"))
     assert response.status_code == 400 and "nests more than 32 levels" in response.json["detail"]
-    assert engine_of.instance(task["instance_id"]) == before
+    assert engine_of.reads.instance(task["instance_id"]) == before
 
 
 def test_brackets_inside_strings_do_not_count(client, auth, task):

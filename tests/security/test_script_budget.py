@@ -58,7 +58,7 @@ def test_a_runaway_script_puts_only_its_instance_in_error_and_health_answers(app
     assert "exceeded its budget" in view["error"]["message"] and what in view["error"]["message"]
     # Everyone else is still served: another instance starts and runs.
     engine_of.deploy({"fine.bpmn": scripted(pid="fine", script="x = 1"), "note.json": NOTE_FORM}, "olive")
-    assert engine_of.instance(engine_of.start_instance("fine", CASE, "quinn"))["status"] == "running"
+    assert engine_of.reads.instance(engine_of.start_instance("fine", CASE, "quinn"))["status"] == "running"
 
 
 def test_a_runaway_after_a_timer_stops_the_instance_not_the_worker(engine_of, clock, health):
@@ -69,17 +69,17 @@ def test_a_runaway_after_a_timer_stops_the_instance_not_the_worker(engine_of, cl
     clock.advance(days=3)
     fired, timings = health_while(engine_of.fire_due_timers)
     assert fired == 0 and max(timings) < 1.0  # the timer's step failed: it rolled back, nothing fired
-    view = engine_of.instance(iid)
+    view = engine_of.reads.instance(iid)
     assert view["status"] == "error" and view["error"]["element_id"] == "escalate_1"
     assert "exceeded its budget" in view["error"]["message"]
     assert engine_of.fire_due_timers() == 0  # the next sweep (or a restarted worker) does not run it again
-    assert engine_of.instance(iid)["revision"] == view["revision"]
+    assert engine_of.reads.instance(iid)["revision"] == view["revision"]
 
 
 def test_catching_every_exception_does_not_escape_the_budget(engine_of):
     script = "try:\n    while go:\n        pass\nexcept Exception:\n    escaped = True"
     engine_of.deploy({"sly.bpmn": scripted(pid="sly", script=script), "note.json": NOTE_FORM}, "olive")
-    view = engine_of.instance(engine_of.start_instance("sly", CASE | {"go": True}, "quinn"))
+    view = engine_of.reads.instance(engine_of.start_instance("sly", CASE | {"go": True}, "quinn"))
     assert view["status"] == "error" and "exceeded its budget" in view["error"]["message"]
     bare = "try:\n    x = 1\nexcept:\n    pass"
     with pytest.raises(InvalidDefinition, match="bare 'except:'"):
@@ -103,7 +103,7 @@ def test_the_deploy_refuses_what_it_can_see(engine_of, script, message):
 def test_a_step_saving_more_data_than_an_instance_may_hold_goes_to_error(engine_of):
     script = "pages = ['x' * 900000 for _ in range(12)]"  # 10.8 MB, more than the 8 MB an instance may save
     engine_of.deploy({"hoard.bpmn": scripted(pid="hoard", script=script), "note.json": NOTE_FORM}, "olive")
-    view = engine_of.instance(engine_of.start_instance("hoard", CASE, "quinn"))
+    view = engine_of.reads.instance(engine_of.start_instance("hoard", CASE, "quinn"))
     assert view["status"] == "error" and "exceeded its budget: the instance's data would take" in view["error"][
         "message"]
 
@@ -111,7 +111,7 @@ def test_a_step_saving_more_data_than_an_instance_may_hold_goes_to_error(engine_
 def test_answers_larger_than_a_task_takes_are_refused(client, auth, engine_of):
     engine_of.deploy({"scripted.bpmn": scripted(lane="Practitioner"), "note.json": NOTE_FORM}, "olive")
     iid = engine_of.start_instance("scripted", CASE, "quinn")
-    [task] = engine_of.ready_tasks(instance_id=iid)
+    [task] = engine_of.reads.ready_tasks(instance_id=iid)
     response = client.post(f"/api/tasks/{task['id']}/complete", json={"data": {"note": "x" * 300_000}},
                            headers=auth("pat"))
     assert response.status_code == 422 and "at most 262,144" in response.json["errors"]["data"][0]

@@ -6,6 +6,7 @@ import socket
 
 import pytest
 
+import service
 from app import create_app
 from engine.models import Delivery
 from tests.api.conftest import bearer
@@ -23,7 +24,7 @@ def strict(org):
     """The app as deployed: no allow-list."""
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True})
     yield app
-    app.extensions["qa_engine"].db.dispose()
+    service.engine(app).db.dispose()
 
 
 @pytest.mark.parametrize("url, kind", [

@@ -38,7 +38,7 @@ def test_two_workers_fire_and_deliver_everything_exactly_once_in_order(org, cloc
     [t.join() for t in threads]
     [engine.db.dispose() for engine in engines]
     assert sum(fired) == 24
-    assert Counter(i for i in ids for e in org.history(i) if e["event"] == "timer_fired") == Counter(ids)
+    assert Counter(i for i in ids for e in org.reads.history(i) if e["event"] == "timer_fired") == Counter(ids)
     taken = receiver.taken()
     assert len(taken) == 48 and len({r.headers["X-Event-Id"] for r in taken}) == 48  # no event twice
     for instance_id in ids:

@@ -31,7 +31,7 @@ def start_chain(engine, case_ref: str = "C-1", steps_done: int = 0) -> int:
     """A chain instance (three steps) with `steps_done` steps completed: 1 + 2 x steps_done task events."""
     instance_id = engine.start_instance("chain", {"case_ref": case_ref, "auditor": "ann"}, "quinn")
     for _ in range(steps_done):
-        [task] = engine.ready_tasks(instance_id=instance_id)
+        [task] = engine.reads.ready_tasks(instance_id=instance_id)
         engine.complete_task(task["id"], NOTE, "ann")
     return instance_id
 
@@ -125,7 +125,7 @@ def test_after_the_last_attempt_a_delivery_is_dead_the_stream_moves_on_and_an_ad
     assert receiver.taken()[-1].headers["X-Event-Id"] == first_event
     assert [(a.outcome, a.status_code) for a in attempts_of(org, dead.id)] == [
         ("failed", 500), ("failed", 500), ("delivered", 204)]
-    replayed = [e for e in org.history(instance_id) if e["event"] == "delivery_replayed"]
+    replayed = [e for e in org.reads.history(instance_id) if e["event"] == "delivery_replayed"]
     assert [(e["actor"], e["detail"]["previous_status"]) for e in replayed] == [("root", "dead")]
 
 
@@ -164,7 +164,7 @@ def test_only_subscribed_types_go_and_only_from_the_time_of_subscribing(org, clo
     early = start_chain(org, "C-1")
     subscribe(org, receiver.url + "/hook", ["task.completed"])
     later = start_chain(org, "C-2", steps_done=1)
-    [completed] = org.ready_tasks(instance_id=early)
+    [completed] = org.reads.ready_tasks(instance_id=early)
     org.complete_task(completed["id"], NOTE, "ann")
     dispatcher(org).deliver_due()
     # Two instances: two streams, sent side by side (order holds within an instance, not across).

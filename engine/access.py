@@ -1,0 +1,89 @@
+"""Who may see what and do what (R-81), in one place for every face of the service (the API and
+the pages). Role groups are declared here and documented in the README's security model;
+visibility is a SQL clause, so lists are filtered by the database and never by loading everything.
+"""
+from sqlalchemy import and_, case, or_, select, true
+from sqlalchemy.orm import Session
+
+from .accounts import CurrentUser
+from .errors import Forbidden, NotFound
+from .models import InstanceParticipant, ProcessInstance, TaskCandidate, UserTask
+
+ROLE_GROUPS: dict[str, tuple[str, ...]] = {
+    # They oversee every case and read the reports: QA team, PSW, head of QA, AD, director, admin.
+    "sees_across": ("qa_team", "psw", "head_of_service_qa", "assistant_director", "director", "admin"),
+    # Start a process that names no camunda:candidateStarterGroups.
+    "starters": ("qa_team", "head_of_service_qa", "psw", "admin"),
+    # Suspend, resume, terminate; see the outbox; release a task another holds.
+    "operators": ("admin", "qa_team", "head_of_service_qa"),
+    # Move an instance to another version (they act on versions, not on cases).
+    "migrators": ("admin", "process_owner"),
+    # Deploy definitions: policy changes only by process owners (R-01); admins manage accounts.
+    "deployers": ("process_owner",),
+    # Replay a failed action of an instance in error; manage people, webhooks and the clock.
+    "administrators": ("admin",),
+}
+SEES_ACROSS = ROLE_GROUPS["sees_across"]
+STARTERS = ROLE_GROUPS["starters"]
+OPERATORS = ROLE_GROUPS["operators"]
+MIGRATORS = ROLE_GROUPS["migrators"]
+DEPLOYERS = ROLE_GROUPS["deployers"]
+ADMINISTRATORS = ROLE_GROUPS["administrators"]
+
+
+def require(user: CurrentUser, *roles: str) -> None:
+    """403 unless the user holds one of the roles."""
+    if not user.has(*roles):
+        raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+
+
+def visible_instances(user: CurrentUser):
+    """Instances of cases in the user's part of the organisation, or that name them."""
+    if user.has(*SEES_ACROSS):
+        return true()
+    named = select(InstanceParticipant.instance_id).where(InstanceParticipant.username == user.username)
+    return or_(ProcessInstance.team_id.in_(user.managed_teams),
+               ProcessInstance.service_area_id.in_(user.managed_services),
+               ProcessInstance.id.in_(named))
+
+
+def actionable_tasks(user: CurrentUser):
+    """Tasks the user may act on: named as a candidate, open to a role they hold, or claimed by them."""
+    named = select(TaskCandidate.task_id).where(TaskCandidate.username == user.username)
+    return or_(UserTask.id.in_(named), and_(UserTask.open_to_role.is_(True), UserTask.role.in_(user.roles)),
+               UserTask.assignee == user.username)
+
+
+def require_visible(session: Session, user: CurrentUser, instance_id: int) -> None:
+    """404 unless the instance exists and the user may see it (the same answer for both)."""
+    found = session.scalar(select(ProcessInstance.id).where(ProcessInstance.id == instance_id,
+                                                            visible_instances(user)))
+    if found is None:
+        raise NotFound(f"process instance {instance_id} does not exist")
+
+
+def require_role_on(session: Session, user: CurrentUser, instance_id: int, roles: tuple[str, ...]) -> None:
+    """An operator's verb on an instance: without the role, 404 if the user may not see the
+    instance (nothing of it is told), else 403."""
+    if not user.has(*roles):
+        require_visible(session, user, instance_id)
+        require(user, *roles)
+
+
+def task_for(session: Session, user: CurrentUser, task_id: str, act: bool = False) -> UserTask:
+    """The task if the user may see it (act on it, or see its instance), else 404 whether or not it
+    exists; with `act`, 403 unless they may act on it."""
+    query = (select(UserTask, case((actionable_tasks(user), True), else_=False))
+             .join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
+             .where(UserTask.id == task_id, or_(actionable_tasks(user), visible_instances(user))))
+    found = session.execute(query).first()
+    if found is None:
+        raise NotFound(f"task {task_id} does not exist")
+    if act and not found[1]:
+        raise Forbidden("you may see this task but not act on it")
+    return found[0]
+
+
+def inbox_clauses(user: CurrentUser) -> tuple:
+    """The ready tasks a user's inbox lists: theirs to act on, free or held by them."""
+    return actionable_tasks(user), or_(UserTask.assignee.is_(None), UserTask.assignee == user.username)

@@ -1,0 +1,106 @@
+"""One signed-in person at the service. Every read is filtered by what they may see and every verb
+checks their access in the same transaction as it acts (R-81), so that the API and the pages are
+two faces of one layer: a route parses, makes one call here, and dumps what it answers.
+
+Who may do what: a task is visible to whoever may act on it (named, open to a role they hold, or
+holding it) or may see its instance; an instance they may not see is 404 for every verb, except
+to the roles that act on versions and errors rather than on cases (migrators, administrators).
+Claiming and completing need the right to act (else 403); a task held by another is 409.
+Releasing is for its holder, or an operator freeing a task whose holder is away.
+"""
+from datetime import datetime
+
+from . import access, reads
+from .accounts import CurrentUser
+from .errors import Forbidden
+from .store import dao_append_history
+from .clock import now
+
+
+class Caller:
+    def __init__(self, engine, user: CurrentUser):
+        self.engine, self.user, self.db = engine, user, engine.db
+
+    # --- tasks ---------------------------------------------------------------------------------
+
+    def inbox(self, **filters) -> list[dict]:
+        """The ready tasks of running instances the person may act on, free or theirs, oldest first."""
+        with self.db.reading() as session:
+            return reads.ready_tasks(session, *access.inbox_clauses(self.user), **filters)
+
+    def task(self, task_id: str) -> dict:
+        """One task with its form, UI schema and data."""
+        with self.db.reading() as session:
+            return reads.task_detail(session, self.engine.ctx, access.task_for(session, self.user, task_id))
+
+    def claim(self, task_id: str) -> dict:
+        with self.db.transaction() as session:
+            access.task_for(session, self.user, task_id, act=True)
+            return self.engine.claim_in(session, task_id, self.user.username)
+
+    def release(self, task_id: str) -> dict:
+        with self.db.transaction() as session:
+            task = access.task_for(session, self.user, task_id)
+            holder = task.assignee or self.user.username
+            if holder != self.user.username and not self.user.has(*access.OPERATORS):
+                raise Forbidden(f"only its holder or one of {', '.join(access.OPERATORS)} may release this task")
+            return self.engine.release_in(session, task_id, self.user.username, holder)
+
+    def complete(self, task_id: str, data: dict) -> dict:
+        """Complete a task with its form's data; answers the instance's new state."""
+        with self.db.transaction() as session:
+            access.task_for(session, self.user, task_id, act=True)
+            runtime = self.engine.complete_in(session, task_id, data, self.user.username)
+            return self.engine.view_after(session, runtime)
+
+    # --- instances -----------------------------------------------------------------------------
+
+    def start(self, process_id: str, data: dict) -> dict:
+        """Start the newest version of a process: its starter roles only (camunda:candidateStarterGroups)."""
+        with self.db.transaction() as session:
+            access.require(self.user, *(reads.starter_roles(session, process_id) or access.STARTERS))
+            runtime = self.engine.start_in(session, process_id, data, self.user.username)
+            return self.engine.view_after(session, runtime)
+
+    def instances(self, **query) -> dict:
+        with self.db.reading() as session:
+            return reads.instance_page(session, access.visible_instances(self.user), **query)
+
+    def view(self, instance_id: int) -> dict:
+        """The instance with its data, tasks, timers and children, recording that the person viewed it (R-80)."""
+        with self.db.transaction() as session:
+            access.require_visible(session, self.user, instance_id)
+            dao_append_history(session, instance_id, self.user.username, "instance_viewed", now())
+            return reads.loaded_instance_view(session, self.engine.ctx, instance_id)
+
+    def history(self, instance_id: int) -> list[dict]:
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, instance_id)
+            return reads.history(session, instance_id)
+
+    def set_status(self, instance_id: int, status: str, reason: str) -> dict:
+        """Suspend ("suspended"), resume ("running") or terminate ("terminated"): operators."""
+        with self.db.transaction() as session:
+            access.require_role_on(session, self.user, instance_id, access.OPERATORS)
+            self.engine.set_status_in(session, instance_id, self.user.username, reason, status)
+            return reads.loaded_instance_view(session, self.engine.ctx, instance_id)
+
+    def migrate(self, instance_id: int, version: int) -> dict:
+        """Move an instance to another version (migrators); answers it without case data."""
+        with self.db.transaction() as session:
+            access.require_role_on(session, self.user, instance_id, access.MIGRATORS)
+            self.engine.migrate_in(session, instance_id, version, self.user.username)
+            return reads.summary(session, instance_id)
+
+    def retry(self, instance_id: int) -> dict:
+        """Replay the action that failed, for an instance in error (administrators)."""
+        with self.db.transaction() as session:
+            access.require_role_on(session, self.user, instance_id, access.ADMINISTRATORS)
+            self.engine.retry_in(session, instance_id, self.user.username)
+            session.expire_all()  # a replay that failed again rolled back to its savepoint
+            return reads.loaded_instance_view(session, self.engine.ctx, instance_id)
+
+    def timers(self, due_before: datetime | None = None) -> list[dict]:
+        """Waiting timers of the instances the person may see, soonest first."""
+        with self.db.reading() as session:
+            return reads.waiting_timers(session, due_before, access.visible_instances(self.user))
