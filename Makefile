@@ -2,10 +2,12 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha256sum requirements.txt | cut -c1-12)
+NODE_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
+BUILD  := web/static/build
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: install migrate deploy run test test-sqlite test-postgres bench soak clean
+.PHONY: install assets migrate deploy run test test-fast test-sqlite test-postgres bench soak clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -14,10 +16,23 @@ $(STAMP): requirements.txt
 
 install: $(STAMP)
 
+# The pages' front-end packages (package-lock.json), built into a git-ignored folder the app serves.
+$(NODE_STAMP): package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	rm -f node_modules/.installed-* && touch $@
+
+$(BUILD)/app.css: $(NODE_STAMP) web/assets/app.scss
+	mkdir -p $(BUILD)
+	npx sass --pkg-importer=node --no-source-map --style=compressed --quiet-deps web/assets/app.scss $@
+
+assets: $(BUILD)/app.css web/assets/app.js
+	cp web/assets/app.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(BUILD)/
+	rm -rf $(BUILD)/images && cp -r node_modules/govuk-frontend/dist/govuk/assets/images $(BUILD)/images
+
 migrate: install
 	$(PY) -m flask db-upgrade
 
-deploy: migrate
+deploy: migrate assets
 	$(PY) -m flask seed-demo
 	$(PY) -m flask deploy
 
@@ -26,14 +41,18 @@ run: deploy
 	$(PY) -m flask worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m flask run --host 127.0.0.1 --port $(PORT)
 
-# Runs on SQLite unless DATABASE_URL names another database.
-test: install
+# Runs on SQLite unless DATABASE_URL names another database; the browser tests (Debian's Chromium)
+# are part of it. `make test-fast` leaves them out, for a quick local run (CI never does).
+test: install assets
 	$(PY) -m pytest -q
 
-test-sqlite: install
+test-fast: install assets
+	$(PY) -m pytest -q -m "not browser"
+
+test-sqlite: install assets
 	env -u DATABASE_URL $(PY) -m pytest -q
 
-test-postgres: install
+test-postgres: install assets
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q
 
 bench: install
@@ -44,4 +63,4 @@ soak: install
 	$(PY) -m bench.soak
 
 clean:
-	rm -rf $(VENV) instance
+	rm -rf $(VENV) instance node_modules $(BUILD)

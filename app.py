@@ -27,6 +27,7 @@ from engine.schema import upgrade
 from engine.shared_clock import sync_clock
 from engine.worker import run_worker
 from engine.workflow_engine import WorkflowEngine
+from web import init_web
 from webhooks.delivery import RetryPolicy
 from webhooks.destinations import Destinations
 from webhooks.dispatcher import Dispatcher
@@ -58,6 +59,7 @@ def default_settings(instance_path: str) -> dict:
         "WEBHOOK_SECRET": os.environ.get("WEBHOOK_SECRET"),  # signs case-record events; unset: the webhook answers 503
         # Hosts, addresses or networks webhooks may reach although not public, e.g. "mosaic.internal, 10.20.0.0/16"
         "WEBHOOK_ALLOWED_HOSTS": os.environ.get("QA_WEBHOOK_ALLOWED_HOSTS", ""),
+        "COUNCIL_NAME": os.environ.get("QA_COUNCIL_NAME", "Northshire County Council"),  # in the pages' header
         "MAX_STATE_BYTES": int(os.environ.get("QA_MAX_STATE_BYTES", str(MAX_STATE_BYTES))),
         "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("QA_DELIVERY_MAX_ATTEMPTS", "12")),  # then dead-lettered
         "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("QA_DELIVERY_TIMEOUT_SECONDS", "10")),
@@ -83,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.get("/health")(health)
     init_api(app)
     init_oidc(app)
+    init_web(app)
     _register_cli(app)
     return app
 

@@ -73,3 +73,29 @@ class Complete(MethodView):
         422 with field paths when the data fails the form or names a field it does not ask;
         409 when no longer ready or held by another."""
         return caller().complete(task_id, body["data"])
+
+
+class DraftSchema(Schema):
+    task_id = fields.String()
+    data = fields.Dict(required=True, allow_none=True,
+                       metadata={"description": "the answers so far, as the form would take them; null: no draft"})
+    saved_at = fields.String(allow_none=True)
+
+
+class DraftRequest(Schema):
+    data = fields.Dict(required=True, metadata={"description": "the answers so far, as the form would take them"})
+
+
+@blp.route("/<task_id>/draft")
+class Draft(MethodView):
+    @blp.response(200, DraftSchema)
+    def get(self, task_id):
+        """The caller's saved answers to the task (null when none): theirs alone, kept until it is completed."""
+        return caller().draft(task_id)
+
+    @blp.arguments(DraftRequest)
+    @blp.response(200, DraftSchema)
+    def put(self, body, task_id):
+        """Save answers to come back to; not checked against the form until completing (which drops the
+        draft), nor recorded in the history. Only someone who may act on the task."""
+        return caller().save_draft(task_id, body["data"])

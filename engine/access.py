@@ -2,7 +2,7 @@
 the pages). Role groups are declared here and documented in the README's security model;
 visibility is a SQL clause, so lists are filtered by the database and never by loading everything.
 """
-from sqlalchemy import and_, case, or_, select, true
+from sqlalchemy import and_, case, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from .accounts import CurrentUser
@@ -73,6 +73,11 @@ def require_role_on(session: Session, user: CurrentUser, instance_id: int, roles
 def task_for(session: Session, user: CurrentUser, task_id: str, act: bool = False) -> UserTask:
     """The task if the user may see it (act on it, or see its instance), else 404 whether or not it
     exists; with `act`, 403 unless they may act on it."""
+    return task_and_right(session, user, task_id, act)[0]
+
+
+def task_and_right(session: Session, user: CurrentUser, task_id: str, act: bool = False) -> tuple[UserTask, bool]:
+    """task_for, and whether the user may act on the task."""
     query = (select(UserTask, case((actionable_tasks(user), True), else_=False))
              .join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
              .where(UserTask.id == task_id, or_(actionable_tasks(user), visible_instances(user))))
@@ -81,9 +86,19 @@ def task_for(session: Session, user: CurrentUser, task_id: str, act: bool = Fals
         raise NotFound(f"task {task_id} does not exist")
     if act and not found[1]:
         raise Forbidden("you may see this task but not act on it")
-    return found[0]
+    return found[0], bool(found[1])
 
 
 def inbox_clauses(user: CurrentUser) -> tuple:
     """The ready tasks a user's inbox lists: theirs to act on, free or held by them."""
     return actionable_tasks(user), or_(UserTask.assignee.is_(None), UserTask.assignee == user.username)
+
+
+def oversight_clauses(user: CurrentUser) -> tuple:
+    """The ready tasks a manager oversees and may not act on: those of the teams and services they manage."""
+    named = select(TaskCandidate.task_id).where(TaskCandidate.username == user.username)
+    # Spelled out rather than ~actionable_tasks(): NOT over a NULL assignee would drop free tasks.
+    theirs = or_(UserTask.id.in_(named), and_(UserTask.open_to_role.is_(True), UserTask.role.in_(user.roles)),
+                 func.coalesce(UserTask.assignee, "") == user.username)
+    return (or_(ProcessInstance.team_id.in_(user.managed_teams),
+                ProcessInstance.service_area_id.in_(user.managed_services)), not_(theirs))

@@ -40,6 +40,13 @@ def check_completion(form_key: str, form: dict | None, data: dict, reserved: set
         raise InvalidData(f"the data does not satisfy the form '{form_key}'", errors)
 
 
+def check_draft(data: dict) -> None:
+    """A draft is kept as typed, unchecked against its form, but within the size of any answer."""
+    errors = _size_errors(data)
+    if errors:
+        raise InvalidData("the draft is too large", errors)
+
+
 def check_start(session: Session, data: dict, roles, reserved: set[str], form: dict | None = None) -> None:
     """422 unless the start data's case reference, team and people are real, no field shadows a
     script name and, when the process has a start form, the data holds only its fields and satisfies it."""

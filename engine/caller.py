@@ -10,11 +10,12 @@ Releasing is for its holder, or an operator freeing a task whose holder is away.
 """
 from datetime import datetime
 
-from . import access, reads
+from . import access, reads, store
 from .accounts import CurrentUser
-from .errors import Forbidden
-from .store import dao_append_history
+from .answers import check_draft
 from .clock import now
+from .errors import Conflict, Forbidden
+from .store import dao_append_history
 
 
 class Caller:
@@ -28,10 +29,38 @@ class Caller:
         with self.db.reading() as session:
             return reads.ready_tasks(session, *access.inbox_clauses(self.user), **filters)
 
-    def task(self, task_id: str) -> dict:
-        """One task with its form, UI schema and data."""
+    def team_tasks(self, **filters) -> list[dict]:
+        """For managers: the ready tasks of their teams' and services' cases, theirs to see, not to do."""
         with self.db.reading() as session:
-            return reads.task_detail(session, self.engine.ctx, access.task_for(session, self.user, task_id))
+            return reads.ready_tasks(session, *access.oversight_clauses(self.user), **filters)
+
+    def task(self, task_id: str) -> dict:
+        """One task with its form, UI schema and data, whether the person may act on it, and their draft."""
+        with self.db.reading() as session:
+            task, may_act = access.task_and_right(session, self.user, task_id)
+            draft = store.dao_get_draft(session, task_id, self.user.username)
+            return reads.task_detail(session, self.engine.ctx, task) | {
+                "may_act": may_act, "draft": draft.data if draft else None,
+                "draft_saved_at": draft.saved_at.isoformat() if draft else None}
+
+    def save_draft(self, task_id: str, data: dict) -> dict:
+        """Keep a person's answers to a ready task to come back to: theirs alone, not history; not checked
+        against the form until they complete it (then the draft goes)."""
+        with self.db.transaction() as session:
+            task = access.task_for(session, self.user, task_id, act=True)
+            if task.state != "ready":
+                raise Conflict(f"task {task_id} is {task.state}, no longer ready")
+            check_draft(data)
+            draft = store.dao_save_draft(session, task_id, self.user.username, data, now())
+            return {"task_id": task_id, "data": draft.data, "saved_at": draft.saved_at.isoformat()}
+
+    def draft(self, task_id: str) -> dict:
+        """The person's own draft of the task; data and saved_at are null when they saved none."""
+        with self.db.reading() as session:
+            access.task_for(session, self.user, task_id)
+            draft = store.dao_get_draft(session, task_id, self.user.username)
+            return {"task_id": task_id, "data": draft.data if draft else None,
+                    "saved_at": draft.saved_at.isoformat() if draft else None}
 
     def claim(self, task_id: str) -> dict:
         with self.db.transaction() as session:

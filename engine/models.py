@@ -117,6 +117,16 @@ class UserTask(Base):
     spec_id: Mapped[str | None] = mapped_column(String(255))  # its process: the instance's, or one it calls
 
 
+class TaskDraft(Base):
+    """A person's answers to a task saved to come back to: theirs alone, not history, dropped when
+    the task is completed."""
+    __tablename__ = "task_draft"
+    task_id: Mapped[str] = mapped_column(ForeignKey("user_task.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class TaskCandidate(Base):
     """Who may act on a user task, one row each, so inboxes are plain SQL on every database."""
     __tablename__ = "task_candidate"

@@ -85,8 +85,11 @@ def task_detail(session: Session, ctx: EngineContext, task: UserTask) -> dict:
     runtime = InstanceRuntime.load(session, ctx, task.instance_id)
     spiff_task = find_task(runtime.workflow, task.id)
     form = (runtime.version.forms or {}).get(task.form_key) or {}
+    process = store.dao_get_version(session, runtime.row.process_version_id)
     return task_view(task) | {"form": form.get("schema"), "ui": form.get("ui"),
-                              "data": dict(spiff_task.data) if spiff_task else {}}
+                              "data": dict(spiff_task.data) if spiff_task else {},
+                              "process_name": process.name, "started_by": runtime.row.started_by,
+                              "ready_at": _iso(task.ready_at), "instance_status": runtime.row.status}
 
 
 def ready_tasks(session: Session, *clauses, running_only: bool = True, **filters) -> list[dict]:

@@ -222,9 +222,10 @@ class InstanceRuntime:
         """End the rows of tasks no longer ready and add rows for new ones; answers the new rows."""
         known = {} if self.is_new else store.dao_ready_user_tasks(self.session, self.row.id)
         ready = {t.id: t for t in ready_user_tasks(self.workflow)}
-        for task_id, row in known.items():
-            if task_id not in ready:
-                self._end_user_task(row, at)
+        ended = [row for task_id, row in known.items() if task_id not in ready]
+        for row in ended:
+            self._end_user_task(row, at)
+        store.dao_drop_drafts(self.session, [row.id for row in ended])
         return [self._add_user_task(task, at) for task_id, task in ready.items() if task_id not in known]
 
     def _end_user_task(self, row: UserTask, at) -> None:

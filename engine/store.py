@@ -7,15 +7,8 @@ from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import Conflict, NotFound
-from .models import (
-    HistoryEvent,
-    InstanceParticipant,
-    ProcessInstance,
-    ProcessVersion,
-    TaskCandidate,
-    UserTask,
-    WaitingTimer,
-)
+from .models import (HistoryEvent, InstanceParticipant, ProcessInstance, ProcessVersion, TaskCandidate, TaskDraft,
+                     UserTask, WaitingTimer)
 from .projection import PendingTimer, ReadyUserTask
 
 SYSTEM = "system"
@@ -123,6 +116,8 @@ def dao_replace_timers(session: Session, instance_id: int, timers: list[PendingT
 
 
 def dao_end_user_tasks(session: Session, instance_id: int, state: str, at: datetime) -> None:
+    ready = select(UserTask.id).where(UserTask.instance_id == instance_id, UserTask.state == "ready")
+    session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(ready)))
     session.execute(update(UserTask).where(UserTask.instance_id == instance_id, UserTask.state == "ready")
                     .values(state=state, ended_at=at))
 
@@ -136,6 +131,26 @@ def dao_add_participants(session: Session, instance_id: int, usernames: set[str]
     known = set(session.scalars(select(InstanceParticipant.username)
                                 .where(InstanceParticipant.instance_id == instance_id)))
     session.add_all(InstanceParticipant(instance_id=instance_id, username=u) for u in sorted(usernames - known))
+
+
+def dao_save_draft(session: Session, task_id: str, username: str, data: dict, at: datetime) -> TaskDraft:
+    draft = session.get(TaskDraft, (task_id, username))
+    if draft is None:
+        draft = TaskDraft(task_id=task_id, username=username, data=data, saved_at=at)
+        session.add(draft)
+    else:
+        draft.data, draft.saved_at = data, at
+    return draft
+
+
+def dao_get_draft(session: Session, task_id: str, username: str) -> TaskDraft | None:
+    return session.get(TaskDraft, (task_id, username))
+
+
+def dao_drop_drafts(session: Session, task_ids: list[str]) -> None:
+    """The drafts of tasks no longer ready: nobody can come back to them."""
+    if task_ids:
+        session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(task_ids)))
 
 
 def dao_append_history(session: Session, instance_id: int | None, actor: str, event: str, at: datetime,

@@ -101,6 +101,9 @@ ROWS = [
     Row("POST", "/api/tasks/{task}/claim", on_the_case({"ann"}, 200)),  # ann holds it already: no change
     Row("POST", "/api/tasks/{task}/release", on_the_case({"ann"} | OPERATORS, 200), fresh="held"),
     Row("POST", "/api/tasks/{task}/complete", on_the_case({"ann"}, 422), body={"data": {}}),  # invalid: no change
+    Row("GET", "/api/tasks/{task}/draft", on_the_case(SEES_CASE, 200)),  # each sees their own (none yet)
+    Row("PUT", "/api/tasks/{task}/draft", on_the_case({"ann"}, 200), body={"data": {"overall_grade": "good"}},
+        fresh="running"),
     Row("GET", "/api/webhook-subscriptions", only({"root"}, 200)),
     Row("POST", "/api/webhook-subscriptions", only({"root"}, 201),
         body={"url": "http://127.0.0.1:9/matrix", "events": ["audit.completed"], "secret": "s" * 32}),

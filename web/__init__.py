@@ -1,0 +1,76 @@
+"""The pages: server-rendered GOV.UK Design System pages over the same engine, reads and access
+rules as the API (service.caller()), never the API over HTTP. One blueprint per area."""
+from flask import Flask, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.exceptions import HTTPException
+from werkzeug.serving import WSGIRequestHandler
+
+from api import errors as api_errors
+from engine.calendar import LONDON, parse_instant
+from engine.errors import EngineError
+
+from . import auth, pages, tasks
+from .security import configure_session, security_headers
+from .session import load_user
+
+HERE = __import__("pathlib").Path(__file__).resolve().parent
+PAGE_BLUEPRINTS = (auth.blp, tasks.blp, pages.blp)
+csrf = CSRFProtect()
+
+
+def init_web(app: Flask) -> None:
+    configure_session(app)
+    app.config.setdefault("COUNCIL_NAME", "Council")
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(HERE / "templates"),
+                                     PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
+    app.jinja_env.globals.update(council_name=lambda: app.config["COUNCIL_NAME"], service_name=SERVICE_NAME)
+    app.jinja_env.filters.update(error_link=_error_link, london=_london)
+    app.static_folder = str(HERE / "static")  # /static/build/: the assets `make assets` builds
+    csrf.init_app(app)
+    for blueprint in PAGE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    app.after_request(security_headers)
+    app.register_error_handler(CSRFError, pages.error_page)
+    for kind, answer in ((EngineError, api_errors.handle_engine_error),
+                         (HTTPException, api_errors.handle_http_exception), (Exception, api_errors.handle_unexpected)):
+        app.register_error_handler(kind, _page_or_problem(answer))
+    WSGIRequestHandler.server_version, WSGIRequestHandler.sys_version = "qa-workflow", ""  # no version banner
+
+
+SERVICE_NAME = "Case audits and quality assurance"
+
+
+def _error_link(error: tuple[str, str]) -> dict:
+    """An error summary entry: its message, linked to the field it is about (if any)."""
+    field_id, text = error
+    return {"text": text, "href": f"#{field_id}"} if field_id else {"text": text}
+
+
+def _london(instant: str | None) -> str:
+    if not instant:
+        return ""
+    local = parse_instant(instant).astimezone(LONDON)
+    return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def _check_csrf() -> None:
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+
+
+def _page_or_problem(problem):
+    """Errors of the pages are pages; the API's stay problem+json."""
+    def handle(error):
+        return pages.error_page(error) if is_page(request.path) else problem(error)
+    return handle
+
+
+def is_page(path: str) -> bool:
+    """Whether a path is one of the pages' (errors there are pages, not problem+json)."""
+    return not path.startswith(("/api/", "/auth/oidc/", "/health"))
+
+
+for _blueprint in PAGE_BLUEPRINTS:  # once, at import: every app registers the same blueprints
+    _blueprint.before_request(load_user)
+    _blueprint.before_request(_check_csrf)

@@ -1,0 +1,149 @@
+"""A submitted page back into the answers a task's form takes, and the engine's validation errors
+back onto the fields, worded for people (GOV.UK error messages)."""
+from datetime import date
+
+from werkzeug.datastructures import MultiDict
+
+from .form_fields import Field
+
+ROWS_SUFFIX = "-rows"  # a hidden input per list: how many rows the page showed
+
+
+def rows_shown(form: MultiDict) -> dict[str, int]:
+    """List name -> the rows the page showed, from the hidden counts."""
+    counts = {}
+    for key in form:
+        if key.endswith(ROWS_SUFFIX):
+            try:
+                counts[key[: -len(ROWS_SUFFIX)]] = max(1, min(int(form[key]), 100))
+            except ValueError:
+                continue
+    return counts
+
+
+def answers(fields: list[Field], form: MultiDict) -> tuple[dict, dict[str, str]]:
+    """(the answers the page holds, field name -> what could not be read, e.g. an impossible date).
+    Empty fields are left out, so that the form's `required` says what is missing; a revealed
+    field counts only under the answer it belongs to."""
+    data, problems = {}, {}
+    for f in fields:
+        value = _answer(f, form, problems)
+        if value is not None:
+            data[f.name.rsplit(".", 1)[-1]] = value
+            chosen = "yes" if value is True else "no" if value is False else str(value)
+            for answer, revealed in f.reveals.items():
+                if answer == chosen:
+                    more, more_problems = answers(revealed, form)
+                    data |= more
+                    problems |= more_problems
+    return data, problems
+
+
+def _answer(f: Field, form: MultiDict, problems: dict):
+    raw = (form.get(f.name) or "").strip()
+    if f.kind == "radios":
+        return raw if raw in {value for value, _ in f.choices} else None
+    if f.kind == "yes_no":
+        return {"yes": True, "no": False}.get(raw)
+    if f.kind == "date":
+        return _date(f, form, problems)
+    if f.kind == "number":
+        return _number(f, raw, problems)
+    if f.kind == "group":
+        value, inner = answers(f.children, form)
+        problems |= inner
+        return value if value or f.required else None
+    if f.kind == "list":
+        return _rows(f, form, problems)
+    return raw or None
+
+
+def _date(f: Field, form: MultiDict, problems: dict) -> str | None:
+    parts = [(form.get(f"{f.name}-{part}") or "").strip() for part in ("day", "month", "year")]
+    if not any(parts):
+        return None
+    try:
+        return date(int(parts[2]), int(parts[1]), int(parts[0])).isoformat()
+    except ValueError:
+        problems[f.name] = f"{f.label} must be a real date, for example 27 3 2026"
+        return None
+
+
+def _number(f: Field, raw: str, problems: dict):
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        try:
+            return float(raw)
+        except ValueError:
+            problems[f.name] = f"{f.label} must be a number"
+            return None
+
+
+def _rows(f: Field, form: MultiDict, problems: dict) -> list | None:
+    values = []
+    for row in f.rows:
+        value, inner = answers(row, form)
+        problems |= inner
+        if len(row) == 1 and row[0].kind != "group" and row[0].name.rsplit(".", 1)[-1].isdigit():
+            value = value.get(row[0].name.rsplit(".", 1)[-1])  # a list of plain values
+        if value:
+            values.append(value)
+    return values or None
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+def place_errors(fields: list[Field], errors: dict[str, list[str]], problems: dict[str, str]) -> list[tuple[str, str]]:
+    """Put each error on its field, worded for people; answers [(field id or "", message)] for the
+    error summary, in the order of the page."""
+    by_name = {f.name: f for top in fields for f in top.walk()}
+    summary = []
+    for name, message in problems.items():
+        if name in by_name:
+            by_name[name].error = message
+    for name, messages in errors.items():
+        target = by_name.get(name) or _nearest(by_name, name)
+        if target is None:
+            summary.append(("", messages[0]))
+        elif target.error is None:
+            target.error = _worded(target)
+    for top in fields:
+        for f in top.walk():
+            if f.error:
+                summary.append((_focus_id(f), f.error))
+    return summary
+
+
+def _nearest(by_name: dict[str, Field], name: str) -> Field | None:
+    while "." in name:
+        name = name.rsplit(".", 1)[0]
+        if name in by_name:
+            return by_name[name]
+    return by_name.get(name)
+
+
+def _worded(f: Field) -> str:
+    """GOV.UK style: what to do, about which field ("Select the grade for Risk Assessment")."""
+    label = (f.label[:1].lower() + f.label[1:] if f.label[1:2].islower() else f.label).rstrip("?")
+    where = f" for {f.context}" if f.context else ""
+    if f.kind == "yes_no":
+        return f"Select yes or no: {f.label}"
+    if f.kind == "radios":
+        return f"Select the {label}{where}"
+    if f.kind == "date":
+        return f"Enter the date: {label}{where}"
+    if f.kind in ("group", "list"):
+        return f"Complete {label}{where}"
+    return f"Enter the {label}{where}" if where else f"Enter {label}"
+
+
+def _focus_id(f: Field) -> str:
+    """The input the error summary's link moves to: the first radio, the day of a date."""
+    if f.kind in ("radios", "yes_no"):
+        return f.id
+    if f.kind == "date":
+        return f"{f.id}-day"
+    return f.id

@@ -1,0 +1,33 @@
+"""Pages that hold no case: the accessibility statement, and the error pages."""
+import logging
+import uuid
+
+from flask import Blueprint, render_template
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import EngineError
+
+blp = Blueprint("web_pages", __name__)
+log = logging.getLogger(__name__)
+
+TITLES = {400: "There is a problem", 403: "You cannot do this", 404: "Page not found",
+          405: "You cannot do this", 409: "This has changed", 413: "Too large", 422: "There is a problem",
+          429: "Too many attempts", 500: "Sorry, there is a problem with the service"}
+
+
+@blp.get("/accessibility")
+def accessibility():
+    return render_template("accessibility.html")
+
+
+def error_page(error: Exception):
+    """An error on a page, as a page: the status, a plain title, and what to do; a 404 says nothing
+    of whether the thing exists (R-81). An unexpected one is logged with an id the page shows."""
+    status = error.status if isinstance(error, EngineError) else error.code if isinstance(error, HTTPException) else 500
+    detail = error.detail if isinstance(error, EngineError) and status in (409, 422) else None
+    error_id = None
+    if status >= 500:
+        error_id = uuid.uuid4().hex
+        log.exception("unhandled error %s on a page", error_id)
+    return render_template("error.html", status=status, title=TITLES.get(status, TITLES[500]), detail=detail,
+                           error_id=error_id), status

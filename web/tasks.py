@@ -1,0 +1,136 @@
+"""Staff's daily path: the tasks they may act on, a task's form, saving a draft, completing it."""
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from engine.clock import now
+from engine.errors import InvalidData
+from service import caller, engine
+
+from .due import due_in_words
+from .form_answers import ROWS_SUFFIX, answers, place_errors, rows_shown
+from .form_fields import FormModel
+from .session import signed_in
+
+blp = Blueprint("web_tasks", __name__)
+
+
+@blp.get("/")
+@signed_in
+def my_tasks():
+    """The tasks the person may act on, soonest due first; managers also see their teams' (read only)."""
+    filters = {"case_ref": request.args.get("case_ref", "").strip() or None,
+               "process_id": request.args.get("process_id") or None}
+    team = request.args.get("view") == "team" and _manages(g.user)
+    tasks = caller().team_tasks(**filters) if team else caller().inbox(**filters)
+    rows = [_row(task) for task in tasks]
+    if request.args.get("overdue"):
+        rows = [row for row in rows if row["overdue"]]
+    rows.sort(key=lambda row: (row["task"]["due_at"] is None, row["task"]["due_at"] or "", row["task"]["id"]))
+    return render_template("tasks/index.html", rows=rows, team=team, manages=_manages(g.user),
+                           processes=_process_names(), filters=request.args)
+
+
+@blp.post("/tasks/<task_id>/claim")
+@signed_in
+def claim(task_id):
+    caller().claim(task_id)
+    flash("You hold this task: nobody else can complete it until you release it.")
+    return redirect(request.form.get("back") or url_for("web_tasks.task", task_id=task_id))
+
+
+@blp.post("/tasks/<task_id>/release")
+@signed_in
+def release(task_id):
+    caller().release(task_id)
+    flash("The task is released: anyone who may act on it can take it.")
+    return redirect(request.form.get("back") or url_for("web_tasks.my_tasks"))
+
+
+@blp.get("/tasks/<task_id>")
+@signed_in
+def task(task_id):
+    detail = caller().task(task_id)
+    values = detail["draft"] if detail["draft"] is not None else detail["data"]
+    fields = FormModel(detail["form"], detail["ui"]).fields(values)
+    return _task_page(detail, fields, [])
+
+
+@blp.post("/tasks/<task_id>")
+@signed_in
+def answer(task_id):
+    """One form, four buttons: complete, save a draft, add a row to a list, remove one."""
+    detail = caller().task(task_id)
+    model, action = FormModel(detail["form"], detail["ui"]), request.form.get("action", "complete")
+    rows = rows_shown(request.form)
+    data, problems = answers(model.fields({}, rows), request.form)
+    if action.startswith(("add:", "remove:")):
+        return _task_page(detail, model.fields(_edit_rows(action, data, rows), rows), [])
+    if action == "save":
+        caller().save_draft(task_id, data)
+        flash("Your answers are saved. They are yours alone until you complete the task.")
+        return redirect(url_for("web_tasks.task", task_id=task_id))
+    errors = {}
+    if not problems:
+        try:
+            caller().complete(task_id, data)
+            return redirect(url_for("web_tasks.completed", task_id=task_id))
+        except InvalidData as invalid:
+            errors = invalid.errors if isinstance(invalid.errors, dict) else {"": [invalid.detail]}
+    fields = model.fields(data, rows)
+    return _task_page(detail, fields, place_errors(fields, errors, problems), status=400)
+
+
+@blp.get("/tasks/<task_id>/done")
+@signed_in
+def completed(task_id):
+    detail = caller().task(task_id)
+    following = [t for t in caller().inbox(instance_id=detail["instance_id"]) if t["id"] != task_id]
+    return render_template("tasks/completed.html", task=detail,
+                           next_task=_row(following[0]) if following else None)
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+def _task_page(detail: dict, fields, error_summary, status: int = 200):
+    return render_template("tasks/task.html", task=detail, row=_row(detail), fields=fields,
+                           error_summary=error_summary, rows_suffix=ROWS_SUFFIX), status
+
+
+def _edit_rows(action: str, data: dict, rows: dict[str, int]) -> dict:
+    """Add an empty row to a list, or take one out (its answers with it)."""
+    kind, _, target = action.partition(":")
+    name, _, index = target.rpartition(":") if kind == "remove" else (target, "", "")
+    holder, key = _container(data, name)
+    items = list(holder.get(key) or []) if holder is not None else []
+    if kind == "add":
+        rows[name] = max(rows.get(name, 1), len(items)) + 1
+    elif index.isdigit():
+        if int(index) < len(items):
+            del items[int(index)]
+        rows[name] = max(rows.get(name, 1) - 1, 1)
+    if holder is not None:
+        holder[key] = items
+    return data
+
+
+def _container(data: dict, dotted: str):
+    """The dict holding a dotted field, and the field's own key (the dict is made if missing)."""
+    *parents, key = dotted.split(".")
+    holder = data
+    for part in parents:
+        holder = holder.setdefault(part, {}) if isinstance(holder, dict) else None
+        if holder is None:
+            return None, key
+    return holder, key
+
+
+def _row(task: dict) -> dict:
+    words, colour = due_in_words(task.get("due_at"), now(), engine().ctx.calendar)
+    return {"task": task, "due": words, "colour": colour, "overdue": colour == "red"}
+
+
+def _manages(user) -> bool:
+    return bool(user.managed_teams or user.managed_services)
+
+
+def _process_names() -> dict[str, str]:
+    return {d["process_id"]: d["name"] for d in engine().reads.definitions()}
