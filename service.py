@@ -1,6 +1,6 @@
 """The service's parts as the web layer (api/, and the pages) finds them in the current app: the
 engine, the outbox dispatcher, and the signed-in person at the engine (engine/caller.py)."""
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, session
 
 from engine.access import require as require_of
 from engine.caller import Caller
@@ -25,6 +25,14 @@ def dispatcher(app: Flask | None = None) -> Dispatcher:
 def caller() -> Caller:
     """The signed-in person (g.user, set when the request was authenticated) at the engine."""
     return Caller(engine(), g.user)
+
+
+def start_session(token: str) -> None:
+    """Sign the browser in to the pages with a token of engine/accounts.py (from the sign-in page,
+    or the identity provider's callback in api/oidc.py)."""
+    session.clear()  # a new session: nothing of an earlier one (nor its CSRF token) carries over
+    session["token"] = token
+    session.permanent = True
 
 
 def require(*roles: str) -> None:

@@ -19,8 +19,7 @@ from flask import Blueprint, current_app, jsonify, redirect, session, url_for
 from werkzeug.exceptions import Forbidden
 
 from engine.accounts import sign_in_oidc
-from service import engine
-from web.session import start_session
+from service import engine, start_session
 
 blp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
 

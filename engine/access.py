@@ -50,8 +50,9 @@ def visible_instances(user: CurrentUser):
 def actionable_tasks(user: CurrentUser):
     """Tasks the user may act on: named as a candidate, open to a role they hold, or claimed by them."""
     named = select(TaskCandidate.task_id).where(TaskCandidate.username == user.username)
+    # coalesce: a free task's NULL assignee must make this false, not unknown, so that NOT of it holds.
     return or_(UserTask.id.in_(named), and_(UserTask.open_to_role.is_(True), UserTask.role.in_(user.roles)),
-               UserTask.assignee == user.username)
+               func.coalesce(UserTask.assignee, "") == user.username)
 
 
 def require_visible(session: Session, user: CurrentUser, instance_id: int) -> None:
@@ -96,9 +97,5 @@ def inbox_clauses(user: CurrentUser) -> tuple:
 
 def oversight_clauses(user: CurrentUser) -> tuple:
     """The ready tasks a manager oversees and may not act on: those of the teams and services they manage."""
-    named = select(TaskCandidate.task_id).where(TaskCandidate.username == user.username)
-    # Spelled out rather than ~actionable_tasks(): NOT over a NULL assignee would drop free tasks.
-    theirs = or_(UserTask.id.in_(named), and_(UserTask.open_to_role.is_(True), UserTask.role.in_(user.roles)),
-                 func.coalesce(UserTask.assignee, "") == user.username)
     return (or_(ProcessInstance.team_id.in_(user.managed_teams),
-                ProcessInstance.service_area_id.in_(user.managed_services)), not_(theirs))
+                ProcessInstance.service_area_id.in_(user.managed_services)), not_(actionable_tasks(user)))

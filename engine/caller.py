@@ -43,6 +43,16 @@ class Caller:
                 "may_act": may_act, "draft": draft.data if draft else None,
                 "draft_saved_at": draft.saved_at.isoformat() if draft else None}
 
+    def task_form(self, task_id: str) -> dict:
+        """Only a task's form and UI schema (what reading a submitted page needs): no case data, and
+        the instance's workflow is not loaded."""
+        with self.db.reading() as session:
+            task = access.task_for(session, self.user, task_id)
+            version = self.engine.ctx.specs.by_id(session, store.dao_get_instance(session, task.instance_id)
+                                                  .process_version_id)[0]
+            form = (version.forms or {}).get(task.form_key) or {}
+            return {"form": form.get("schema"), "ui": form.get("ui")}
+
     def save_draft(self, task_id: str, data: dict) -> dict:
         """Keep a person's answers to a ready task to come back to: theirs alone, not history; not checked
         against the form until they complete it (then the draft goes)."""

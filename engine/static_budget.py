@@ -32,7 +32,7 @@ def static_problems(tree: ast.AST, pure: bool = False) -> list[tuple[int, str]]:
                 problems += _format_spec_problems(node)
             if pure:
                 problems += _impure(node)
-    return _outermost(problems)
+    return list(dict.fromkeys(problems))  # an oversized constant once, not once per sub-expression
 
 
 def _always_true(test: ast.expr) -> bool:
@@ -118,13 +118,3 @@ def _impure(node: ast.AST) -> list[tuple[int, str]]:
         return [(node.lineno, f"Line {node.lineno}: '.{node.func.attr}(...)' changes data; "
                               "a condition, timer or decision cell must not")]
     return []
-
-
-def _outermost(problems: list[tuple[int, str]]) -> list[tuple[int, str]]:
-    """One message per line: an oversized constant is reported once, not for each sub-expression."""
-    seen, kept = set(), []
-    for line, message in problems:
-        if (line, message) not in seen:
-            seen.add((line, message))
-            kept.append((line, message))
-    return kept

@@ -1,5 +1,7 @@
 """The pages: server-rendered GOV.UK Design System pages over the same engine, reads and access
 rules as the API (service.caller()), never the API over HTTP. One blueprint per area."""
+from pathlib import Path
+
 from flask import Flask, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -14,7 +16,7 @@ from . import auth, pages, tasks
 from .security import configure_session, security_headers
 from .session import load_user
 
-HERE = __import__("pathlib").Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent
 PAGE_BLUEPRINTS = (auth.blp, tasks.blp, pages.blp)
 csrf = CSRFProtect()
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
 from engine.accounts import TooManyAttempts, Unauthenticated, sign_in, sign_out
-from service import engine
+from service import engine, start_session
 
-from .session import safe_next, start_session
+from .session import safe_next
 
 blp = Blueprint("web_auth", __name__)
 

@@ -141,9 +141,6 @@ def _worded(f: Field) -> str:
 
 
 def _focus_id(f: Field) -> str:
-    """The input the error summary's link moves to: the first radio, the day of a date."""
-    if f.kind in ("radios", "yes_no"):
-        return f.id
-    if f.kind == "date":
-        return f"{f.id}-day"
-    return f.id
+    """The input the error summary's link moves to: the field (a radio group's first radio has its
+    id), or the day of a date."""
+    return f"{f.id}-day" if f.kind == "date" else f.id

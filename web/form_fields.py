@@ -32,7 +32,6 @@ class Field:
     choices: list[tuple[str, str]] = field(default_factory=list)  # (value, text), radios
     children: list["Field"] = field(default_factory=list)  # a group's fields
     rows: list[list["Field"]] = field(default_factory=list)  # a list's rows, each the item's fields
-    item: "Field | None" = None  # a list's item, as a template
     reveals: dict[str, list["Field"]] = field(default_factory=dict)  # answer -> fields shown under it
     value: Any = None
     error: str | None = None
@@ -122,7 +121,6 @@ class FormModel:
         item = self._resolved(schema.get("items") or {"type": "string"})
         items = value if isinstance(value, list) else []
         count = max(rows.get(base.name, len(items)), 1)
-        base.item = self._field(item, f"{base.name}.0", False, None, {})
         for index in range(count):
             row_value = items[index] if index < len(items) else None
             if _kind(item) == "object":

@@ -31,12 +31,6 @@ def signed_in(view):
     return guarded
 
 
-def start_session(token: str) -> None:
-    session.clear()  # a new session: nothing of an earlier one (nor its CSRF token) carries over
-    session["token"] = token
-    session.permanent = True
-
-
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path of this service only, never another host."""
     if not target:

@@ -57,13 +57,14 @@ def task(task_id):
 @blp.post("/tasks/<task_id>")
 @signed_in
 def answer(task_id):
-    """One form, four buttons: complete, save a draft, add a row to a list, remove one."""
-    detail = caller().task(task_id)
-    model, action = FormModel(detail["form"], detail["ui"]), request.form.get("action", "complete")
+    """One form, four buttons: complete, save a draft, add a row to a list, remove one. The page is
+    read with the form alone; the whole task is read again only to show the page once more."""
+    form = caller().task_form(task_id)
+    model, action = FormModel(form["form"], form["ui"]), request.form.get("action", "complete")
     rows = rows_shown(request.form)
     data, problems = answers(model.fields({}, rows), request.form)
     if action.startswith(("add:", "remove:")):
-        return _task_page(detail, model.fields(_edit_rows(action, data, rows), rows), [])
+        return _task_page(caller().task(task_id), model.fields(_edit_rows(action, data, rows), rows), [])
     if action == "save":
         caller().save_draft(task_id, data)
         flash("Your answers are saved. They are yours alone until you complete the task.")
@@ -76,7 +77,7 @@ def answer(task_id):
         except InvalidData as invalid:
             errors = invalid.errors if isinstance(invalid.errors, dict) else {"": [invalid.detail]}
     fields = model.fields(data, rows)
-    return _task_page(detail, fields, place_errors(fields, errors, problems), status=400)
+    return _task_page(caller().task(task_id), fields, place_errors(fields, errors, problems), status=400)
 
 
 @blp.get("/tasks/<task_id>/done")
