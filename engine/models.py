@@ -88,6 +88,7 @@ class ProcessInstance(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     team_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the case's place
     service_area_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    cycle: Mapped[str | None] = mapped_column(String(7), index=True)  # "2026-11": the audit cycle it is part of
     started_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -87,7 +87,8 @@ class InstanceRuntime:
         at = now()
         # The state is written by save(); a start that fails stores initial_state() instead.
         row = store.dao_add_instance(session, info.id, info.process_id, data.get("case_ref"),
-                                     case_place(session, data), SERIALIZER_VERSION, parent_id, actor, at)
+                                     case_place(session, data), SERIALIZER_VERSION, parent_id, actor, at,
+                                     store.cycle_of(data))
         store.dao_add_participants(session, row.id, people_named(session, data, ctx.roles, also=(actor,)))
         store.dao_append_history(session, row.id, actor, "instance_started", at,
                                  process_id=version.process_id, version=version.version, data=data)

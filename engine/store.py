@@ -46,16 +46,24 @@ def dao_get_user_task(session: Session, task_id: str) -> UserTask:
 
 def dao_add_instance(session: Session, version_id: int, process_id: str, case_ref: str | None,
                      place: tuple[str | None, str | None], serializer_version: str, parent_id: int | None,
-                     actor: str, at: datetime) -> ProcessInstance:
+                     actor: str, at: datetime, cycle: str | None = None) -> ProcessInstance:
     """A new running instance (its id assigned); its state is written when its first step saves."""
     team_id, service_area_id = place
     row = ProcessInstance(process_version_id=version_id, process_id=process_id, status="running", case_ref=case_ref,
-                          state="", team_id=team_id, service_area_id=service_area_id,
+                          state="", team_id=team_id, service_area_id=service_area_id, cycle=cycle,
                           serializer_version=serializer_version, revision=1, parent_id=parent_id,
                           started_by=actor, created_at=at, updated_at=at)
     session.add(row)
     session.flush()
     return row
+
+
+def cycle_of(data: dict) -> str | None:
+    """The audit cycle ("2026-11") a start's data names with cycle_year and cycle_month, if any."""
+    year, month = data.get("cycle_year"), data.get("cycle_month")
+    if isinstance(year, int) and isinstance(month, int) and 1 <= month <= 12 and 1000 <= year <= 9999:
+        return f"{year:04d}-{month:02d}"
+    return None
 
 
 def dao_add_user_task(session: Session, instance: ProcessInstance, task: ReadyUserTask, role: str,
