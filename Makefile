@@ -25,9 +25,13 @@ $(BUILD)/app.css: $(NODE_STAMP) web/assets/app.scss
 	mkdir -p $(BUILD)
 	npx sass --pkg-importer=node --no-source-map --style=compressed --quiet-deps web/assets/app.scss $@
 
-assets: $(BUILD)/app.css web/assets/app.js
-	cp web/assets/app.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(BUILD)/
+# bpmn-js ships its NavigatedViewer as one browser bundle (window.BpmnJS) with its styles and font.
+assets: $(BUILD)/app.css web/assets/app.js web/assets/case.js
+	cp web/assets/app.js web/assets/case.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(BUILD)/
 	rm -rf $(BUILD)/images && cp -r node_modules/govuk-frontend/dist/govuk/assets/images $(BUILD)/images
+	rm -rf $(BUILD)/bpmn && mkdir -p $(BUILD)/bpmn
+	cp -r node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets/*.css \
+	  node_modules/bpmn-js/dist/assets/bpmn-font $(BUILD)/bpmn/
 
 migrate: install
 	$(PY) -m flask db-upgrade

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from engine.case_list import SORTS
 from engine.errors import NotFound
 from service import caller
 
@@ -24,9 +25,16 @@ class StartRequest(Schema):
 
 
 class InstanceQuery(Schema):
+    """The filters of the case list (engine/case_list.py); case_ref is a whole reference, in any case."""
     process_id = Text()
     status = fields.String(validate=validate.OneOf(STATUSES))
-    case_ref = Text()
+    case = Text(data_key="case_ref")
+    service_area_id = Text(data_key="service_area")
+    team_id = Text(data_key="team")
+    step = Text(metadata={"description": "an element id: instances with a ready task there"})
+    overdue = fields.Boolean(load_default=False, metadata={"description": "only those with a task past its deadline"})
+    cycle = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={"description": "e.g. 2026-11"})
+    sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 

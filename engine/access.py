@@ -10,7 +10,8 @@ from .errors import Forbidden, NotFound
 from .models import InstanceParticipant, ProcessInstance, TaskCandidate, UserTask
 
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
-    # They oversee every case and read the reports: QA team, PSW, head of QA, AD, director, admin.
+    # They oversee every case (and see who viewed one) and read the reports: QA team, PSW, head of QA, AD,
+    # director, admin.
     "sees_across": ("qa_team", "psw", "head_of_service_qa", "assistant_director", "director", "admin"),
     # Start a process that names no camunda:candidateStarterGroups.
     "starters": ("qa_team", "head_of_service_qa", "psw", "admin"),

@@ -13,6 +13,9 @@ from datetime import datetime
 from . import access, reads, store
 from .accounts import CurrentUser
 from .answers import check_draft
+from .calendar import LONDON
+from .case_list import CaseFilter, area_counts, case_list, facet_counts, step_counts
+from .case_page import VIEWED, case_page, change_of, diagram_file
 from .clock import now
 from .errors import Conflict, Forbidden
 from .store import dao_append_history
@@ -101,21 +104,80 @@ class Caller:
             runtime = self.engine.start_in(session, process_id, data, self.user.username)
             return self.engine.view_after(session, runtime)
 
-    def instances(self, **query) -> dict:
+    def instances(self, page: int = 1, page_size: int = 20, sort: str = "newest", **filters) -> dict:
+        """The API's list: a page of the instances the person may see, newest first unless sorted otherwise."""
+        return self.cases(CaseFilter(**filters), sort, page, page_size)
+
+    def cases(self, where: CaseFilter, sort: str = "newest", page: int = 1, page_size: int = 20,
+              counts: bool = False) -> dict:
+        """A page of the instances the person may see that `where` lets through; with `counts`, how
+        many each choice of a filter would give, and the steps open in them."""
         with self.db.reading() as session:
-            return reads.instance_page(session, access.visible_instances(self.user), **query)
+            may_see, at = access.visible_instances(self.user), now()
+            found = case_list(session, may_see, at, where, sort, page, page_size)
+            if counts:
+                found |= {"counts": facet_counts(session, may_see, at, where),
+                          "steps": step_counts(session, may_see, at, where)}
+            return found
+
+    def dashboard(self, cycle: str | None = None) -> dict:
+        """For the roles that see across: the audit cycle's open cases (this month's unless told) by
+        step and by service area, and every open step by the process it belongs to, with how many
+        are past their deadline."""
+        with self.db.reading() as session:
+            access.require(self.user, *access.SEES_ACROSS)
+            may_see, at = access.visible_instances(self.user), now()
+            local = at.astimezone(LONDON)
+            cycle = cycle or f"{local.year:04d}-{local.month:02d}"
+            this_cycle, running = CaseFilter(status="running", cycle=cycle), CaseFilter(status="running")
+            return {"cycle": cycle, "cycle_steps": step_counts(session, may_see, at, this_cycle),
+                    "cycle_areas": area_counts(session, may_see, at, this_cycle),
+                    "open_steps": step_counts(session, may_see, at, running)}
 
     def view(self, instance_id: int) -> dict:
         """The instance with its data, tasks, timers and children, recording that the person viewed it (R-80)."""
         with self.db.transaction() as session:
             access.require_visible(session, self.user, instance_id)
-            dao_append_history(session, instance_id, self.user.username, "instance_viewed", now())
+            dao_append_history(session, instance_id, self.user.username, VIEWED, now())
             return reads.loaded_instance_view(session, self.engine.ctx, instance_id)
+
+    def case(self, instance_id: int, record: bool = True) -> dict:
+        """Everything the case page shows of an instance (engine/case_page.py) and what the person
+        may do to it; opening the page is recorded as a view (R-80), refreshing an open one is not."""
+        with (self.db.transaction() if record else self.db.reading()) as session:
+            access.require_visible(session, self.user, instance_id)
+            if record:
+                dao_append_history(session, instance_id, self.user.username, VIEWED, now())
+            page = case_page(session, self.engine.ctx, instance_id, access.visible_instances(self.user), now())
+            page["history"] = self._shown(page["history"])
+            page["may"] = {"operate": self.user.has(*access.OPERATORS), "retry": self.user.has(*access.ADMINISTRATORS),
+                           "see_viewers": self.user.has(*access.SEES_ACROSS)}
+            return page
+
+    def change(self, instance_id: int) -> str:
+        """What an open case page polls: a token that changes when the instance does."""
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, instance_id)
+            return change_of(session, instance_id)
+
+    def diagram(self, instance_id: int, process_id: str | None = None) -> str:
+        """The BPMN file that draws the instance's process, or one it calls."""
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, instance_id)
+            row = store.dao_get_instance(session, instance_id)
+            called = self.engine.ctx.specs.by_id(session, row.process_version_id)[2]
+            return diagram_file(session, instance_id, process_id, called)
 
     def history(self, instance_id: int) -> list[dict]:
         with self.db.reading() as session:
             access.require_visible(session, self.user, instance_id)
-            return reads.history(session, instance_id)
+            return self._shown(reads.history(session, instance_id))
+
+    def _shown(self, events: list[dict]) -> list[dict]:
+        """Who viewed a case is for the roles that see across (R-80); others see what was done."""
+        if self.user.has(*access.SEES_ACROSS):
+            return events
+        return [e for e in events if e["event"] != VIEWED]
 
     def set_status(self, instance_id: int, status: str, reason: str) -> dict:
         """Suspend ("suspended"), resume ("running") or terminate ("terminated"): operators."""

@@ -39,11 +39,12 @@ def ready_user_tasks(workflow) -> list[ReadyUserTask]:
 
 def process_of(task) -> str:
     """The process a task belongs to: embedded sub-processes are part of their parent's, a call
-    activity runs the process it calls."""
+    activity runs the process it calls. (The Camunda parser gives both the CallActivity class;
+    the element they were parsed from tells them apart.)"""
     workflow = task.workflow
     while getattr(workflow, "parent_task_id", None) is not None:
         parent = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
-        if isinstance(parent.task_spec, CallActivity):
+        if isinstance(parent.task_spec, CallActivity) and parent.task_spec.description == "Call Activity":
             break
         workflow = parent.workflow
     return workflow.spec.name

@@ -6,10 +6,11 @@ callers with no person behind them (the system, tests, the CLI).
 from collections import defaultdict
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from . import store
+from .case_list import place_names
 from .db import Database
 from .errors import NotFound
 from .models import DefinitionFile, HistoryEvent, ProcessInstance, ProcessVersion, UserTask, WaitingTimer
@@ -48,19 +49,6 @@ def summary(session: Session, instance_id: int) -> dict:
     """instance_summary of one instance (no case data); 404 if it does not exist."""
     row = store.dao_get_instance(session, instance_id)
     return instance_summary(row, store.dao_get_version(session, row.process_version_id).version)
-
-
-def instance_page(session: Session, may_see, page: int, page_size: int, **filters) -> dict:
-    """One page of the instances `may_see` lets through, newest first, with the total."""
-    where = [may_see, *(getattr(ProcessInstance, column) == value
-                        for column, value in filters.items() if value is not None)]
-    total = session.scalar(select(func.count()).select_from(ProcessInstance).where(*where))
-    query = (select(ProcessInstance, ProcessVersion.version)
-             .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
-             .where(*where).order_by(ProcessInstance.created_at.desc(), ProcessInstance.id.desc())
-             .offset((page - 1) * page_size).limit(page_size))
-    items = [instance_summary(row, version) for row, version in session.execute(query)]
-    return {"items": items, "page": page, "page_size": page_size, "total": total}
 
 
 def history(session: Session, instance_id: int) -> list[dict]:
@@ -215,6 +203,11 @@ class Reads:
     def bpmn(self, process_id: str, version: int) -> str:
         with self.db.reading() as session:
             return bpmn(session, process_id, version)
+
+    def places(self) -> dict[str, dict[str, str]]:
+        """The names of the teams and service areas, by id."""
+        with self.db.reading() as session:
+            return place_names(session)
 
     def audit_report(self, first, last) -> dict:
         with self.db.reading() as session:

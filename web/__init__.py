@@ -2,22 +2,23 @@
 rules as the API (service.caller()), never the API over HTTP. One blueprint per area."""
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
 from api import errors as api_errors
+from engine.access import SEES_ACROSS
 from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
 
-from . import auth, pages, tasks
+from . import auth, case_page, cases, dashboard, pages, tasks
 from .security import configure_session, security_headers
 from .session import load_user
 
 HERE = Path(__file__).resolve().parent
-PAGE_BLUEPRINTS = (auth.blp, tasks.blp, pages.blp)
+PAGE_BLUEPRINTS = (auth.blp, tasks.blp, cases.blp, case_page.blp, dashboard.blp, pages.blp)
 csrf = CSRFProtect()
 
 
@@ -26,7 +27,8 @@ def init_web(app: Flask) -> None:
     app.config.setdefault("COUNCIL_NAME", "Council")
     app.jinja_loader = ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                      PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
-    app.jinja_env.globals.update(council_name=lambda: app.config["COUNCIL_NAME"], service_name=SERVICE_NAME)
+    app.jinja_env.globals.update(council_name=lambda: app.config["COUNCIL_NAME"], service_name=SERVICE_NAME,
+                                 oversees=_oversees)
     app.jinja_env.filters.update(error_link=_error_link, london=_london)
     app.static_folder = str(HERE / "static")  # /static/build/: the assets `make assets` builds
     csrf.init_app(app)
@@ -41,6 +43,11 @@ def init_web(app: Flask) -> None:
 
 
 SERVICE_NAME = "Case audits and quality assurance"
+
+
+def _oversees() -> bool:
+    """Whether the signed-in person sees across the service (the overview is theirs)."""
+    return bool(g.user) and g.user.has(*SEES_ACROSS)
 
 
 def _error_link(error: tuple[str, str]) -> dict:

@@ -1,11 +1,10 @@
 """Staff's daily path: the tasks they may act on, a task's form, saving a draft, completing it."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.clock import now
 from engine.errors import InvalidData
-from service import caller, engine
+from service import caller
 
-from .due import due_in_words
+from .display import due, process_names
 from .form_answers import ROWS_SUFFIX, answers, place_errors, rows_shown
 from .form_fields import FormModel
 from .session import signed_in
@@ -26,7 +25,7 @@ def my_tasks():
         rows = [row for row in rows if row["overdue"]]
     rows.sort(key=lambda row: (row["task"]["due_at"] is None, row["task"]["due_at"] or "", row["task"]["id"]))
     return render_template("tasks/index.html", rows=rows, team=team, manages=_manages(g.user),
-                           processes=_process_names(), filters=request.args)
+                           processes=process_names(), filters=request.args)
 
 
 @blp.post("/tasks/<task_id>/claim")
@@ -125,13 +124,11 @@ def _container(data: dict, dotted: str):
 
 
 def _row(task: dict) -> dict:
-    words, colour = due_in_words(task.get("due_at"), now(), engine().ctx.calendar)
-    return {"task": task, "due": words, "colour": colour, "overdue": colour == "red"}
+    deadline = due(task.get("due_at"))
+    return {"task": task, "due": deadline["words"], "colour": deadline["colour"], "overdue": deadline["overdue"]}
 
 
 def _manages(user) -> bool:
     return bool(user.managed_teams or user.managed_services)
 
 
-def _process_names() -> dict[str, str]:
-    return {d["process_id"]: d["name"] for d in engine().reads.definitions()}

@@ -1,0 +1,144 @@
+"""Auditors and the QA team inspect live cases in a real browser (issue: Pages, part 2): the case
+list, the live diagram with its markers and badges, a change seen without a reload, a child-safety
+alert linked from the audit that raised it, a case another team cannot see, and an operator's
+suspend and resume. Every page visited passes axe-core and is photographed."""
+import re
+
+import service
+from tests.browser.conftest import check_page
+from tests.flows.conftest import complete
+from tests.flows.test_case_audit import discussion, draft
+from tests.web.conftest import CASE
+
+
+def audit_at_qa(site) -> int:
+    engine = service.engine(site)
+    iid = engine.start_instance("case_audit", CASE | {"cycle_year": 2026, "cycle_month": 11}, "quinn")
+    complete(engine, iid, "draft_audit", draft("requires_improvement"), "ann")
+    complete(engine, iid, "discuss_draft_findings", discussion("requires_improvement"), "ann")
+    return iid
+
+
+def element(page, element_id: str):
+    return page.locator(f".djs-element[data-element-id={element_id}]")
+
+
+def badges(page, element_id: str) -> str:
+    """The words of the badges bpmn-js draws under an element (its overlay)."""
+    return page.locator(f".djs-overlays[data-container-id={element_id}]").inner_text()
+
+
+def test_quinn_follows_a_running_audit_and_sees_toms_step_without_a_reload(site, person):  # R-80
+    iid = audit_at_qa(site)
+    quinn = person("quinn")
+    quinn.goto("/cases")
+    check_page(quinn, "11-case-list")
+    quinn.get_by_role("link", name=re.compile(r"^C-1001")).click()
+    quinn.wait_for_url(f"**/instances/{iid}")
+    quinn.wait_for_selector(".app-badges")
+    check_page(quinn, "12-case-page")
+    assert "app-state--active" in element(quinn, "quality_assurance").get_attribute("class")
+    assert "app-state--completed" in element(quinn, "draft_audit").get_attribute("class")
+    assert quinn.locator(".djs-connection.app-flow--taken").count() > 5  # the flows taken so far
+
+    quinn.locator(".bjs-drilldown").first.click()  # into the QA sub-process
+    assert "app-state--ready" in element(quinn, "quality_assure_report").get_attribute("class")
+    assert "Ready, for QA and practice improvement team" in badges(quinn, "quality_assure_report")
+    assert "Due tomorrow, Tuesday 3 November" in badges(quinn, "timer_qa_due")
+    check_page(quinn, "13-case-page-qa-sub-process")
+
+    quinn.evaluate("window.stillTheSamePage = true")
+    engine = service.engine(site)
+    complete(engine, iid, "quality_assure_report", {"qa_outcome": "accepted"}, "quinn")
+    where = quinn.locator("[data-testid=open-steps]")
+    where.get_by_text("Respond to the audit report").wait_for()
+
+    tom = person("tom")
+    tom.get_by_role("link", name=re.compile("Respond to the audit report")).click()
+    tom.locator("#dispute-2").check()  # No
+    tom.get_by_role("button", name="Complete task", exact=True).click()
+    tom.wait_for_url("**/done")
+
+    timeline = quinn.locator("[data-testid=timeline]")
+    timeline.get_by_role("heading", name=re.compile("Tom .* completed Respond to the audit report")).wait_for()
+    assert quinn.evaluate("window.stillTheSamePage") is True  # refreshed in place, not reloaded
+    assert "The case changed at" in quinn.locator("#case-updated").inner_text()
+    quinn.get_by_role("link", name=re.compile("^C-1001")).first.wait_for()
+    check_page(quinn, "14-case-page-after-toms-step")
+
+
+def test_an_audit_that_raised_a_safety_concern_links_to_its_alert(site, person):  # R-40 R-80
+    engine = service.engine(site)
+    iid = engine.start_instance("case_audit", CASE, "quinn")
+    complete(engine, iid, "draft_audit", draft("inadequate", concern="No safety plan after the incident"), "ann")
+    [child] = engine.reads.instance(iid)["children"]
+    quinn = person("quinn")
+    quinn.goto(f"/instances/{iid}")
+    quinn.wait_for_selector(".app-badges")
+    assert "Opened case" in badges(quinn, "raise_alert_from_draft") or quinn.locator(
+        f".djs-overlays a.app-badge--child[href='/instances/{child}']").count() == 1
+    quinn.locator("[data-testid=children]").get_by_role("link", name=re.compile("Child-safety alert")).click()
+    quinn.wait_for_url(f"**/instances/{child}")
+    quinn.wait_for_selector(".app-badges")
+    summary = quinn.locator("[data-testid=case-summary]").inner_text()
+    assert "Started from" in summary and "Stage 1" in summary
+    check_page(quinn, "15-child-safety-alert")
+
+
+def test_another_teams_case_is_a_404_and_an_operator_suspends_and_resumes(site, person):  # R-81 R-80
+    iid = audit_at_qa(site)
+    pia = person("pia")
+    answer = pia.goto(f"/instances/{iid}")
+    assert answer.status == 404
+    text = pia.locator("main").inner_text()
+    assert "C-1001" not in text and "Case audit" not in text and "Page not found" in text
+    check_page(pia, "16-case-not-found")
+
+    quinn = person("quinn")
+    quinn.goto(f"/instances/{iid}")
+    quinn.get_by_role("link", name="Suspend this case").click()
+    quinn.get_by_role("button", name="Suspend the case").click()
+    assert "Enter the reason" in quinn.locator(".govuk-error-summary").inner_text()
+    check_page(quinn, "17-suspend-needs-a-reason")
+    quinn.locator("#reason").fill("Records being checked with the team")
+    quinn.get_by_role("button", name="Suspend the case").click()
+    quinn.wait_for_url(f"**/instances/{iid}")
+    assert "Suspended" in quinn.locator("[data-testid=case-summary]").inner_text()
+    quinn.get_by_role("link", name="Resume this case").click()
+    quinn.locator("#reason").fill("Records checked")
+    quinn.get_by_role("button", name="Resume the case").click()
+    quinn.wait_for_url(f"**/instances/{iid}")
+    timeline = quinn.locator("[data-testid=timeline]").inner_text()
+    assert "Quinn (QA team) suspended the case: Records being checked with the team" in timeline
+    assert "Quinn (QA team) resumed the case: Records checked" in timeline
+    assert "Running" in quinn.locator("[data-testid=case-summary]").inner_text()
+    check_page(quinn, "18-case-resumed")
+
+
+def test_the_overview_links_each_number_to_its_cases(site, person):
+    audit_at_qa(site)
+    quinn = person("quinn")
+    quinn.get_by_role("link", name="Overview").click()
+    check_page(quinn, "19-overview")
+    by_process = quinn.locator("[data-testid=steps-case_audit]")
+    by_process.get_by_role("link", name=re.compile("1 open: Quality assure the audit report")).click()
+    quinn.wait_for_url("**/cases?status=running&step=quality_assure_report")
+    rows = quinn.locator("[data-testid=cases] tbody tr")
+    assert rows.count() == 1 and rows.first.inner_text().startswith("C-1001")
+    check_page(quinn, "20-cases-at-qa")
+
+
+def test_a_disputed_audit_draws_the_dispute_it_calls_below_the_audit(site, person):  # R-30 R-80
+    iid = audit_at_qa(site)
+    engine = service.engine(site)
+    complete(engine, iid, "quality_assure_report", {"qa_outcome": "accepted"}, "quinn")
+    complete(engine, iid, "respond_to_report", {"dispute": True, "comments": "Risk assessment was updated"}, "tom")
+    quinn = person("quinn")
+    quinn.goto(f"/instances/{iid}")
+    quinn.wait_for_selector("#diagram-dispute_resolution .app-badges")
+    assert "app-state--active" in element(quinn, "resolve_dispute").first.get_attribute("class")
+    written = quinn.locator("#diagram-dispute_resolution .djs-element[data-element-id=prepare_written_response]")
+    assert "app-state--ready" in written.get_attribute("class")
+    quinn.locator(".djs-overlays[data-container-id=resolve_dispute]").get_by_role("link", name="Open its diagram").click()
+    assert quinn.evaluate("location.hash") == "#diagram-section-dispute_resolution"
+    check_page(quinn, "21-dispute-called-from-the-audit")

@@ -1,0 +1,43 @@
+"""How the pages word what the engine answers: process and role names, deadlines, case rows."""
+from engine.calendar import parse_instant
+from engine.clock import now
+from service import engine
+
+from .due import due_in_words
+
+
+def process_names() -> dict[str, str]:
+    return {d["process_id"]: d["name"] for d in engine().reads.definitions()}
+
+
+def role_label(role: str | None) -> str:
+    return engine().ctx.roles.get(role, role or "someone") if role else "someone"
+
+
+def due(due_at: str | None) -> dict:
+    """A deadline in words with its tag colour (the words carry the meaning, the colour repeats it),
+    and how many working days away it is."""
+    calendar, at = engine().ctx.calendar, now()
+    words, colour = due_in_words(due_at, at, calendar)
+    away = _working_days_away(calendar, at, due_at) if due_at and colour != "red" else None
+    return {"words": words, "colour": colour, "overdue": colour == "red",
+            "away": None if away is None else f"{away} working day{'s' if away != 1 else ''} from now"}
+
+
+def _working_days_away(calendar, at, due_at: str) -> int | None:
+    try:
+        return calendar.working_days_between(at, parse_instant(due_at))
+    except ValueError:  # further off than the calendar counts: the date says enough
+        return None
+
+
+def holder(step: dict, names: dict[str, str] | None = None) -> str:
+    """Who a ready step waits for: the person holding it, else the role it is open to."""
+    if step.get("assignee"):
+        return f"held by {(names or {}).get(step['assignee'], step['assignee'])}"
+    return f"for {role_label(step.get('role'))}"
+
+
+def case_rows(items: list[dict]) -> list[dict]:
+    return [{"case": item, "due": due(item["next_deadline"]),
+             "steps": [f"{step['name']} ({holder(step)})" for step in item["steps"]]} for item in items]
