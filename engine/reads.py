@@ -23,7 +23,8 @@ def instance_view(session: Session, instance_id: int, data: dict) -> dict:
     row = store.dao_get_instance(session, instance_id)
     version = store.dao_get_version(session, row.process_version_id)
     tasks = session.scalars(select(UserTask).where(UserTask.instance_id == instance_id).order_by(UserTask.ready_at))
-    children = session.scalars(select(ProcessInstance.id).where(ProcessInstance.parent_id == instance_id))
+    children = session.scalars(select(ProcessInstance.id).where(ProcessInstance.parent_id == instance_id)
+                               .order_by(ProcessInstance.id))
     return {
         "id": row.id, "process_id": row.process_id, "version": version.version, "status": row.status,
         "case_ref": row.case_ref, "data": data, "error": row.error, "revision": row.revision,
