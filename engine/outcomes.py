@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .day_totals import dao_add_day_totals
 from .effects import Effect
 from .models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, ProcessInstance, UserTask
 from .org import case_place, service_area_of
@@ -169,11 +170,13 @@ def dao_list_user_tasks(session: Session, instance_id: int, element_ids: set[str
 
 def dao_add_audit_outcome(session: Session, outcome: AuditOutcome, domains: list[AuditDomainGrade],
                           deadlines: list[AuditDeadline]) -> None:
+    """The outcome, its domain and deadline rows, and their day's totals, in one transaction."""
     session.add(outcome)
     session.flush()
     for row in [*domains, *deadlines]:
         row.outcome_id = outcome.id
     session.add_all([*domains, *deadlines])
+    dao_add_day_totals(session, outcome.completed_at, domains, deadlines)
 
 
 def dao_add_alert_outcome(session: Session, outcome: AlertOutcome) -> None:

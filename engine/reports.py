@@ -1,11 +1,15 @@
 """Audit reports (R-60, R-61): SQL GROUP BY over the outcome rows written when audits and alerts
-end (engine/outcomes.py), for audits completed between two London dates, both included."""
+end (engine/outcomes.py), and over the day totals of their domain and deadline rows
+(engine/day_totals.py), for audits completed between two London dates, both included."""
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from .calendar import LONDON
+from .day_totals import dao_sum_deadline_days, dao_sum_domain_days
 from .grades import GradeScale, dao_deployed_scale
 from .models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, UserTask
 from .outcomes import GRADE_CHANGES
@@ -17,25 +21,27 @@ UNKNOWN = "unknown"  # a service area or stage the data did not give
 
 def audit_report(session: Session, date_from: date, date_to: date) -> dict:
     """The report of GET /api/reports/audits (API.md) for audits completed from date_from to
-    date_to, London days, inclusive."""
+    date_to, London days, inclusive. Six queries: the grade scale, one GROUP BY over the outcome
+    rows for every figure they give, the day totals of domains and of deadlines, open disputes and
+    alerts (bench/README.md, "Reports")."""
     window = london_window(date_from, date_to)
     scale = dao_deployed_scale(session)  # the grades, best first, from forms/grades.defs.json
-    by_grade = dict.fromkeys(scale.grades, 0) | dao_count_audits_by(session, AuditOutcome.overall_grade, window)
-    by_domain = dao_count_domain_grades(session, window)
+    outcomes = OutcomeCounts.of(dao_count_outcomes(session, window))
+    by_grade = dict.fromkeys(scale.grades, 0) | _sorted(outcomes.by_grade)
+    by_domain = domain_grades(session, date_from, date_to)
     total = sum(by_grade.values())
     return {
         "total": total,
         "by_grade": by_grade,
         "by_grade_percent": {grade: percent(n, total) for grade, n in by_grade.items()},
-        "by_service_area": dao_count_audits_by(session, AuditOutcome.service_area, window),
-        "by_audit_kind": dao_count_audits_by(session, AuditOutcome.audit_kind, window),
+        "by_service_area": _sorted(outcomes.by_service_area),
+        "by_audit_kind": _sorted(outcomes.by_audit_kind),
         "by_domain": by_domain,
         "strongest_domains": strongest_domains(by_domain, scale),
         "weakest_domains": weakest_domains(by_domain, scale),
-        "re_audit_outcomes": dict.fromkeys(GRADE_CHANGES, 0) | dao_count_audits_by(
-            session, AuditOutcome.grade_change, window, AuditOutcome.grade_change.is_not(None)),
-        "timeliness": dao_count_deadlines(session, window),
-        "disputes": disputes(session, window),
+        "re_audit_outcomes": dict.fromkeys(GRADE_CHANGES, 0) | _sorted(outcomes.by_grade_change),
+        "timeliness": timeliness(session, date_from, date_to),
+        "disputes": disputes(session, outcomes),
         "alerts": alerts(session, window),
     }
 
@@ -49,6 +55,45 @@ def london_window(date_from: date, date_to: date) -> tuple[datetime, datetime]:
 
 def percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _sorted(counts: Counter) -> dict:
+    return dict(sorted(counts.items()))
+
+
+# --- the outcome rows' figures, from one GROUP BY -------------------------------------------
+
+OUTCOME_COLUMNS = (AuditOutcome.overall_grade, AuditOutcome.service_area, AuditOutcome.audit_kind,
+                   AuditOutcome.grade_change, AuditOutcome.disputed, AuditOutcome.dispute_stage,
+                   AuditOutcome.dispute_outcome)  # ix_audit_outcome_report holds them all, after completed_at
+
+
+@dataclass
+class OutcomeCounts:
+    """The figures of the outcome rows, added up from their counts per combination of
+    OUTCOME_COLUMNS: one pass over the window's rows instead of one per figure."""
+    by_grade: Counter = field(default_factory=Counter)
+    by_service_area: Counter = field(default_factory=Counter)
+    by_audit_kind: Counter = field(default_factory=Counter)
+    by_grade_change: Counter = field(default_factory=Counter)  # re-audits only: grade_change set
+    disputes: dict[str, Counter] = field(default_factory=dict)  # stage -> outcome -> audits
+
+    @classmethod
+    def of(cls, groups) -> "OutcomeCounts":
+        counts = cls()
+        for grade, area, kind, change, disputed, stage, outcome, n in groups:
+            counts.by_grade[_known(grade)] += n
+            counts.by_service_area[_known(area)] += n
+            counts.by_audit_kind[_known(kind)] += n
+            if change is not None:
+                counts.by_grade_change[change] += n
+            if disputed:
+                counts.disputes.setdefault(_known(stage), Counter())[_known(outcome)] += n
+        return counts
+
+
+def _known(value):
+    return value if value is not None else UNKNOWN
 
 
 # --- strongest and weakest practice -----------------------------------------------------------
@@ -75,15 +120,31 @@ def _ranked(by_domain: dict[str, dict[str, int]], scale: GradeScale, grades: set
     return [domain for *_, domain in sorted(shares)[:RANKED_DOMAINS]]
 
 
+# --- domains and deadlines, from their day totals ---------------------------------------------
+
+def domain_grades(session: Session, date_from: date, date_to: date) -> dict[str, dict[str, int]]:
+    """{domain: {final grade: audits}}, not applicable included."""
+    counts: dict[str, dict[str, int]] = {}
+    for domain, grade, n in dao_sum_domain_days(session, date_from, date_to):
+        counts.setdefault(domain, {})[grade] = n
+    return counts
+
+
+def timeliness(session: Session, date_from: date, date_to: date) -> dict[str, dict[str, int]]:
+    """{deadline name: {"met", "missed"}} over the deadlines that applied to each audit."""
+    counts: dict[str, dict[str, int]] = {}
+    for name, met, n in dao_sum_deadline_days(session, date_from, date_to):
+        counts.setdefault(name, {"met": 0, "missed": 0})["met" if met else "missed"] = n
+    return counts
+
+
 # --- disputes and alerts ----------------------------------------------------------------------
 
-def disputes(session: Session, window) -> dict:
+def disputes(session: Session, outcomes: OutcomeCounts) -> dict:
     """Disputes that ended with audits completed in the window, by the stage they ended at and
     their outcome (grade_upheld / grade_changed); `open` counts audits disputed now (R-34: their
     grade counts as disputed, not in by_grade, until the dispute ends)."""
-    by_stage: dict[str, dict[str, int]] = {}
-    for stage, outcome, count in dao_count_disputes(session, window):
-        by_stage.setdefault(stage or UNKNOWN, {})[outcome or UNKNOWN] = count
+    by_stage = {stage: _sorted(by_outcome) for stage, by_outcome in sorted(outcomes.disputes.items())}
     return {"total": sum(sum(o.values()) for o in by_stage.values()), "by_stage": by_stage,
             "open": dao_count_open_disputes(session)}
 
@@ -91,11 +152,14 @@ def disputes(session: Session, window) -> dict:
 def alerts(session: Session, window) -> dict:
     """Child-safety alerts closed in the window: by the stage they ended at, by outcome, and
     whether every stage's response came within its deadline (5 working days, R-42, R-43, R-45)."""
-    by_stage = {str(stage): n for stage, n in dao_count_alerts_by(session, AlertOutcome.final_stage, window)}
-    answered = dict(dao_count_alerts_by(session, AlertOutcome.answered_in_time, window))
-    return {"total": sum(by_stage.values()), "by_final_stage": by_stage,
-            "by_outcome": dict(dao_count_alerts_by(session, AlertOutcome.outcome, window)),
-            "answered_within_5_days": {"met": answered.get(True, 0), "missed": answered.get(False, 0)}}
+    by_stage, by_outcome, answered = Counter(), Counter(), Counter()
+    for stage, outcome, in_time, n in dao_count_alerts(session, window):
+        by_stage[stage] += n
+        by_outcome[outcome] += n
+        answered["met" if in_time else "missed"] += n
+    return {"total": sum(by_stage.values()), "by_final_stage": {str(s): n for s, n in sorted(by_stage.items())},
+            "by_outcome": _sorted(by_outcome),
+            "answered_within_5_days": {"met": answered["met"], "missed": answered["missed"]}}
 
 
 # --- the rows behind the report (CSV) ---------------------------------------------------------
@@ -141,40 +205,9 @@ def _completed_in(window):
     return (AuditOutcome.completed_at >= start, AuditOutcome.completed_at < end)
 
 
-def dao_count_audits_by(session: Session, column, window, *where) -> dict:
-    query = select(column, func.count()).where(*_completed_in(window), *where).group_by(column)
-    return {(key if key is not None else UNKNOWN): n for key, n in session.execute(query)}
-
-
-def dao_count_domain_grades(session: Session, window) -> dict[str, dict[str, int]]:
-    """{domain: {final grade: audits}}, not applicable included."""
-    query = (select(AuditDomainGrade.domain, AuditDomainGrade.grade_after, func.count())
-             .join(AuditOutcome, AuditOutcome.id == AuditDomainGrade.outcome_id)
-             .where(*_completed_in(window), AuditDomainGrade.grade_after.is_not(None))
-             .group_by(AuditDomainGrade.domain, AuditDomainGrade.grade_after)
-             .order_by(AuditDomainGrade.domain, AuditDomainGrade.grade_after))
-    counts: dict[str, dict[str, int]] = {}
-    for domain, grade, n in session.execute(query):
-        counts.setdefault(domain, {})[grade] = n
-    return counts
-
-
-def dao_count_deadlines(session: Session, window) -> dict[str, dict[str, int]]:
-    """{deadline name: {"met", "missed"}} over the deadlines that applied to each audit."""
-    query = (select(AuditDeadline.name, AuditDeadline.met, func.count())
-             .join(AuditOutcome, AuditOutcome.id == AuditDeadline.outcome_id)
-             .where(*_completed_in(window)).group_by(AuditDeadline.name, AuditDeadline.met)
-             .order_by(AuditDeadline.name))
-    counts: dict[str, dict[str, int]] = {}
-    for name, met, n in session.execute(query):
-        counts.setdefault(name, {"met": 0, "missed": 0})["met" if met else "missed"] = n
-    return counts
-
-
-def dao_count_disputes(session: Session, window) -> list[tuple]:
-    query = (select(AuditOutcome.dispute_stage, AuditOutcome.dispute_outcome, func.count())
-             .where(*_completed_in(window), AuditOutcome.disputed.is_(True))
-             .group_by(AuditOutcome.dispute_stage, AuditOutcome.dispute_outcome))
+def dao_count_outcomes(session: Session, window) -> list[tuple]:
+    """Audits completed in the window per combination of OUTCOME_COLUMNS (a few hundred groups)."""
+    query = select(*OUTCOME_COLUMNS, func.count()).where(*_completed_in(window)).group_by(*OUTCOME_COLUMNS)
     return list(session.execute(query))
 
 
@@ -186,10 +219,12 @@ def dao_count_open_disputes(session: Session) -> int:
     return session.scalar(query)
 
 
-def dao_count_alerts_by(session: Session, column, window) -> list[tuple]:
+def dao_count_alerts(session: Session, window) -> list[tuple]:
+    """Alerts closed in the window per (final stage, outcome, answered in time)."""
     start, end = window
-    query = (select(column, func.count()).where(AlertOutcome.closed_at >= start, AlertOutcome.closed_at < end)
-             .group_by(column).order_by(column))
+    columns = (AlertOutcome.final_stage, AlertOutcome.outcome, AlertOutcome.answered_in_time)
+    query = (select(*columns, func.count()).where(AlertOutcome.closed_at >= start, AlertOutcome.closed_at < end)
+             .group_by(*columns))
     return list(session.execute(query))
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 
 from engine.models import AuditDomainGrade, AuditOutcome
+from engine.outcomes import dao_add_audit_outcome
 from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 
 NOVEMBER = "/api/reports/audits?from=2026-11-01&to=2026-11-30"
@@ -19,10 +20,8 @@ def add_audit(engine, completed: str, grade: str, area: str, case_ref: str, doma
             practitioner="pat", audit_kind="audit", pre_discussion_grade=grade, overall_grade=grade,
             started_at=datetime.fromisoformat("2026-10-01T09:00:00+00:00"),
             completed_at=datetime.fromisoformat(completed))
-        session.add(outcome)
-        session.flush()
-        session.add_all(AuditDomainGrade(outcome_id=outcome.id, domain=d, grade_before=g, grade_after=g)
-                        for d, g in domains.items())
+        dao_add_audit_outcome(session, outcome, [AuditDomainGrade(domain=d, grade_before=g, grade_after=g)
+                                                 for d, g in domains.items()], [])
 
 
 @pytest.fixture

@@ -1,11 +1,26 @@
 """Audit reports (R-60, R-61): exact figures over stored outcome rows, London-day date filters,
 open disputes (R-34) from a real flow, and the rows behind the report for CSV."""
-from datetime import date, datetime
+import random
+from collections import Counter
+from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
+from alembic import command
+from sqlalchemy import select
 
-from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome
+from engine.calendar import LONDON
+from engine.models import (
+    AlertOutcome,
+    AuditDeadline,
+    AuditDomainGrade,
+    AuditOutcome,
+    ProcessInstance,
+    ProcessVersion,
+    UserTask,
+)
+from engine.outcomes import GRADE_CHANGES, dao_add_audit_outcome
 from engine.reports import ROW_COLUMNS, audit_report, audit_report_rows
+from engine.schema import alembic_config
 from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 from tests.flows.conftest import CASE, complete, definition_files
 from tests.flows.test_case_audit import FILES, findings, start, submit_for_qa
@@ -39,11 +54,9 @@ def add_audit(engine, completed: str, grade: str, area: str = "safeguarding_supp
             previous_grade=previous, grade_change=change, disputed=dispute is not None, dispute_stage=stage,
             dispute_outcome=result, cycle_year=2026, cycle_month=11, started_at=at("2026-10-01T09:00:00+00:00"),
             submitted_at=at("2026-10-20T09:00:00+00:00"), completed_at=at(completed))
-        session.add(outcome)
-        session.flush()
-        session.add_all(AuditDomainGrade(outcome_id=outcome.id, domain=d, grade_before=g, grade_after=g)
-                        for d, g in (domains or {}).items())
-        session.add_all(AuditDeadline(outcome_id=outcome.id, name=n, met=met) for n, met in (deadlines or {}).items())
+        domain_rows = [AuditDomainGrade(domain=d, grade_before=g, grade_after=g) for d, g in (domains or {}).items()]
+        deadline_rows = [AuditDeadline(name=n, met=met) for n, met in (deadlines or {}).items()]
+        dao_add_audit_outcome(session, outcome, domain_rows, deadline_rows)
 
 
 def add_alert(engine, closed: str, stage: int, outcome: str, timed_out: int) -> None:
@@ -192,3 +205,187 @@ def test_an_audit_in_dispute_counts_as_open_until_the_dispute_ends(org):  # R-34
     assert figures["disputes"] == {"total": 1, "open": 1, "by_stage": {"informal": {"grade_changed": 1}}}
     assert figures["timeliness"]["qa_within_1_day"] == {"met": 1, "missed": 0}
     assert org.reads.instance(standalone)["status"] == "running"
+
+
+# --- exact at any size: the report against a plain count over the same rows (issue 14, P4) -----------
+
+SCALE = ("outstanding", "good", "requires_improvement", "inadequate")
+GOOD_OR_BETTER = {"outstanding", "good"}
+DOMAINS = ("risk", "decisions", "engagement", "recording", "transfer")
+DEADLINES = ("completed_in_month", "qa_within_1_day", "amendment_in_time", "findings_discussion_in_time")
+STAGES = ("informal", "formal", "head_of_service", None)
+# Spring to autumn 2026, both clock changes in it (29 March, 25 October), and London midnights.
+FIRST_INSTANT = datetime(2026, 3, 20, tzinfo=timezone.utc)
+SPAN_MINUTES = 240 * 24 * 60
+WINDOWS = [(date(2026, 4, 1), date(2027, 3, 31)), (date(2026, 7, 1), date(2026, 9, 30)),
+           (date(2026, 10, 1), date(2026, 10, 31)), (date(2026, 3, 29), date(2026, 3, 29)),
+           (date(2026, 10, 25), date(2026, 10, 26)), (date(2026, 3, 1), date(2026, 12, 31)),
+           (date(2025, 1, 1), date(2025, 12, 31))]
+
+
+def some_instant(rng: random.Random) -> datetime:
+    """Any minute of the span, or a London midnight, or the last second before one."""
+    instant = FIRST_INSTANT + timedelta(minutes=rng.randrange(SPAN_MINUTES))
+    midnight = datetime.combine(instant.astimezone(LONDON).date(), time(0), tzinfo=LONDON)
+    return rng.choice([instant, instant, midnight, midnight - timedelta(seconds=1)]).astimezone(timezone.utc)
+
+
+def random_audit(rng: random.Random, instance_id: int) -> dict:
+    kind = rng.choice(["audit", "audit", "re_audit", "re_re_audit", "thematic"])
+    disputed = rng.random() < 0.2
+    return {"instance_id": instance_id, "case_ref": f"C-{instance_id}", "overall_grade": rng.choice(SCALE),
+            "service_area": rng.choice(["safeguarding_support", "children_in_care", "fostering", None]),
+            "audit_kind": kind, "grade_change": rng.choice([*GRADE_CHANGES, None]) if "re_" in kind else None,
+            "disputed": disputed, "dispute_stage": rng.choice(STAGES) if disputed else None,
+            "dispute_outcome": rng.choice(["grade_upheld", "grade_changed", None]) if disputed else None,
+            "completed_at": some_instant(rng),
+            "domains": {d: rng.choice([*SCALE, "not_applicable", None])
+                        for d in rng.sample(DOMAINS, rng.randint(0, 5))},
+            "deadlines": {n: rng.random() < 0.7 for n in rng.sample(DEADLINES, rng.randint(0, 4))}}
+
+
+def random_alert(rng: random.Random, instance_id: int) -> dict:
+    stage = rng.randint(1, 4)
+    return {"instance_id": instance_id, "final_stage": stage, "outcome": "final_decision" if stage == 4 else "resolved",
+            "answered_in_time": rng.random() < 0.6, "closed_at": some_instant(rng)}
+
+
+def bare_instances(engine, count: int) -> list[int]:
+    """Instance rows for the outcome rows to belong to (their foreign key), without running them."""
+    with engine.db.transaction() as session:
+        version_id = session.scalar(select(ProcessVersion.id).where(ProcessVersion.process_id == "scripted"))
+        stamp = at("2026-03-01T09:00:00+00:00")
+        rows = [ProcessInstance(process_version_id=version_id, process_id="scripted", status="completed", state="{}",
+                                serializer_version="test", started_by="ann", created_at=stamp, updated_at=stamp)
+                for _ in range(count)]
+        session.add_all(rows)
+        session.flush()
+        return [row.id for row in rows]
+
+
+def store_audit(session, audit: dict) -> None:
+    """Through the engine's own write path (engine/outcomes.py), day totals and all."""
+    fields = {k: v for k, v in audit.items() if k not in ("domains", "deadlines")}
+    outcome = AuditOutcome(**fields, pre_discussion_grade=audit["overall_grade"], team="t1", auditor="ann",
+                           practitioner="pat", started_at=audit["completed_at"] - timedelta(days=20))
+    dao_add_audit_outcome(session, outcome,
+                          [AuditDomainGrade(domain=d, grade_after=g) for d, g in audit["domains"].items()],
+                          [AuditDeadline(name=n, met=met) for n, met in audit["deadlines"].items()])
+
+
+def store_alert(session, alert: dict) -> None:
+    session.add(AlertOutcome(**alert, case_ref="C-1", service_area="fostering", raised_from="case_audit",
+                             stages_timed_out=0 if alert["answered_in_time"] else 1,
+                             raised_at=alert["closed_at"] - timedelta(days=3)))
+
+
+def store_task(session, number: int, instance_id: int, state: str, spec_id: str) -> None:
+    session.add(UserTask(id=f"task-{number}", instance_id=instance_id, process_id="scripted", element_id="step",
+                         name="step", role="auditor", candidates=[], state=state, spec_id=spec_id,
+                         ready_at=at("2026-11-02T09:00:00+00:00")))
+
+
+@pytest.fixture
+def random_rows(reports):
+    """300 audits, 40 alerts and 20 tasks (some of them ready tasks of disputes), seeded."""
+    rng = random.Random(20261214)
+    ids = iter(bare_instances(reports, 340))
+    audits = [random_audit(rng, next(ids)) for _ in range(300)]
+    alerts = [random_alert(rng, next(ids)) for _ in range(40)]
+    tasks = [(rng.choice(audits)["instance_id"], rng.choice(["ready", "completed"]),
+              rng.choice(["dispute_resolution", "case_audit"])) for _ in range(20)]
+    with reports.db.transaction() as session:
+        for audit in audits:
+            store_audit(session, audit)
+        for alert in alerts:
+            store_alert(session, alert)
+        for number, task in enumerate(tasks):
+            store_task(session, number, *task)
+    return audits, alerts, tasks
+
+
+def counted(rows, key) -> dict:
+    return dict(Counter(key(row) for row in rows))
+
+
+def plain_report(audits: list[dict], alerts: list[dict], tasks: list, first: date, last: date) -> dict:
+    """The report's every figure, counted in Python over the rows of the London days first to last."""
+    def in_period(instant):
+        return first <= instant.astimezone(LONDON).date() <= last
+
+    chosen = [a for a in audits if in_period(a["completed_at"])]
+    closed = [a for a in alerts if in_period(a["closed_at"])]
+    by_grade = {grade: sum(a["overall_grade"] == grade for a in chosen) for grade in SCALE}
+    domain_grades = [(d, g) for a in chosen for d, g in a["domains"].items() if g is not None]
+    by_domain = {d: counted([g for dd, g in domain_grades if dd == d], lambda g: g) for d, _ in domain_grades}
+    deadlines = [(n, met) for a in chosen for n, met in a["deadlines"].items()]
+    disputed = [a for a in chosen if a["disputed"]]
+    stages = {a["dispute_stage"] or "unknown" for a in disputed}
+    return {
+        "total": len(chosen), "by_grade": by_grade,
+        "by_grade_percent": {g: round(100 * n / len(chosen), 1) if chosen else 0.0 for g, n in by_grade.items()},
+        "by_service_area": counted(chosen, lambda a: a["service_area"] or "unknown"),
+        "by_audit_kind": counted(chosen, lambda a: a["audit_kind"]),
+        "by_domain": by_domain,
+        "strongest_domains": ranked(by_domain, GOOD_OR_BETTER),
+        "weakest_domains": ranked(by_domain, set(SCALE) - GOOD_OR_BETTER),
+        "re_audit_outcomes": {c: sum(a["grade_change"] == c for a in chosen) for c in GRADE_CHANGES},
+        "timeliness": {n: {"met": deadlines.count((n, True)), "missed": deadlines.count((n, False))}
+                       for n, _ in deadlines},
+        "disputes": {"total": len(disputed), "open": len({i for i, state, spec in tasks
+                                                          if state == "ready" and spec == "dispute_resolution"}),
+                     "by_stage": {s: counted([a for a in disputed if (a["dispute_stage"] or "unknown") == s],
+                                             lambda a: a["dispute_outcome"] or "unknown") for s in stages}},
+        "alerts": {"total": len(closed), "by_final_stage": counted(closed, lambda a: str(a["final_stage"])),
+                   "by_outcome": counted(closed, lambda a: a["outcome"]),
+                   "answered_within_5_days": {"met": sum(a["answered_in_time"] for a in closed),
+                                              "missed": sum(not a["answered_in_time"] for a in closed)}},
+    }
+
+
+def ranked(by_domain: dict, grades: set) -> list[str]:
+    """The three domains with the highest share of these grades among their graded audits."""
+    shares = []
+    for domain, counts in by_domain.items():
+        graded = sum(n for g, n in counts.items() if g in SCALE)
+        hits = sum(n for g, n in counts.items() if g in grades)
+        if hits:
+            shares.append((-hits / graded, -graded, domain))
+    return [domain for *_, domain in sorted(shares)[:3]]
+
+
+@pytest.mark.parametrize("first, last", WINDOWS)
+def test_every_figure_equals_a_plain_count_over_the_rows(reports, random_rows, first, last):  # R-60, issue 14 P4
+    audits, alerts, tasks = random_rows
+    figures = report(reports, first, last)
+    expected = plain_report(audits, alerts, tasks, first, last)
+    assert figures == expected
+    assert list(figures["by_grade"]) == list(SCALE)  # best first
+
+
+def migrate(db, step, revision: str) -> None:
+    """command.downgrade or command.upgrade on the test's own database."""
+    with db.engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        step(config, revision)
+
+
+def test_migration_0011_counts_the_rows_already_written_into_day_totals(reports, db):  # issue 14 P4
+    rng = random.Random(11)
+    audits = [random_audit(rng, instance_id) for instance_id in bare_instances(reports, 60)]
+    migrate(db, command.downgrade, "0010")  # rows written before the day totals existed
+    with db.transaction() as session:
+        for audit in audits:
+            outcome = AuditOutcome(**{k: v for k, v in audit.items() if k not in ("domains", "deadlines")},
+                                   started_at=audit["completed_at"])
+            session.add(outcome)
+            session.flush()
+            session.add_all(AuditDomainGrade(outcome_id=outcome.id, domain=d, grade_after=g)
+                            for d, g in audit["domains"].items())
+            session.add_all(AuditDeadline(outcome_id=outcome.id, name=n, met=met)
+                            for n, met in audit["deadlines"].items())
+    migrate(db, command.upgrade, "head")
+    for first, last in WINDOWS:
+        figures, expected = report(reports, first, last), plain_report(audits, [], [], first, last)
+        assert (figures["by_domain"], figures["timeliness"]) == (expected["by_domain"], expected["timeliness"])

@@ -1,0 +1,178 @@
+"""`python -m bench.reports [--quick] [--db sqlite|postgres|both]`: how long audit_report takes
+over 100,000 completed audits (issue 14, P4: the annual pack's queries in at most 200 ms, median).
+
+Each database gets fresh: SQLite a file in a temporary folder, PostgreSQL its own database
+`qa_report_bench` (dropped afterwards; never `test`). Progress goes to stderr, the tables to stdout.
+"""
+import argparse
+import random
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from statistics import median, quantiles
+
+from sqlalchemy import func, select
+
+from engine.clock import SettableClock, SystemClock, install_engine_clock, set_clock
+from engine.db import Database
+from engine.models import AuditDeadline, AuditDomainGrade, AuditOutcome
+from engine.reports import audit_report, london_window
+from engine.workflow_engine import WorkflowEngine
+
+from .databases import postgres_database, sqlite_database
+from .report_data import Seeded, deploy_and_describe, seed
+from .run import log
+from .timing import timed
+
+REPORT_DATABASE = "qa_report_bench"
+TARGET_MS = 200  # the annual pack, median
+SEED = 20261214
+
+
+@dataclass(frozen=True)
+class Period:
+    name: str
+    first: date
+    last: date
+    target_ms: float | None
+
+
+PERIODS = (
+    Period("annual, audit year 2024/25 (1 Apr 2024 – 31 Mar 2025)", date(2024, 4, 1), date(2025, 3, 31), TARGET_MS),
+    Period("quarter, Oct–Dec 2024", date(2024, 10, 1), date(2024, 12, 31), None),
+    Period("month, November 2024", date(2024, 11, 1), date(2024, 11, 30), None),
+)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    audits: int
+    samples: int  # timed reports per period
+    warmup: int
+
+
+FULL = Sizes(audits=100_000, samples=30, warmup=3)
+QUICK = Sizes(audits=10_000, samples=10, warmup=2)
+
+
+@dataclass
+class Timing:
+    period: Period
+    audits: int  # completed in the period
+    samples_ms: list[float]
+
+
+def run_database(url: str, sizes: Sizes) -> tuple[Seeded, list[Timing]]:
+    set_clock(SettableClock(datetime(2026, 3, 2, 9, tzinfo=timezone.utc)))
+    install_engine_clock()
+    db = Database(url)
+    try:
+        seeded = _seed(db, sizes)
+        return seeded, [_time_period(db, period, sizes) for period in PERIODS]
+    finally:
+        db.dispose()
+        set_clock(SystemClock())
+
+
+def _seed(db: Database, sizes: Sizes) -> Seeded:
+    organisation = deploy_and_describe(WorkflowEngine(db))
+    log(f"seeding {sizes.audits:,} completed audits")
+    began = time.perf_counter()
+    seeded = seed(db, organisation, sizes.audits, random.Random(SEED))
+    seeded.seconds = time.perf_counter() - began
+    log(f"seeded in {seeded.seconds:.1f} s: {seeded.rows}")
+    return seeded
+
+
+def _time_period(db: Database, period: Period, sizes: Sizes) -> Timing:
+    log(f"timing audit_report, {period.name}")
+    samples = []
+    for number in range(sizes.warmup + sizes.samples):
+        with db.reading() as session:
+            ms, figures = timed(audit_report, session, period.first, period.last)
+        if number >= sizes.warmup:
+            samples.append(ms)
+    _check_against_rows(db, period, figures)
+    return Timing(period, figures["total"], samples)
+
+
+def _check_against_rows(db: Database, period: Period, figures: dict) -> None:
+    """The figures the day totals give, against a GROUP BY over the rows themselves: a bench that
+    got faster by counting wrong fails here."""
+    start, end = london_window(period.first, period.last)
+    completed = (AuditOutcome.completed_at >= start, AuditOutcome.completed_at < end)
+    with db.reading() as session:
+        total = session.scalar(select(func.count()).where(*completed))
+        domains = session.execute(
+            select(AuditDomainGrade.domain, AuditDomainGrade.grade_after, func.count())
+            .join(AuditOutcome, AuditOutcome.id == AuditDomainGrade.outcome_id)
+            .where(*completed, AuditDomainGrade.grade_after.is_not(None))
+            .group_by(AuditDomainGrade.domain, AuditDomainGrade.grade_after))
+        deadlines = session.execute(
+            select(AuditDeadline.name, AuditDeadline.met, func.count())
+            .join(AuditOutcome, AuditOutcome.id == AuditDeadline.outcome_id)
+            .where(*completed).group_by(AuditDeadline.name, AuditDeadline.met))
+        by_domain = _nested(domains)
+        timeliness = {name: {"met": n.get(True, 0), "missed": n.get(False, 0)}
+                      for name, n in _nested(deadlines).items()}
+    if (figures["total"], figures["by_domain"], figures["timeliness"]) != (total, by_domain, timeliness):
+        raise AssertionError(f"{period.name}: the report's figures differ from a count over the rows")
+
+
+def _nested(rows) -> dict[str, dict]:
+    nested: dict[str, dict] = {}
+    for outer, inner, n in rows:
+        nested.setdefault(outer, {})[inner] = n
+    return nested
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+def report(label: str, seeded: Seeded, timings: list[Timing]) -> str:
+    rows = ", ".join(f"{n:,} {table}" for table, n in seeded.rows.items())
+    return "\n".join([
+        f"### Reports, {label}: {seeded.rows.get('audit_outcome', 0):,} completed audits over 3 audit years",
+        "",
+        f"_seeded in {seeded.seconds:.1f} s: {rows}_",
+        "",
+        "| `audit_report(session, first, last)` | audits in period | n | median ms | p90 ms | target | met? |",
+        "|---|---:|---:|---:|---:|---|---|",
+        *(_row(t) for t in timings),
+    ])
+
+
+def _row(timing: Timing) -> str:
+    middle, p90 = median(timing.samples_ms), quantiles(timing.samples_ms, n=10)[-1]
+    target = timing.period.target_ms
+    verdict = ("—", "—") if target is None else (f"≤ {target:g} ms", "met" if middle <= target else "MISSED")
+    return (f"| {timing.period.name} | {timing.audits:,} | {len(timing.samples_ms)} | {middle:.1f} | {p90:.1f} "
+            f"| {verdict[0]} | {verdict[1]} |")
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+DATABASES = {"sqlite": sqlite_database, "postgres": lambda: postgres_database(REPORT_DATABASE)}
+
+
+def run(db_choice: str, quick: bool) -> None:
+    """Each chosen database in turn, its table printed as soon as it is measured."""
+    sizes = QUICK if quick else FULL
+    for name in (list(DATABASES) if db_choice == "both" else [db_choice]):
+        with DATABASES[name]() as (label, url):
+            log(f"reports bench, {label}: {url}")
+            seeded, timings = run_database(url, sizes)
+        print(report(label, seeded, timings), end="\n\n", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10,000 audits and fewer samples: a smoke run")
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args(argv)
+    began = time.perf_counter()
+    run(args.db, args.quick)
+    print(f"_reports bench, {'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s in all_")
+
+
+if __name__ == "__main__":
+    main()
