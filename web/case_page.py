@@ -4,7 +4,7 @@ page. The link in every notification opens it. Opening it is recorded as a view;
 polls a small JSON answer and refreshes its parts when the case changes."""
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from engine.errors import InvalidData, NotFound
+from engine.errors import Conflict, InvalidData, NotFound
 from engine.workflow_engine import STATUS_CHANGES
 from service import caller
 
@@ -69,8 +69,7 @@ def act(instance_id, action):
     if not case["may"][right]:
         abort(403)
     if case["status"] not in ALLOWED_FROM[action]:
-        flash(f"This case is {case['status']}: it cannot be {verb.lower()}ed now.")
-        return redirect(url_for("web_case.case_page", instance_id=instance_id))
+        raise Conflict(f"the case is {case['status']} now, and {verb.lower()} is not open to it")
     reason = request.form.get("reason", "").strip()
     error = None
     if request.method == "POST":
