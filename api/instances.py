@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine.case_list import SORTS
+from engine.case_list import CYCLE, SORTS
 from engine.errors import NotFound
 from service import caller
 
@@ -33,7 +33,7 @@ class InstanceQuery(Schema):
     team_id = Text(data_key="team")
     step = Text(metadata={"description": "an element id: instances with a ready task there"})
     overdue = fields.Boolean(load_default=False, metadata={"description": "only those with a task past its deadline"})
-    cycle = fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}$"), metadata={"description": "e.g. 2026-11"})
+    cycle = fields.String(validate=validate.Regexp(CYCLE), metadata={"description": "e.g. 2026-11"})
     sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -1,6 +1,7 @@
 """The case list (R-81, R-80): the instances a person may see, filtered, sorted and paged by the
 database, with how many match each choice of a filter, for the cases page and the API's list.
 """
+import re
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
@@ -16,6 +17,7 @@ SORTS = {  # the name a page or a query gives → ORDER BY; ties broken by id, n
     "case_ref": (ProcessInstance.case_ref.asc(),),
     "deadline": (),  # the soonest deadline of a ready task first, instances with none last (below)
 }
+CYCLE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")  # how a cycle is written: "2026-11"
 FACETS = ("process_id", "status", "service_area_id", "cycle")  # filters whose choices are counted
 
 

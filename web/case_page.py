@@ -4,6 +4,7 @@ page. The link in every notification opens it. Opening it is recorded as a view;
 polls a small JSON answer and refreshes its parts when the case changes."""
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
+from api.schemas import MAX_ID
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.workflow_engine import STATUS_CHANGES
 from service import caller
@@ -14,7 +15,6 @@ from .timeline import timeline, viewers
 
 blp = Blueprint("web_case", __name__)
 
-MAX_ID = 2**31 - 1
 ACTIONS = {  # action → (new status, the verb as the page says it, who may: "operate" or "retry")
     "suspend": ("suspended", "Suspend", "operate"),
     "resume": ("running", "Resume", "operate"),

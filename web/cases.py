@@ -1,11 +1,10 @@
 """Auditors, the QA team and managers find cases: the case list with its filters, the search box
 that goes straight to a case, and every instance of one case reference. What a person sees is
 what the access layer lets through (R-81), as in the API."""
-import re
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from engine.case_list import SORTS, CaseFilter
+from engine.case_list import CYCLE, SORTS, CaseFilter
 from engine.errors import NotFound
 from service import caller, engine
 
@@ -19,7 +18,6 @@ STATUSES = {"running": "Running", "suspended": "Suspended", "error": "In error",
             "terminated": "Terminated"}
 SORT_NAMES = {"newest": "Newest first", "oldest": "Oldest first", "updated": "Recently changed",
               "deadline": "Soonest deadline first", "case_ref": "Case reference"}
-CYCLE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 assert set(SORT_NAMES) == set(SORTS)
 
 

@@ -1,18 +1,17 @@
 """The QA team's overview: the audit cycle's open cases by step and by service area, every open
 step by process (alerts by stage, disputes by stage), and how many are late. Each number links to
 the case list filtered to the cases behind it."""
-import re
 from datetime import date
 
 from flask import Blueprint, abort, render_template, request, url_for
 
+from engine.case_list import CYCLE
 from service import caller, engine
 
 from .display import process_names
 from .session import signed_in
 
 blp = Blueprint("web_dashboard", __name__)
-CYCLE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @blp.get("/overview")
