@@ -7,14 +7,21 @@ BUILD  := web/static/build
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: install assets migrate deploy run test test-fast test-sqlite test-postgres bench soak clean
+.PHONY: install system-libs assets migrate deploy run test test-fast test-sqlite test-postgres bench soak clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-* && touch $@
 
-install: $(STAMP)
+install: system-libs $(STAMP)
+
+# System libraries: Pango, which WeasyPrint draws the reports' PDF with, and its font; poppler-utils'
+# pdftoppm, with which the browser tests draw the PDF's first page to look at. Installed when missing.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils
+system-libs:
+	@dpkg -s $(SYSTEM_LIBS) >/dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(SYSTEM_LIBS); }
 
 # The pages' front-end packages (package-lock.json), built into a git-ignored folder the app serves.
 $(NODE_STAMP): package-lock.json

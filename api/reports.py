@@ -1,6 +1,4 @@
 """Audit reports (R-60, R-61) as JSON, or as CSV rows (one per audit) for downloading."""
-import csv
-import io
 from datetime import date
 
 from flask import Response, request
@@ -9,14 +7,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from engine.access import SEES_ACROSS
-from engine.reports import ROW_COLUMNS
+from engine.report_csv import to_csv
 from service import engine, require
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Audit reports (JSON or CSV)")
 
 CSV = "text/csv"
 DATES = validate.Range(min=date(1900, 1, 1), max=date(9999, 12, 30))
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # spreadsheet formula injection (OWASP)
 
 
 class ReportQuery(Schema):
@@ -24,6 +21,10 @@ class ReportQuery(Schema):
                             metadata={"description": "first day (London), YYYY-MM-DD"})
     date_to = fields.Date(required=True, data_key="to", validate=DATES,
                           metadata={"description": "last day (London), included, YYYY-MM-DD"})
+    service_area = fields.String(validate=validate.Length(min=1, max=64),
+                                 metadata={"description": "only audits (and alerts) of this service area (its id)"})
+    audit_kind = fields.String(validate=validate.Length(min=1, max=32),
+                               metadata={"description": "only audits of this kind, e.g. thematic"})
     format = fields.String(validate=validate.OneOf(["json", "csv"]),
                            metadata={"description": "csv: the rows, as `Accept: text/csv` gives (for download links)"})
 
@@ -46,10 +47,15 @@ class AuditReportSchema(Schema):
                             metadata={"description": "domain -> final grade -> audits"})
     strongest_domains = fields.List(fields.String())
     weakest_domains = fields.List(fields.String())
+    thematic_by_domain = fields.Dict(keys=fields.String(),
+                                     values=fields.Dict(keys=fields.String(), values=fields.Integer()),
+                                     metadata={"description": "themed audits only: domain -> final grade -> audits"})
     re_audit_outcomes = Counts
     timeliness = fields.Dict(metadata={"description": "deadline -> {met, missed}"})
     disputes = fields.Dict()
     alerts = fields.Dict()
+    trend = fields.List(fields.Dict(), metadata={
+        "description": "per audit cycle, oldest first: {cycle, total, good_or_better_percent, worst}"})
 
 
 @blp.before_request
@@ -71,24 +77,9 @@ class AuditReport(MethodView):
         `?format=csv`), the rows behind it, one per audit."""
         as_csv = query.get("format") == "csv" or (
             "format" not in query and request.accept_mimetypes.best_match(["application/json", CSV]) == CSV)
+        scope = (query["date_from"], query["date_to"], query.get("service_area"), query.get("audit_kind"))
         if not as_csv:
-            return engine().reads.audit_report(query["date_from"], query["date_to"])
-        rows = engine().reads.audit_report_rows(query["date_from"], query["date_to"])
+            return engine().reads.audit_report(*scope)
+        rows = engine().reads.audit_report_rows(*scope)
         name = f"audits_{query['date_from']}_{query['date_to']}.csv"
         return Response(to_csv(rows), mimetype=CSV, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def to_csv(rows: list[dict]) -> str:
-    """A header row (every column any row has, in order), then one line per row."""
-    columns = list(dict.fromkeys(key for row in rows for key in row)) or list(ROW_COLUMNS)
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows({k: _cell(v) for k, v in row.items()} for row in rows)
-    return out.getvalue()
-
-
-def _cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

@@ -1,11 +1,14 @@
 """`python -m bench.reports [--quick] [--db sqlite|postgres|both]`: how long audit_report takes
-over 100,000 completed audits (issue 14, P4: the annual pack's queries in at most 200 ms, median).
+over 100,000 completed audits (issue 14, P4: the annual pack's queries in at most 200 ms, median),
+and how long the reports page takes to answer with that annual pack (at most 400 ms, median),
+through the app's own request handling (Flask's test client: no server, no network), signed in.
 
 Each database gets fresh: SQLite a file in a temporary folder, PostgreSQL its own database
 `qa_report_bench` (dropped afterwards; never `test`). Progress goes to stderr, the tables to stdout.
 """
 import argparse
 import random
+import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -13,6 +16,8 @@ from statistics import median, quantiles
 
 from sqlalchemy import func, select
 
+import service
+from engine.accounts import dao_set_password
 from engine.clock import SettableClock, SystemClock, install_engine_clock, set_clock
 from engine.db import Database
 from engine.models import AuditDeadline, AuditDomainGrade, AuditOutcome
@@ -26,6 +31,9 @@ from .timing import timed
 
 REPORT_DATABASE = "qa_report_bench"
 TARGET_MS = 200  # the annual pack, median
+PAGE_TARGET_MS = 400  # the reports page with the annual pack, median
+PAGE_PERIOD = "2024"  # the audit year 2024/25, as the annual period below
+PAGE_USER, PAGE_PASSWORD = "quinn", "a-bench-password-of-some-length"
 SEED = 20261214
 
 
@@ -52,6 +60,7 @@ class Sizes:
 
 
 FULL = Sizes(audits=100_000, samples=30, warmup=3)
+PDF_SAMPLES = 3  # WeasyPrint lays out the whole pack: seconds, not milliseconds
 QUICK = Sizes(audits=10_000, samples=10, warmup=2)
 
 
@@ -62,16 +71,55 @@ class Timing:
     samples_ms: list[float]
 
 
-def run_database(url: str, sizes: Sizes) -> tuple[Seeded, list[Timing]]:
+@dataclass
+class PageTiming:
+    name: str
+    samples_ms: list[float]
+    target_ms: float | None
+
+
+def run_database(url: str, sizes: Sizes) -> tuple[Seeded, list[Timing], list[PageTiming]]:
     set_clock(SettableClock(datetime(2026, 3, 2, 9, tzinfo=timezone.utc)))
     install_engine_clock()
     db = Database(url)
     try:
         seeded = _seed(db, sizes)
-        return seeded, [_time_period(db, period, sizes) for period in PERIODS]
+        timings = [_time_period(db, period, sizes) for period in PERIODS]
     finally:
         db.dispose()
         set_clock(SystemClock())
+    return seeded, timings, _time_pages(url, sizes)
+
+
+def _time_pages(url: str, sizes: Sizes) -> list[PageTiming]:
+    """The reports page (HTML) and the pack's PDF of the annual period, as quinn gets them."""
+    from app import create_app  # the app, only for this part of the bench
+    app = create_app({"DATABASE_URL": url, "TESTING": True})
+    engine = service.engine(app)
+    with engine.db.transaction() as session:
+        dao_set_password(session, PAGE_USER, PAGE_PASSWORD)
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
+    signed_in = client.post("/sign-in", data={"username": PAGE_USER, "password": PAGE_PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 302, signed_in.text
+    try:
+        return [_time_page(client, f"/reports?period={PAGE_PERIOD}", "reports page (HTML), annual",
+                           sizes.warmup, sizes.samples, PAGE_TARGET_MS),
+                _time_page(client, f"/reports/pack.pdf?period={PAGE_PERIOD}", "the pack as PDF, annual",
+                           1, PDF_SAMPLES, None)]
+    finally:
+        engine.db.dispose()
+
+
+def _time_page(client, path: str, name: str, warmup: int, samples: int, target: float | None) -> PageTiming:
+    log(f"timing GET {path}")
+    times = []
+    for number in range(warmup + samples):
+        ms, answer = timed(client.get, path)
+        assert answer.status_code == 200, f"{path}: {answer.status_code}"
+        if number >= warmup:
+            times.append(ms)
+    return PageTiming(name, times, target)
 
 
 def _seed(db: Database, sizes: Sizes) -> Seeded:
@@ -128,7 +176,7 @@ def _nested(rows) -> dict[str, dict]:
 
 # --- the table ----------------------------------------------------------------------------------
 
-def report(label: str, seeded: Seeded, timings: list[Timing]) -> str:
+def report(label: str, seeded: Seeded, timings: list[Timing], pages: list[PageTiming]) -> str:
     rows = ", ".join(f"{n:,} {table}" for table, n in seeded.rows.items())
     return "\n".join([
         f"### Reports, {label}: {seeded.rows.get('audit_outcome', 0):,} completed audits over 3 audit years",
@@ -138,7 +186,19 @@ def report(label: str, seeded: Seeded, timings: list[Timing]) -> str:
         "| `audit_report(session, first, last)` | audits in period | n | median ms | p90 ms | target | met? |",
         "|---|---:|---:|---:|---:|---|---|",
         *(_row(t) for t in timings),
+        "",
+        f"| `GET` as {PAGE_USER}, signed in | n | median ms | p90 ms | target | met? |",
+        "|---|---:|---:|---:|---|---|",
+        *(_page_row(p) for p in pages),
     ])
+
+
+def _page_row(page: PageTiming) -> str:
+    middle = median(page.samples_ms)
+    p90 = quantiles(page.samples_ms, n=10)[-1] if len(page.samples_ms) > 1 else middle
+    target = page.target_ms
+    verdict = ("—", "—") if target is None else (f"≤ {target:g} ms", "met" if middle <= target else "MISSED")
+    return f"| {page.name} | {len(page.samples_ms)} | {middle:.1f} | {p90:.1f} | {verdict[0]} | {verdict[1]} |"
 
 
 def _row(timing: Timing) -> str:
@@ -160,8 +220,8 @@ def run(db_choice: str, quick: bool) -> None:
     for name in (list(DATABASES) if db_choice == "both" else [db_choice]):
         with DATABASES[name]() as (label, url):
             log(f"reports bench, {label}: {url}")
-            seeded, timings = run_database(url, sizes)
-        print(report(label, seeded, timings), end="\n\n", flush=True)
+            seeded, timings, pages = run_database(url, sizes)
+        print(report(label, seeded, timings, pages), end="\n\n", flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

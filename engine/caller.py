@@ -18,6 +18,9 @@ from .case_list import CaseFilter, area_counts, case_list, facet_counts, step_co
 from .case_page import VIEWED, case_page, change_of, diagram_file
 from .clock import now
 from .errors import Conflict, Forbidden
+from .report_figures import Figure
+from .report_pack import audit_pack
+from .reports import alert_report_rows, audit_report_rows
 from .store import dao_append_history
 
 
@@ -133,6 +136,21 @@ class Caller:
             return {"cycle": cycle, "cycle_steps": step_counts(session, may_see, at, this_cycle),
                     "cycle_areas": area_counts(session, may_see, at, this_cycle),
                     "open_steps": step_counts(session, may_see, at, running)}
+
+    def audit_report(self, figure: Figure, compare: bool = False) -> dict:
+        """For the roles that see across: the report of the figure's period (engine/report_pack.py)."""
+        with self.db.reading() as session:
+            access.require(self.user, *access.SEES_ACROSS)
+            return audit_pack(session, figure, compare)
+
+    def report_rows(self, figure: Figure) -> list[dict]:
+        """For the roles that see across: the rows behind one figure, one per audit (or alert)."""
+        with self.db.reading() as session:
+            access.require(self.user, *access.SEES_ACROSS)
+            scope, where = figure.scope, tuple(figure.clauses())
+            if figure.counts_alerts:
+                return alert_report_rows(session, scope, where)
+            return audit_report_rows(session, scope.first, scope.last, scope.service_area, scope.audit_kind, where)
 
     def view(self, instance_id: int) -> dict:
         """The instance with its data, tasks, timers and children, recording that the person viewed it (R-80)."""

@@ -9,6 +9,7 @@ from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from .models import ProcessInstance, ProcessVersion, ServiceArea, Team, UserTask
+from .report_figures import Figure
 
 SORTS = {  # the name a page or a query gives → ORDER BY; ties broken by id, newest first but for "oldest"
     "newest": (ProcessInstance.created_at.desc(),),
@@ -34,6 +35,7 @@ class CaseFilter:
     overdue: bool = False  # instances with a ready task past its deadline
     cycle: str | None = None  # "2026-11"
     parent_id: int | None = None
+    report: Figure | None = None  # the instances one figure of a report counts
 
     def clauses(self, at: datetime, leave_out: str | None = None) -> list:
         clauses = []
@@ -49,11 +51,14 @@ class CaseFilter:
             clauses.append(_has_ready_task(UserTask.element_id == self.step))
         if self.overdue:
             clauses.append(_has_ready_task(UserTask.due_at < at))
+        if self.report:
+            clauses.append(ProcessInstance.id.in_(self.report.instance_ids()))
         return clauses
 
     def as_query(self) -> dict:
         """The filters that are set, as a page's query string names them."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) not in (None, False)}
+        query = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) not in (None, False)}
+        return query | (query.pop("report").as_query() if self.report else {})
 
 
 def _has_ready_task(*clauses):

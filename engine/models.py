@@ -324,7 +324,8 @@ class AuditOutcome(Base):
     # Every column the report groups by, after completed_at: a report's GROUP BY reads this index
     # alone, never the rows (bench/README.md, "Reports").
     __table_args__ = (Index("ix_audit_outcome_report", "completed_at", "overall_grade", "service_area", "audit_kind",
-                            "grade_change", "disputed", "dispute_stage", "dispute_outcome"),)
+                            "grade_change", "disputed", "dispute_stage", "dispute_outcome", "cycle_year",
+                            "cycle_month"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     case_ref: Mapped[str | None] = mapped_column(String(100))

@@ -14,6 +14,7 @@ from .case_list import place_names
 from .db import Database
 from .errors import NotFound
 from .models import DefinitionFile, HistoryEvent, ProcessInstance, ProcessVersion, UserTask, WaitingTimer
+from .report_labels import dao_report_labels
 from .reports import audit_report, audit_report_rows
 from .runtime import EngineContext, InstanceRuntime, find_task
 
@@ -210,10 +211,14 @@ class Reads:
         with self.db.reading() as session:
             return place_names(session)
 
-    def audit_report(self, first, last) -> dict:
+    def report_labels(self) -> dict[str, dict[str, str]]:
         with self.db.reading() as session:
-            return audit_report(session, first, last)
+            return dao_report_labels(session)
 
-    def audit_report_rows(self, first, last) -> list[dict]:
+    def audit_report(self, first, last, service_area=None, audit_kind=None) -> dict:
         with self.db.reading() as session:
-            return audit_report_rows(session, first, last)
+            return audit_report(session, first, last, service_area, audit_kind)
+
+    def audit_report_rows(self, first, last, service_area=None, audit_kind=None) -> list[dict]:
+        with self.db.reading() as session:
+            return audit_report_rows(session, first, last, service_area, audit_kind)

@@ -13,12 +13,12 @@ from engine.access import SEES_ACROSS
 from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
 
-from . import auth, case_page, cases, dashboard, pages, tasks
+from . import auth, case_page, cases, dashboard, pages, reports, tasks
 from .security import configure_session, security_headers
 from .session import load_user
 
 HERE = Path(__file__).resolve().parent
-PAGE_BLUEPRINTS = (auth.blp, tasks.blp, cases.blp, case_page.blp, dashboard.blp, pages.blp)
+PAGE_BLUEPRINTS = (auth.blp, tasks.blp, cases.blp, case_page.blp, dashboard.blp, reports.blp, pages.blp)
 csrf = CSRFProtect()
 
 

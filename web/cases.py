@@ -6,9 +6,12 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from engine.case_list import CYCLE, SORTS, CaseFilter
 from engine.errors import NotFound
+from engine.report_figures import Figure
 from service import caller, engine
 
 from .display import case_rows, process_names
+from .report_view import describe
+from .reports import figure_asked
 from .session import signed_in
 
 blp = Blueprint("web_cases", __name__)
@@ -28,6 +31,7 @@ def case_list():
     found = caller().cases(where, sort, page, PAGE_SIZE, counts=True)
     last_page = max(1, -(-found["total"] // PAGE_SIZE))
     return render_template("cases/index.html", found=found, rows=case_rows(found["items"]), where=where,
+                           behind=_behind(where.report),
                            selects=_selects(found, where, sort), processes=process_names(),
                            last_page=last_page, query=where.as_query() | {"sort": sort})
 
@@ -86,6 +90,16 @@ def _options(names: dict, selected, everything: str) -> list[dict]:
                                                   for value, text in names.items())]
 
 
+def _behind(figure: Figure | None) -> dict | None:
+    """The report figure the list shows the cases of, in words, with the way back to the report."""
+    if figure is None:
+        return None
+    words = describe(figure, engine().reads.report_labels(), engine().reads.places()["service_area"])
+    back = {k: v for k, v in figure.as_query().items() if k != "figure"}
+    return {"words": words, "report_href": url_for("web_reports.reports_page", **back),
+            "csv_href": url_for("web_reports.rows_csv", **figure.as_query()) if figure.name != "disputes_open" else None}
+
+
 def _filters(args) -> tuple[CaseFilter, str, int]:
     """The list's query string, checked: a value no filter takes is a 400 naming it."""
     status = args.get("status") or None
@@ -99,5 +113,6 @@ def _filters(args) -> tuple[CaseFilter, str, int]:
     where = CaseFilter(process_id=args.get("process_id") or None, status=status,
                        case_ref=args.get("case_ref", "").strip()[:100] or None,
                        service_area_id=args.get("service_area_id") or None, team_id=args.get("team_id") or None,
-                       step=args.get("step") or None, overdue=bool(args.get("overdue")), cycle=cycle)
+                       step=args.get("step") or None, overdue=bool(args.get("overdue")), cycle=cycle,
+                       report=figure_asked(args) if args.get("figure") else None)
     return where, sort, int(page)

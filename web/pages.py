@@ -3,6 +3,7 @@ import logging
 import uuid
 
 from flask import Blueprint, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import EngineError
@@ -25,6 +26,9 @@ def error_page(error: Exception):
     of whether the thing exists (R-81). An unexpected one is logged with an id the page shows."""
     status = error.status if isinstance(error, EngineError) else error.code if isinstance(error, HTTPException) else 500
     detail = error.detail if isinstance(error, EngineError) and status in (409, 422) else None
+    if (status == 400 and isinstance(error, HTTPException) and not isinstance(error, CSRFError)
+            and error.description != type(error).description):
+        detail = error.description  # a choice in the address a page does not take, named by the page
     error_id = None
     if status >= 500:
         error_id = uuid.uuid4().hex

@@ -98,3 +98,15 @@ def test_bad_dates_are_422_naming_the_parameter(client, auth, query, field):
 
 def test_reports_need_a_token(client):
     assert client.get(NOVEMBER).status_code == 401
+
+
+def test_a_report_narrowed_to_a_service_area_counts_its_audits_only(client, auth, audits):
+    response = client.get(f"{NOVEMBER}&service_area=children_in_care", headers=auth("quinn"))
+    assert response.status_code == 200
+    assert (response.json["total"], response.json["by_grade"]["inadequate"]) == (1, 1)
+    assert response.json["by_domain"] == {"risk": {"inadequate": 1}, "recording": {"good": 1}}
+    rows = list(csv.DictReader(io.StringIO(
+        client.get(f"{NOVEMBER}&service_area=safeguarding_support&format=csv", headers=auth("quinn")).text)))
+    assert [row["case_ref"] for row in rows] == ["C-1001"]
+    assert client.get(f"{NOVEMBER}&audit_kind=thematic", headers=auth("quinn")).json["total"] == 0
+    assert client.get(f"{NOVEMBER}&service_area=", headers=auth("quinn")).status_code == 422

@@ -238,16 +238,23 @@ def random_audit(rng: random.Random, instance_id: int) -> dict:
             "audit_kind": kind, "grade_change": rng.choice([*GRADE_CHANGES, None]) if "re_" in kind else None,
             "disputed": disputed, "dispute_stage": rng.choice(STAGES) if disputed else None,
             "dispute_outcome": rng.choice(["grade_upheld", "grade_changed", None]) if disputed else None,
-            "completed_at": some_instant(rng),
+            "completed_at": some_instant(rng), **random_cycle(rng),
             "domains": {d: rng.choice([*SCALE, "not_applicable", None])
                         for d in rng.sample(DOMAINS, rng.randint(0, 5))},
             "deadlines": {n: rng.random() < 0.7 for n in rng.sample(DEADLINES, rng.randint(0, 4))}}
 
 
+def random_cycle(rng: random.Random) -> dict:
+    if rng.random() < 0.1:  # a need-to-know audit is in no cycle
+        return {"cycle_year": None, "cycle_month": None}
+    return {"cycle_year": rng.choice([2026, 2027]), "cycle_month": rng.randint(1, 12)}
+
+
 def random_alert(rng: random.Random, instance_id: int) -> dict:
     stage = rng.randint(1, 4)
     return {"instance_id": instance_id, "final_stage": stage, "outcome": "final_decision" if stage == 4 else "resolved",
-            "answered_in_time": rng.random() < 0.6, "closed_at": some_instant(rng)}
+            "answered_in_time": rng.random() < 0.6, "closed_at": some_instant(rng),
+            "service_area": rng.choice(["fostering", "children_in_care", None])}
 
 
 def bare_instances(engine, count: int) -> list[int]:
@@ -274,7 +281,7 @@ def store_audit(session, audit: dict) -> None:
 
 
 def store_alert(session, alert: dict) -> None:
-    session.add(AlertOutcome(**alert, case_ref="C-1", service_area="fostering", raised_from="case_audit",
+    session.add(AlertOutcome(**alert, case_ref="C-1", raised_from="case_audit",
                              stages_timed_out=0 if alert["answered_in_time"] else 1,
                              raised_at=alert["closed_at"] - timedelta(days=3)))
 
@@ -308,16 +315,24 @@ def counted(rows, key) -> dict:
     return dict(Counter(key(row) for row in rows))
 
 
-def plain_report(audits: list[dict], alerts: list[dict], tasks: list, first: date, last: date) -> dict:
-    """The report's every figure, counted in Python over the rows of the London days first to last."""
+def plain_report(audits: list[dict], alerts: list[dict], tasks: list, first: date, last: date,
+                 area: str | None = None, kind: str | None = None) -> dict:
+    """The report's every figure, counted in Python over the rows of the London days first to
+    last (and of one service area and audit kind, if given)."""
     def in_period(instant):
         return first <= instant.astimezone(LONDON).date() <= last
 
-    chosen = [a for a in audits if in_period(a["completed_at"])]
-    closed = [a for a in alerts if in_period(a["closed_at"])]
+    def in_area(row):
+        return area is None or (row["service_area"] or "unknown") == area
+
+    chosen = [a for a in audits if in_period(a["completed_at"]) and in_area(a) and kind in (None, a["audit_kind"])]
+    closed = [a for a in alerts if in_period(a["closed_at"]) and in_area(a)]
     by_grade = {grade: sum(a["overall_grade"] == grade for a in chosen) for grade in SCALE}
-    domain_grades = [(d, g) for a in chosen for d, g in a["domains"].items() if g is not None]
-    by_domain = {d: counted([g for dd, g in domain_grades if dd == d], lambda g: g) for d, _ in domain_grades}
+    by_domain = domains_of(chosen)
+    cycles = {(a["cycle_year"], a["cycle_month"]) for a in chosen if a["cycle_year"]}
+    in_cycle = {c: [a for a in chosen if (a["cycle_year"], a["cycle_month"]) == c] for c in cycles}
+    open_disputes = {i for i, state, spec in tasks if state == "ready" and spec == "dispute_resolution"
+                     and (area is None or area == "unknown")}  # bare instances have no service area
     deadlines = [(n, met) for a in chosen for n, met in a["deadlines"].items()]
     disputed = [a for a in chosen if a["disputed"]]
     stages = {a["dispute_stage"] or "unknown" for a in disputed}
@@ -332,8 +347,13 @@ def plain_report(audits: list[dict], alerts: list[dict], tasks: list, first: dat
         "re_audit_outcomes": {c: sum(a["grade_change"] == c for a in chosen) for c in GRADE_CHANGES},
         "timeliness": {n: {"met": deadlines.count((n, True)), "missed": deadlines.count((n, False))}
                        for n, _ in deadlines},
-        "disputes": {"total": len(disputed), "open": len({i for i, state, spec in tasks
-                                                          if state == "ready" and spec == "dispute_resolution"}),
+        "thematic_by_domain": domains_of([a for a in chosen if a["audit_kind"] == "thematic"]),
+        "trend": [{"cycle": f"{y}-{m:02d}", "total": len(in_cycle[y, m]),
+                   "good_or_better_percent": round(100 * sum(a["overall_grade"] in GOOD_OR_BETTER
+                                                             for a in in_cycle[y, m]) / len(in_cycle[y, m]), 1),
+                   "worst": sum(a["overall_grade"] == "inadequate" for a in in_cycle[y, m])}
+                  for y, m in sorted(cycles)],
+        "disputes": {"total": len(disputed), "open": len(open_disputes),
                      "by_stage": {s: counted([a for a in disputed if (a["dispute_stage"] or "unknown") == s],
                                              lambda a: a["dispute_outcome"] or "unknown") for s in stages}},
         "alerts": {"total": len(closed), "by_final_stage": counted(closed, lambda a: str(a["final_stage"])),
@@ -341,6 +361,11 @@ def plain_report(audits: list[dict], alerts: list[dict], tasks: list, first: dat
                    "answered_within_5_days": {"met": sum(a["answered_in_time"] for a in closed),
                                               "missed": sum(not a["answered_in_time"] for a in closed)}},
     }
+
+
+def domains_of(audits: list[dict]) -> dict:
+    domain_grades = [(d, g) for a in audits for d, g in a["domains"].items() if g is not None]
+    return {d: counted([g for dd, g in domain_grades if dd == d], lambda g: g) for d, _ in domain_grades}
 
 
 def ranked(by_domain: dict, grades: set) -> list[str]:
@@ -361,6 +386,17 @@ def test_every_figure_equals_a_plain_count_over_the_rows(reports, random_rows, f
     expected = plain_report(audits, alerts, tasks, first, last)
     assert figures == expected
     assert list(figures["by_grade"]) == list(SCALE)  # best first
+
+
+@pytest.mark.parametrize("area, kind", [("fostering", None), (None, "thematic"), ("unknown", "re_audit"),
+                                        ("children_in_care", "audit")])
+def test_a_report_narrowed_to_an_area_or_kind_counts_the_same_as_the_rows(reports, random_rows, area, kind):  # R-60
+    audits, alerts, tasks = random_rows
+    first, last = WINDOWS[0]
+    with reports.db.transaction() as session:
+        figures = audit_report(session, first, last, service_area=area, audit_kind=kind)
+    assert figures == plain_report(audits, alerts, tasks, first, last, area, kind)
+    assert figures["total"] > 0
 
 
 def migrate(db, step, revision: str) -> None:
