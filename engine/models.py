@@ -321,8 +321,8 @@ class ApiToken(Base):
 class AuditOutcome(Base):
     """A completed audit as reports count it, written when the audit completes (one per instance)."""
     __tablename__ = "audit_outcome"
-    # Every column the report groups by, after completed_at: a report's GROUP BY reads this index
-    # alone, never the rows (bench/README.md, "Reports").
+    # Every column the report groups by, after completed_at: a report's GROUP BYs (the figures, the
+    # cycles) read this index alone, never the rows (bench/README.md, "Reports").
     __table_args__ = (Index("ix_audit_outcome_report", "completed_at", "overall_grade", "service_area", "audit_kind",
                             "grade_change", "disputed", "dispute_stage", "dispute_outcome", "cycle_year",
                             "cycle_month"),)

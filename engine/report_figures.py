@@ -40,8 +40,13 @@ class Figure:
     service_area: str | None = None
     audit_kind: str | None = None
 
-    def __post_init__(self):
-        self.clauses()  # an unknown key, or a value a figure does not take, fails here
+    @classmethod
+    def asked(cls, period: Period, key: str = "audits", service_area: str | None = None,
+              audit_kind: str | None = None) -> "Figure":
+        """A figure from a query string: UnknownFigure for a key, or a value, no figure takes."""
+        figure = cls(period, key, service_area, audit_kind)
+        figure.clauses()
+        return figure
 
     @property
     def name(self) -> str:
@@ -105,6 +110,7 @@ class Figure:
         return select(AuditOutcome.instance_id).where(*self.scope.outcome_clauses(), *self.clauses())
 
     def with_key(self, key: str) -> "Figure":
+        """The same period and scope, another figure (a key the report itself names)."""
         return replace(self, key=key)
 
     def as_query(self) -> dict:

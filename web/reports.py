@@ -68,7 +68,7 @@ def figure_asked(args) -> Figure:
     if kind is not None and kind not in AUDIT_KINDS:
         abort(400, f"the audit kind is one of {', '.join(AUDIT_KINDS)}")
     try:
-        return Figure(period, args.get("figure") or "audits", area, kind)
+        return Figure.asked(period, args.get("figure") or "audits", area, kind)
     except UnknownFigure as error:
         abort(400, str(error))
 

@@ -1,5 +1,6 @@
 """The report's trend across audit cycles (issue 14): the covering index of the outcome figures
-gains the cycle columns, so the one GROUP BY that gives them still reads the index alone.
+gains the cycle columns, so the trend's GROUP BY (cycle year, month, grade) reads the index alone
+too.
 
 Revision ID: 0012
 Revises: 0011
