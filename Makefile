@@ -7,7 +7,7 @@ BUILD  := web/static/build
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: install system-libs assets migrate deploy run test test-fast test-sqlite test-postgres bench soak clean
+.PHONY: install system-libs assets migrate deploy run test test-fast test-sqlite test-postgres bench bench-http soak clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -68,6 +68,12 @@ test-postgres: install assets
 
 bench: install
 	$(PY) -m bench
+
+# The service over HTTP under gunicorn, both databases (bench/README.md, "Over HTTP");
+# `make bench-http BENCH_ARGS=--quick` for a smoke run, BENCH_ARGS="--db postgres" for one database.
+BENCH_ARGS ?=
+bench-http: install
+	$(PY) -m bench.over_http $(BENCH_ARGS)
 
 # 10,000 due timers, two workers, on the PostgreSQL at 127.0.0.1:5432 (bench/README.md)
 soak: install

@@ -1,5 +1,5 @@
 """Live instances in bulk: a few started (and advanced) through the engine, the rest cloned from
-their rows with fresh task ids and case references.
+their rows with fresh task ids and case references (and, when asked, another auditor each).
 
 Starting 10,000 through the engine took ~2.5 minutes on PostgreSQL; a clone holds the same rows
 the engine wrote, and the completion bench then loads and completes clones like any instance.
@@ -13,13 +13,16 @@ from uuid import uuid4
 from sqlalchemy import Table, func, select, text
 
 from engine.db import Database, is_postgres
-from engine.models import HistoryEvent, ProcessInstance, UserTask, WaitingTimer
+from engine.models import HistoryEvent, InstanceParticipant, ProcessInstance, TaskCandidate, UserTask, WaitingTimer
 from engine.workflow_engine import WorkflowEngine
 
 from .diagram import ACTOR, NOTE, PROCESS_ID, STEPS, case_ref, start_data
 
 INSTANCE = ProcessInstance.__table__
-CHILDREN = [UserTask.__table__, WaitingTimer.__table__, HistoryEvent.__table__]
+CANDIDATES = TaskCandidate.__table__
+# In insert order (foreign keys); the candidates and participants are what access checks read.
+CHILDREN = [UserTask.__table__, WaitingTimer.__table__, HistoryEvent.__table__, CANDIDATES,
+            InstanceParticipant.__table__]
 GENERATED_IDS = {"waiting_timer", "history_event"}  # the database numbers these
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 BATCH = 500
@@ -31,8 +34,9 @@ class Template:
     rows: dict[Table, list[dict]]
 
 
-def populate(engine: WorkflowEngine, db: Database, count: int) -> None:
-    """`count` more running instances, spread evenly over the chain's steps."""
+def populate(engine: WorkflowEngine, db: Database, count: int, auditors: list[str] | None = None) -> None:
+    """`count` more running instances, spread evenly over the chain's steps and, with `auditors`
+    (people of the directory), over those auditors in turn instead of all being ACTOR's."""
     templates = [_template(engine, db, step, number=step) for step in range(1, STEPS + 1)]
     with db.transaction() as session:
         first_id = session.scalar(select(func.max(ProcessInstance.id))) + 1
@@ -40,9 +44,14 @@ def populate(engine: WorkflowEngine, db: Database, count: int) -> None:
     for start in range(0, len(numbers), BATCH):
         batch = numbers[start:start + BATCH]
         with db.engine.begin() as connection:
-            _insert([_clone(templates[n % len(templates)], first_id + n - numbers[0], n) for n in batch],
-                    connection)
+            _insert([_clone(templates[n % len(templates)], first_id + n - numbers[0], n,
+                            _auditor(auditors, n)) for n in batch], connection)
     _after_bulk_insert(db)
+
+
+def _auditor(auditors: list[str] | None, number: int) -> str:
+    """Runs of STEPS numbers (one instance at each step) per auditor, so each has every step."""
+    return auditors[number // STEPS % len(auditors)] if auditors else ACTOR
 
 
 def _template(engine: WorkflowEngine, db: Database, step: int, number: int) -> Template:
@@ -52,7 +61,10 @@ def _template(engine: WorkflowEngine, db: Database, step: int, number: int) -> T
         engine.complete_task(_ready_task(db, instance_id), NOTE, ACTOR)
     with db.engine.connect() as connection:
         rows = {INSTANCE: _rows(connection, INSTANCE, INSTANCE.c.id, instance_id)}
-        rows |= {table: _rows(connection, table, table.c.instance_id, instance_id) for table in CHILDREN}
+        rows |= {table: _rows(connection, table, table.c.instance_id, instance_id)
+                 for table in CHILDREN if table is not CANDIDATES}
+        task_ids = select(UserTask.id).where(UserTask.instance_id == instance_id).scalar_subquery()
+        rows[CANDIDATES] = _rows(connection, CANDIDATES, CANDIDATES.c.task_id, task_ids, among=True)
     return Template(case_ref(number), rows)
 
 
@@ -62,17 +74,23 @@ def _ready_task(db: Database, instance_id: int) -> str:
                                                         UserTask.state == "ready"))
 
 
-def _rows(connection, table: Table, key, value) -> list[dict]:
+def _rows(connection, table: Table, key, value, among: bool = False) -> list[dict]:
     # None stays out, so the clone gets SQL NULL whatever the column type's idea of None.
+    where = key.in_(value) if among else key == value
     return [{k: v for k, v in row.items() if v is not None}
-            for row in connection.execute(select(table).where(key == value)).mappings()]
+            for row in connection.execute(select(table).where(where)).mappings()]
 
 
-def _clone(template: Template, instance_id: int, number: int) -> dict[Table, list[dict]]:
+def _clone(template: Template, instance_id: int, number: int, auditor: str) -> dict[Table, list[dict]]:
     fresh_ids = defaultdict(lambda: str(uuid4()))
+    # ACTOR is a whole value (a username column) or a quoted JSON string (the state, history, candidates).
+    quoted, as_quoted = json.dumps(ACTOR), json.dumps(auditor)
 
     def remap(text_: str) -> str:
-        return UUID.sub(lambda m: fresh_ids[m[0]], text_).replace(template.case_ref, case_ref(number))
+        if text_ == ACTOR:
+            return auditor
+        text_ = UUID.sub(lambda m: fresh_ids[m[0]], text_).replace(template.case_ref, case_ref(number))
+        return text_.replace(quoted, as_quoted) if auditor != ACTOR else text_
 
     return {table: [_clone_row(table, row, instance_id, remap) for row in rows]
             for table, rows in template.rows.items()}
@@ -80,7 +98,8 @@ def _clone(template: Template, instance_id: int, number: int) -> dict[Table, lis
 
 def _clone_row(table: Table, row: dict, instance_id: int, remap) -> dict:
     values = {k: _remapped(v, remap) for k, v in row.items() if not (k == "id" and table.name in GENERATED_IDS)}
-    values["id" if table is INSTANCE else "instance_id"] = instance_id
+    if table is INSTANCE or "instance_id" in table.c:
+        values["id" if table is INSTANCE else "instance_id"] = instance_id
     return values
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, literal_column, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -197,22 +197,31 @@ def sign_out(db: Database, token: str) -> None:
 
 
 def dao_user_for_token(session: Session, token: str) -> CurrentUser:
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
-    if row is None or row.revoked_at is not None or row.expires_at <= now():
+    """Every request runs this: two statements, the token with its person, then what they hold."""
+    found = session.execute(select(ApiToken.revoked_at, ApiToken.expires_at, Person)
+                            .outerjoin(Person, Person.username == ApiToken.username)
+                            .where(ApiToken.token_hash == token_digest(token))).first()
+    if found is None or found.revoked_at is not None or found.expires_at <= now():
         raise Unauthenticated("the token is unknown, expired or revoked")
-    person = session.get(Person, row.username)
-    if person is None or not person.active:
+    if found.Person is None or not found.Person.active:
         raise Unauthenticated("the account is not active")
-    return dao_load_user(session, person)
+    return dao_load_user(session, found.Person)
 
 
 def dao_load_user(session: Session, person: Person) -> CurrentUser:
-    roles = frozenset(session.scalars(select(PersonRole.role_id).where(PersonRole.username == person.username)))
-    teams = frozenset(session.scalars(select(Team.id).where(Team.manager == person.username)))
-    services = frozenset(session.scalars(select(ServiceArea.id).where(
-        (ServiceArea.service_manager == person.username) | (ServiceArea.head_of_service == person.username)
-        | (ServiceArea.assistant_director == person.username))))
-    return CurrentUser(person.username, roles, person.team_id, teams, services)
+    """The person with their roles and the teams and services they manage, read in one UNION ALL."""
+    name = person.username
+    held = union_all(
+        select(literal_column("'role'"), PersonRole.role_id).where(PersonRole.username == name),
+        select(literal_column("'team'"), Team.id).where(Team.manager == name),
+        select(literal_column("'service'"), ServiceArea.id).where(
+            (ServiceArea.service_manager == name) | (ServiceArea.head_of_service == name)
+            | (ServiceArea.assistant_director == name)))
+    by_kind: dict[str, set[str]] = {"role": set(), "team": set(), "service": set()}
+    for kind, key in session.execute(held):
+        by_kind[kind].add(key)
+    return CurrentUser(name, frozenset(by_kind["role"]), person.team_id, frozenset(by_kind["team"]),
+                       frozenset(by_kind["service"]))
 
 
 def token_digest(token: str) -> str:

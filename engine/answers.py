@@ -78,8 +78,9 @@ def with_defaults(form: dict | None, data: dict) -> dict:
 def _people_errors(session: Session, named: dict) -> dict[str, list[str]]:
     errors = {key: ["must be a username (a string)"] for key, value in named.items() if not isinstance(value, str)}
     usernames = {value for value in named.values() if isinstance(value, str)}
-    known = set(session.scalars(select(Person.username).where(Person.username.in_(usernames),
-                                                              Person.active.is_(True)))) if usernames else set()
+    # Whole rows, not usernames: a start then finds its practitioner's team (case_place) without a query.
+    known = {person.username for person in session.scalars(
+        select(Person).where(Person.username.in_(usernames), Person.active.is_(True)))} if usernames else set()
     errors |= {key: [f"'{value}' is not an active person of the directory"]
                for key, value in named.items() if isinstance(value, str) and value not in known}
     return errors

@@ -103,8 +103,9 @@ class Caller:
     def start(self, process_id: str, data: dict) -> dict:
         """Start the newest version of a process: its starter roles only (camunda:candidateStarterGroups)."""
         with self.db.transaction() as session:
-            access.require(self.user, *(reads.starter_roles(session, process_id) or access.STARTERS))
-            runtime = self.engine.start_in(session, process_id, data, self.user.username)
+            version = store.dao_get_process_version(session, process_id, None)  # the newest; 404 if none
+            access.require(self.user, *(version.starter_roles or access.STARTERS))
+            runtime = self.engine.start_in(session, process_id, data, self.user.username, version=version)
             return self.engine.view_after(session, runtime)
 
     def instances(self, page: int = 1, page_size: int = 20, sort: str = "newest", **filters) -> dict:

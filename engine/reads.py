@@ -4,7 +4,7 @@ person, the access clauses of engine/access.py; `Reads` runs them in read-only t
 callers with no person behind them (the system, tests, the CLI).
 """
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
@@ -20,17 +20,20 @@ from .runtime import EngineContext, InstanceRuntime, find_task
 
 # --- instances ----------------------------------------------------------------------------------
 
-def instance_view(session: Session, instance_id: int, data: dict) -> dict:
+def instance_view(session: Session, instance_id: int, data: dict, version: int | None = None,
+                  timers: list[WaitingTimer] | None = None) -> dict:
+    """The instance as the API shows it; `version` and `timers` when the caller has them already."""
     row = store.dao_get_instance(session, instance_id)
-    version = store.dao_get_version(session, row.process_version_id)
+    version = version or store.dao_get_version(session, row.process_version_id).version
+    timers = sorted(timers, key=lambda t: t.due_at) if timers is not None else timers_of(session, instance_id)
     tasks = session.scalars(select(UserTask).where(UserTask.instance_id == instance_id).order_by(UserTask.ready_at))
     children = session.scalars(select(ProcessInstance.id).where(ProcessInstance.parent_id == instance_id)
                                .order_by(ProcessInstance.id))
     return {
-        "id": row.id, "process_id": row.process_id, "version": version.version, "status": row.status,
+        "id": row.id, "process_id": row.process_id, "version": version, "status": row.status,
         "case_ref": row.case_ref, "data": data, "error": row.error, "revision": row.revision,
         "tasks": [task_view(t) for t in tasks if t.state in ("ready", "completed")],
-        "timers": [timer_view(t) for t in timers_of(session, instance_id)],
+        "timers": [timer_view(t) for t in timers],
         "children": list(children),
     }
 
@@ -102,7 +105,7 @@ def timers_of(session: Session, instance_id: int) -> list[WaitingTimer]:
 
 def timer_view(timer: WaitingTimer) -> dict:
     return {"instance_id": timer.instance_id, "element_id": timer.element_id, "name": timer.name,
-            "due_at": _iso(timer.due_at)}
+            "due_at": _iso(timer.due_at.astimezone(timezone.utc))}  # as read back, for a row just written
 
 
 def waiting_timers(session: Session, due_before: datetime | None = None, *clauses, limit: int = 1000) -> list[dict]:
@@ -142,11 +145,6 @@ def bpmn(session: Session, process_id: str, version: int) -> str:
     """The BPMN file a version was deployed from."""
     row = store.dao_get_process_version(session, process_id, version)
     return session.get(DefinitionFile, row.bpmn_file_id).content
-
-
-def starter_roles(session: Session, process_id: str) -> list[str] | None:
-    """Who may start the process, from its newest version (None: the default); 404 if not deployed."""
-    return store.dao_get_process_version(session, process_id, None).starter_roles
 
 
 def _definition(versions: list[ProcessVersion]) -> dict:

@@ -16,13 +16,13 @@ from . import store
 from .answers import case_fields, check_completion, with_defaults
 from .budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from .calendar import WorkingCalendar
-from .grades import scale_in_force
 from .clock import now
 from .commands import Command, Complete
 from .definitions.notifications import free_text_fields
 from .definitions.rules import role_for_lane
 from .effects import Effect, collecting
 from .errors import Conflict, InvalidData, NotFound
+from .grades import scale_in_force
 from .models import ProcessInstance, ProcessVersion, UserTask
 from .org import case_place, people_named, resolve_candidates
 from .outbox import RecipientError, dao_add_event, write_messages
@@ -76,6 +76,7 @@ class InstanceRuntime:
         self.completed = None  # (task id, actor) of the task this action completed
         self.is_new = False  # created in this transaction: no rows to compare with yet
         self.effects: list[Effect] = []  # what the steps run so far asked of the world
+        self.timer_rows: list | None = None  # the waiting-timer rows save() wrote
         self.fired_before = fired_timer_ids(workflow)  # to tell which timers fire in this action
 
     @classmethod
@@ -260,7 +261,8 @@ class InstanceRuntime:
             due = timer_due_at(task)
             store.dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
                                      task.task_spec.bpmn_id, due_at=due.isoformat() if due else None)
-        store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow), delete_old=not self.is_new)
+        self.timer_rows = store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow),
+                                                   delete_old=not self.is_new)
 
 
 def task_event(row: UserTask) -> dict:

@@ -2,13 +2,23 @@
 transaction (Database.transaction) decides."""
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import Conflict, NotFound
-from .models import (HistoryEvent, InstanceParticipant, ProcessInstance, ProcessVersion, TaskCandidate, TaskDraft,
-                     UserTask, WaitingTimer)
+from .models import (
+    HistoryEvent,
+    InstanceParticipant,
+    ProcessInstance,
+    ProcessVersion,
+    TaskCandidate,
+    TaskDraft,
+    UserTask,
+    WaitingTimer,
+)
 from .projection import PendingTimer, ReadyUserTask
 
 SYSTEM = "system"
@@ -116,11 +126,15 @@ def dao_ready_user_tasks(session: Session, instance_id: int) -> dict[str, UserTa
     return {row.id: row for row in rows}
 
 
-def dao_replace_timers(session: Session, instance_id: int, timers: list[PendingTimer], delete_old=True) -> None:
+def dao_replace_timers(session: Session, instance_id: int, timers: list[PendingTimer],
+                       delete_old=True) -> list[WaitingTimer]:
+    """The instance's waiting timers become `timers`; answers their new rows."""
     if delete_old:
         session.execute(delete(WaitingTimer).where(WaitingTimer.instance_id == instance_id))
-    session.add_all(WaitingTimer(instance_id=instance_id, task_id=t.task_id, element_id=t.element_id,
-                                 name=t.name, due_at=t.due_at) for t in timers)
+    rows = [WaitingTimer(instance_id=instance_id, task_id=t.task_id, element_id=t.element_id, name=t.name,
+                         due_at=t.due_at) for t in timers]
+    session.add_all(rows)
+    return rows
 
 
 def dao_end_user_tasks(session: Session, instance_id: int, state: str, at: datetime) -> None:
@@ -131,14 +145,25 @@ def dao_end_user_tasks(session: Session, instance_id: int, state: str, at: datet
 
 
 def dao_add_candidates(session: Session, task_id: str, usernames: list[str]) -> None:
-    session.add_all(TaskCandidate(task_id=task_id, username=u) for u in dict.fromkeys(usernames))
+    """One INSERT for all of a new task's candidates (its row is flushed already)."""
+    rows = [{"task_id": task_id, "username": u} for u in dict.fromkeys(usernames)]
+    if rows:
+        session.execute(insert(TaskCandidate), rows)
 
 
 def dao_add_participants(session: Session, instance_id: int, usernames: set[str]) -> None:
-    """Add the people not yet recorded as participants of the instance."""
-    known = set(session.scalars(select(InstanceParticipant.username)
-                                .where(InstanceParticipant.instance_id == instance_id)))
-    session.add_all(InstanceParticipant(instance_id=instance_id, username=u) for u in sorted(usernames - known))
+    """Add the people not yet recorded as participants of the instance: one INSERT that leaves out
+    those already there (ON CONFLICT DO NOTHING), instead of reading them first. Sorted, so that
+    concurrent writers take the key locks in the same order."""
+    rows = [{"instance_id": instance_id, "username": u} for u in sorted(usernames)]
+    if rows:
+        session.execute(_insert_new(session, InstanceParticipant), rows)
+
+
+def _insert_new(session: Session, model):
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect of the session's database."""
+    dialect = session.get_bind().dialect.name
+    return (postgres_insert if dialect == "postgresql" else sqlite_insert)(model).on_conflict_do_nothing()
 
 
 def dao_save_draft(session: Session, task_id: str, username: str, data: dict, at: datetime) -> TaskDraft:

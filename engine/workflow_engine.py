@@ -17,7 +17,7 @@ from .commands import RUN, Command, Complete, command_from
 from .db import Database
 from .definitions.deploy import Deployed, deploy_bundle
 from .errors import Conflict, MigrationRefused
-from .models import Role
+from .models import ProcessVersion, Role
 from .reads import Reads
 from .runtime import EngineContext, ExecutionFailed, InstanceRuntime
 from .timers import dao_due_instances, dao_lock_due_instance
@@ -57,9 +57,11 @@ class WorkflowEngine:
         with self.db.transaction() as session:
             return self.start_in(session, process_id, data, actor, parent_id).row.id
 
-    def start_in(self, session, process_id: str, data: dict, actor: str, parent_id: int | None = None):
+    def start_in(self, session, process_id: str, data: dict, actor: str, parent_id: int | None = None,
+                 version: ProcessVersion | None = None):
+        """`version`: the process's newest version, when the caller has read it in this session already."""
         self._load_roles(session)
-        version = store.dao_get_process_version(session, process_id, None)
+        version = version or store.dao_get_process_version(session, process_id, None)
         check_start(session, data, self.ctx.roles, self.ctx.reserved, self.ctx.specs.get(version)[0].start_schema())
         runtime = InstanceRuntime.create(session, self.ctx, version, data, actor, parent_id)
         self._act(runtime, RUN, actor)
@@ -220,7 +222,9 @@ class WorkflowEngine:
         if runtime.row.status == "error":  # the action rolled back to its savepoint: read what was kept
             session.expire(runtime.row)
             return reads.loaded_instance_view(session, self.ctx, runtime.row.id)
-        return reads.instance_view(session, runtime.row.id, runtime.current_data())
+        # What this action wrote is at hand: the version and the timers are not read back.
+        return reads.instance_view(session, runtime.row.id, runtime.current_data(), runtime.version.version,
+                                   runtime.timer_rows)
 
     # --- internals -----------------------------------------------------------------------
 
