@@ -33,12 +33,18 @@ $(BUILD)/app.css: $(NODE_STAMP) web/assets/app.scss
 	npx sass --pkg-importer=node --no-source-map --style=compressed --quiet-deps web/assets/app.scss $@
 
 # bpmn-js ships its NavigatedViewer as one browser bundle (window.BpmnJS) with its styles and font.
-assets: $(BUILD)/app.css web/assets/app.js web/assets/case.js
-	cp web/assets/app.js web/assets/case.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(BUILD)/
+# The editors (bpmn-js Modeler with its properties panel, bpmnlint and dmn-js) are bundled by esbuild.
+assets: $(BUILD)/app.css web/assets/app.js web/assets/case.js web/assets/diff.js
+	cp web/assets/app.js web/assets/case.js web/assets/diff.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(BUILD)/
 	rm -rf $(BUILD)/images && cp -r node_modules/govuk-frontend/dist/govuk/assets/images $(BUILD)/images
 	rm -rf $(BUILD)/bpmn && mkdir -p $(BUILD)/bpmn
 	cp -r node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets/*.css \
 	  node_modules/bpmn-js/dist/assets/bpmn-font $(BUILD)/bpmn/
+	rm -rf $(BUILD)/modeller
+	npx esbuild web/assets/modeller/bpmn-modeller.js web/assets/modeller/dmn-modeller.js --bundle --minify \
+	  --format=iife --log-level=warning --outdir=$(BUILD)/modeller
+	npx esbuild web/assets/modeller/modeller.css --bundle --minify --log-level=warning --outdir=$(BUILD)/modeller \
+	  --loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file
 
 migrate: install
 	$(PY) -m flask db-upgrade

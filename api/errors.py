@@ -24,22 +24,27 @@ class ProblemSchema(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.Dict(metadata={"description": "field path -> messages, for invalid input"})
+    problems = fields.List(fields.Dict(), metadata={
+        "description": "a definition's problems, each {file, element_id, line, message} (deploy and validate)"})
 
 
-def problem(status: int, title: str, detail: str = "", errors=None, headers=None) -> Response:
+def problem(status: int, title: str, detail: str = "", errors=None, headers=None, problems=None) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail or title}
     if errors is not None:
         body["errors"] = errors
+    if problems is not None:
+        body["problems"] = problems
     return Response(json.dumps(body), status=status, mimetype=PROBLEM, headers=headers)
 
 
 def handle_engine_error(error: EngineError) -> Response:
-    errors = error.errors
-    if isinstance(errors, list):  # deploy problems: key each by file, element and line
+    errors, problems = error.errors, None
+    if isinstance(errors, list) and all(isinstance(p, dict) for p in errors):  # deploy problems, also as a list
+        problems = errors
         errors = {_problem_path(p): [p["message"]] for p in errors} if errors else None
     retry_after = getattr(error, "retry_after", None)
     return problem(error.status, error.title, error.detail, errors,
-                   headers={"Retry-After": str(retry_after)} if retry_after else None)
+                   headers={"Retry-After": str(retry_after)} if retry_after else None, problems=problems)
 
 
 def _problem_path(p: dict) -> str:

@@ -17,7 +17,11 @@ from .calendar import LONDON
 from .case_list import CaseFilter, area_counts, case_list, facet_counts, step_counts
 from .case_page import VIEWED, case_page, change_of, diagram_file
 from .clock import now
-from .errors import Conflict, Forbidden
+from .definitions import catalogue
+from .definitions.deploy import current_files, validate_bundle
+from .definitions.diff import file_diff
+from .definitions.problems import Problem
+from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused
 from .report_figures import Figure
 from .report_pack import audit_pack
 from .reports import alert_report_rows, audit_report_rows
@@ -219,6 +223,106 @@ class Caller:
             self.engine.retry_in(session, instance_id, self.user.username)
             session.expire_all()  # a replay that failed again rolled back to its savepoint
             return reads.loaded_instance_view(session, self.engine.ctx, instance_id)
+
+    # --- definitions (process owners) ----------------------------------------------------------
+
+    def validate(self, files: dict[str, bytes]) -> dict:
+        """Deploy's checks on a bundle, storing nothing (process owners): the versions it would
+        create, or InvalidDefinition (422) naming each problem's file, element and line."""
+        access.require(self.user, *access.DEPLOYERS)
+        with self.db.reading() as session:
+            found = validate_bundle(session, files)
+            return {"valid": True, "would_deploy": [d for d in found if d.created],
+                    "unchanged": [d for d in found if not d.created]}
+
+    def deploy(self, files: dict[str, bytes], note: str | None = None) -> list:
+        """Deploy a bundle with the change note the versions it creates keep (process owners)."""
+        access.require(self.user, *access.DEPLOYERS)
+        with self.db.transaction() as session:
+            return self.engine.deploy_in(session, files, self.user.username, note)
+
+    def upload_diff(self, files: dict[str, bytes]) -> list[dict]:
+        """What each uploaded diagram or decision table changes against the deployed file of its name."""
+        access.require(self.user, *access.DEPLOYERS)
+        with self.db.reading() as session:
+            current = current_files(session)
+            try:
+                return [{"file_name": name, "deployed": name in current,
+                         "old": current[name].content if name in current else None, "new": content.decode("utf-8"),
+                         **file_diff(current[name].content if name in current else None, content, name)}
+                        for name, content in sorted(files.items()) if name.endswith((".bpmn", ".dmn"))]
+            except Problem as problem:
+                raise InvalidDefinition(str(problem), [problem.as_dict()]) from None
+            except UnicodeDecodeError:
+                raise InvalidDefinition("a file is not UTF-8 text", []) from None
+
+    def version_diff(self, process_id: str, version: int, against: int | None = None) -> dict:
+        """What a version of a process changed against another (by default the one before it)."""
+        with self.db.reading() as session:
+            against = against if against is not None else version - 1
+            new = reads.bpmn(session, process_id, version)
+            old = reads.bpmn(session, process_id, against) if against >= 1 else None
+            return {"process_id": process_id, "version": version, "against": against if old else None,
+                    "old": old, "new": new, **file_diff(old, new, f"{process_id}.bpmn")}
+
+    def migration_preview(self, process_id: str, version: int | None = None) -> dict:
+        """The instances of older versions that have not ended, each movable to `version` (default
+        the newest) or not, with why (migrators)."""
+        access.require(self.user, *access.MIGRATORS)
+        with self.db.reading() as session:
+            return self.engine.migration_preview_in(session, process_id, version)
+
+    def migrate_many(self, process_id: str, version: int, instance_ids: list[int]) -> dict:
+        """Move each instance to `version`, one transaction each (each recorded in its history); one
+        that cannot move stays where it is, with the reason. The whole run is recorded too."""
+        access.require(self.user, *access.MIGRATORS)
+        results = []
+        for instance_id in dict.fromkeys(instance_ids):
+            try:
+                with self.db.transaction() as session:
+                    if store.dao_get_instance(session, instance_id).process_id != process_id:
+                        raise MigrationRefused(f"process instance {instance_id} is not of process '{process_id}'")
+                    self.engine.migrate_in(session, instance_id, version, self.user.username)
+                results.append({"id": instance_id, "moved": True, "reason": None})
+            except EngineError as error:
+                results.append({"id": instance_id, "moved": False, "reason": error.detail})
+        with self.db.transaction() as session:
+            dao_append_history(session, None, self.user.username, "instances_migrated", now(),
+                               process_id=process_id, version=version,
+                               moved=[r["id"] for r in results if r["moved"]],
+                               refused=[r["id"] for r in results if not r["moved"]])
+        return {"process_id": process_id, "version": version, "results": results}
+
+    def editing(self, process_id: str) -> dict:
+        """What the modeller opens (process owners): the newest version's BPMN file and what its
+        properties may be set to (engine/definitions/catalogue.py)."""
+        access.require(self.user, *access.DEPLOYERS)
+        with self.db.reading() as session:
+            version = reads.definition(session, process_id)["versions"][-1]
+            return {"process_id": process_id, "version": version["version"], "file_name": version["bpmn_file"],
+                    "xml": reads.bpmn(session, process_id, version["version"])} | self._choices(session)
+
+    def editing_file(self, file_name: str) -> dict:
+        """A decision table for the modeller (process owners), with the same choices."""
+        access.require(self.user, *access.DEPLOYERS)
+        with self.db.reading() as session:
+            return reads.definition_file(session, file_name) | self._choices(session)
+
+    def _choices(self, session) -> dict:
+        return catalogue.choices(session, self.engine.ctx.calendar, now())
+
+    def form_preview(self, key: str, replacing: dict[str, bytes] | None = None) -> dict:
+        """A form as staff will see it on a task, from the deployed files or with an upload in place."""
+        with self.db.reading() as session:
+            return catalogue.form_preview(session, key, replacing)
+
+    def definition_files(self) -> list[dict]:
+        with self.db.reading() as session:
+            return reads.definition_files(session)
+
+    def definition_file(self, file_name: str, number: int | None = None) -> dict:
+        with self.db.reading() as session:
+            return reads.definition_file(session, file_name, number)
 
     def timers(self, due_before: datetime | None = None) -> list[dict]:
         """Waiting timers of the instances the person may see, soonest first."""

@@ -20,14 +20,7 @@ def migrate(workflow: BpmnWorkflow, spec, deps: dict, version: int) -> BpmnWorkf
         fresh = BpmnWorkflow(spec, deps, script_engine=workflow.script_engine)
         fresh.task_tree.data.update(workflow.task_tree.data)
         return fresh
-    diff, sub_diffs = diff_workflow(SPEC_REGISTRY, workflow, spec, deps)
-    problems = _lost(diff.removed, version)
-    for sub_id, sub_diff in sub_diffs.items():
-        if sub_diff is None:
-            name = workflow.subprocesses[sub_id].spec.name
-            problems.append(f"called process '{name}' no longer exists in version {version}")
-        else:
-            problems += _lost(sub_diff.removed, version)
+    diff, sub_diffs, problems = _diff(workflow, spec, deps, version)
     if problems:
         raise MigrationRefused("; ".join(problems), {"tasks": problems})
     due_times = _timer_values(workflow)
@@ -41,10 +34,35 @@ def migrate(workflow: BpmnWorkflow, spec, deps: dict, version: int) -> BpmnWorkf
     return workflow
 
 
+def refusals(workflow: BpmnWorkflow, spec, deps: dict, version: int) -> list[str]:
+    """Why the workflow cannot move to the new spec (each task that would lose its element); none
+    when it can. Changes nothing: what a migration preview shows."""
+    if workflow.task_tree.state == TaskState.READY:
+        return []
+    return _diff(workflow, spec, deps, version)[2]
+
+
+def _diff(workflow, spec, deps: dict, version: int):
+    diff, sub_diffs = diff_workflow(SPEC_REGISTRY, workflow, spec, deps)
+    problems = _lost(diff.removed, version)
+    for sub_id, sub_diff in sub_diffs.items():
+        if sub_diff is None:
+            name = workflow.subprocesses[sub_id].spec.name
+            problems.append(f"called process '{name}' no longer exists in version {version}")
+        else:
+            problems += _lost(sub_diff.removed, version)
+    return diff, sub_diffs, problems
+
+
 def _lost(removed_tasks, version: int) -> list[str]:
-    return [f"task '{t.task_spec.bpmn_id or t.task_spec.name}' is {TaskState.get_name(t.state)} "
-            f"but its element does not exist in version {version}"
-            for t in removed_tasks if t.has_state(KEPT_STATES)]
+    """A line for each kept task that would lose its element; the engine's own inner tasks (a
+    boundary event's split and join) only when no element of the diagram is named."""
+    kept = [t for t in removed_tasks if t.has_state(KEPT_STATES)]
+    shown = [t for t in kept if t.task_spec.bpmn_id] or kept
+    return [f"task '{t.task_spec.bpmn_id or t.task_spec.name}'"
+            + (f" ({t.task_spec.bpmn_name})" if t.task_spec.bpmn_name else "")
+            + f" is {TaskState.get_name(t.state)} but its element does not exist in version {version}"
+            for t in shown]
 
 
 def _timer_values(workflow) -> dict:

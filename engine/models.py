@@ -74,6 +74,7 @@ class ProcessVersion(Base):
     bpmn_file_id: Mapped[int] = mapped_column(ForeignKey("definition_file.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(100))
+    change_note: Mapped[str | None] = mapped_column(Text)  # what the process owner said changed
 
 
 class ProcessInstance(Base):

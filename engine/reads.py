@@ -6,7 +6,7 @@ callers with no person behind them (the system, tests, the CLI).
 from collections import defaultdict
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from . import store
@@ -17,6 +17,8 @@ from .models import DefinitionFile, HistoryEvent, ProcessInstance, ProcessVersio
 from .report_labels import dao_report_labels
 from .reports import audit_report, audit_report_rows
 from .runtime import EngineContext, InstanceRuntime, find_task
+
+UNENDED = ("running", "suspended", "error")  # an instance that may still move on
 
 # --- instances ----------------------------------------------------------------------------------
 
@@ -130,7 +132,9 @@ def definitions(session: Session, process_id: str | None = None) -> list[dict]:
         grouped[row.process_id].append(row)
     files = dict(session.execute(select(DefinitionFile.id, DefinitionFile.file_name).where(
         DefinitionFile.id.in_({v.bpmn_file_id for vs in grouped.values() for v in vs}))).all())
-    return [_definition(versions) | {"versions": [_version(v, files[v.bpmn_file_id]) for v in versions]}
+    running = running_counts(session)
+    return [_definition(versions) | {"versions": [_version(v, files[v.bpmn_file_id], running.get(v.id, 0))
+                                                  for v in versions]}
             for versions in grouped.values()]
 
 
@@ -147,16 +151,63 @@ def bpmn(session: Session, process_id: str, version: int) -> str:
     return session.get(DefinitionFile, row.bpmn_file_id).content
 
 
+def instances_before(session: Session, process_id: str, version: int) -> list[dict]:
+    """The instances of a process on a version older than `version` that have not ended, with their
+    ready tasks' names (a migration preview), oldest first."""
+    query = (select(ProcessInstance, ProcessVersion.version)
+             .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+             .where(ProcessInstance.process_id == process_id, ProcessVersion.version < version,
+                    ProcessInstance.status.in_(UNENDED)).order_by(ProcessInstance.id))
+    rows = session.execute(query).all()
+    ready = defaultdict(list)
+    for instance_id, name in session.execute(select(UserTask.instance_id, UserTask.name).where(
+            UserTask.instance_id.in_([row.id for row, _ in rows]), UserTask.state == "ready").order_by(UserTask.ready_at)):
+        ready[instance_id].append(name)
+    return [{"id": row.id, "case_ref": row.case_ref, "version": number, "status": row.status,
+             "ready_tasks": ready[row.id]} for row, number in rows]
+
+
+def running_counts(session: Session) -> dict[int, int]:
+    """How many instances that have not ended each process version has, by version row id."""
+    query = (select(ProcessInstance.process_version_id, func.count()).where(ProcessInstance.status.in_(UNENDED))
+             .group_by(ProcessInstance.process_version_id))
+    return dict(session.execute(query).all())
+
+
+def definition_files(session: Session, kinds: tuple[str, ...] = ("dmn", "form", "defs")) -> list[dict]:
+    """Every deployed decision table and form file with its versions (each deploy that changed it),
+    newest last; by file name."""
+    query = (select(DefinitionFile).options(defer(DefinitionFile.content)).where(DefinitionFile.kind.in_(kinds))
+             .order_by(DefinitionFile.file_name, DefinitionFile.id))
+    grouped: dict[str, list[DefinitionFile]] = defaultdict(list)
+    for row in session.scalars(query):
+        grouped[row.file_name].append(row)
+    return [{"file_name": name, "kind": rows[-1].kind, "versions": [
+        {"id": r.id, "number": n, "deployed_at": r.deployed_at, "deployed_by": r.deployed_by, "sha256": r.sha256}
+        for n, r in enumerate(rows, 1)]} for name, rows in grouped.items()]
+
+
+def definition_file(session: Session, file_name: str, number: int | None = None) -> dict:
+    """One version of a deployed file (the newest unless numbered, 1 the first) with its content."""
+    rows = list(session.scalars(select(DefinitionFile).where(DefinitionFile.file_name == file_name)
+                                .order_by(DefinitionFile.id)))
+    if not rows or (number is not None and not 1 <= number <= len(rows)):
+        raise NotFound(f"{file_name} {'version ' + str(number) + ' ' if number else ''}is not deployed")
+    row = rows[(number or len(rows)) - 1]
+    return {"file_name": row.file_name, "kind": row.kind, "number": number or len(rows), "latest": len(rows),
+            "content": row.content, "deployed_at": row.deployed_at, "deployed_by": row.deployed_by}
+
+
 def _definition(versions: list[ProcessVersion]) -> dict:
     latest = versions[-1]
     return {"process_id": latest.process_id, "name": latest.name, "latest_version": latest.version,
             "deployed_at": latest.deployed_at, "deployed_by": latest.deployed_by}
 
 
-def _version(row: ProcessVersion, bpmn_file: str) -> dict:
+def _version(row: ProcessVersion, bpmn_file: str, running: int) -> dict:
     return {"version": row.version, "name": row.name, "deployed_at": row.deployed_at,
-            "deployed_by": row.deployed_by, "bpmn_file": bpmn_file,
-            "starter_roles": row.starter_roles, "forms": sorted(row.forms)}
+            "deployed_by": row.deployed_by, "bpmn_file": bpmn_file, "change_note": row.change_note,
+            "running_instances": running, "starter_roles": row.starter_roles, "forms": sorted(row.forms)}
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -41,12 +41,15 @@ class WorkflowEngine:
 
     # --- definitions ---------------------------------------------------------------------
 
-    def deploy(self, files: dict[str, bytes], actor: str) -> list[Deployed]:
+    def deploy(self, files: dict[str, bytes], actor: str, note: str | None = None) -> list[Deployed]:
         with self.db.transaction() as session:
-            deployed = deploy_bundle(session, files, actor, now())
-            for d in (d for d in deployed if d.created):
-                store.dao_append_history(session, None, actor, "definition_deployed", now(),
-                                         process_id=d.process_id, version=d.version)
+            return self.deploy_in(session, files, actor, note)
+
+    def deploy_in(self, session, files: dict[str, bytes], actor: str, note: str | None = None) -> list[Deployed]:
+        deployed = deploy_bundle(session, files, actor, now(), note)
+        for d in (d for d in deployed if d.created):
+            details = {"process_id": d.process_id, "version": d.version} | ({"note": note} if note else {})
+            store.dao_append_history(session, None, actor, "definition_deployed", now(), **details)
         return deployed
 
     # --- instances -----------------------------------------------------------------------
@@ -170,6 +173,18 @@ class WorkflowEngine:
                                  from_version=runtime.version.version, to_version=target.version)
         runtime.version = target
         runtime.save(actor)
+
+    def migration_preview_in(self, session, process_id: str, version: int | None) -> dict:
+        """The instances of older versions of a process that have not ended, each with whether it
+        can move to `version` (default the newest) and, if not, why."""
+        target_row = store.dao_get_process_version(session, process_id, version)
+        target, spec, deps = self.ctx.specs.get(target_row)
+        instances = []
+        for row in reads.instances_before(session, process_id, target.version):
+            runtime = InstanceRuntime.load(session, self.ctx, row["id"])
+            reasons = migration.refusals(runtime.workflow, spec, deps, target.version)
+            instances.append(row | {"movable": not reasons, "reasons": reasons})
+        return {"process_id": process_id, "version": target.version, "instances": instances}
 
     def suspend(self, instance_id: int, actor: str, reason: str) -> None:
         with self.db.transaction() as session:

@@ -9,16 +9,17 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
 from api import errors as api_errors
-from engine.access import SEES_ACROSS
+from engine.access import DEPLOYERS, MIGRATORS, SEES_ACROSS
 from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
 
-from . import auth, case_page, cases, dashboard, pages, reports, tasks
+from . import auth, case_page, cases, dashboard, definitions, deploy_page, migration_page, pages, reports, tasks
 from .security import configure_session, security_headers
 from .session import load_user
 
 HERE = Path(__file__).resolve().parent
-PAGE_BLUEPRINTS = (auth.blp, tasks.blp, cases.blp, case_page.blp, dashboard.blp, reports.blp, pages.blp)
+PAGE_BLUEPRINTS = (auth.blp, tasks.blp, cases.blp, case_page.blp, dashboard.blp, reports.blp, definitions.blp,
+                   deploy_page.blp, migration_page.blp, pages.blp)
 csrf = CSRFProtect()
 
 
@@ -28,7 +29,8 @@ def init_web(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                      PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
     app.jinja_env.globals.update(council_name=lambda: app.config["COUNCIL_NAME"], service_name=SERVICE_NAME,
-                                 oversees=_oversees)
+                                 oversees=_oversees, may_deploy=lambda: _holds(DEPLOYERS),
+                                 may_migrate=lambda: _holds(MIGRATORS))
     app.jinja_env.filters.update(error_link=_error_link, london=_london)
     app.static_folder = str(HERE / "static")  # /static/build/: the assets `make assets` builds
     csrf.init_app(app)
@@ -48,6 +50,10 @@ SERVICE_NAME = "Case audits and quality assurance"
 def _oversees() -> bool:
     """Whether the signed-in person sees across the service (the overview is theirs)."""
     return bool(g.user) and g.user.has(*SEES_ACROSS)
+
+
+def _holds(roles: tuple[str, ...]) -> bool:
+    return bool(g.user) and g.user.has(*roles)
 
 
 def _error_link(error: tuple[str, str]) -> dict:

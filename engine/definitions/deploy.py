@@ -31,14 +31,30 @@ class Deployed:
     created: bool
 
 
-def deploy_bundle(session: Session, files: dict[str, bytes], actor: str, at: datetime) -> list[Deployed]:
+def deploy_bundle(session: Session, files: dict[str, bytes], actor: str, at: datetime,
+                  note: str | None = None) -> list[Deployed]:
     """Validate the bundle against the deployed set and store it, or raise InvalidDefinition."""
     _check_bundle_shape(files)
     current = current_files(session)
     working = {name: row.content.encode() for name, row in current.items()} | files
     parsed, specs = _validate(session, working, set(files))
     stored = _store_files(session, files, current, actor, at)
-    return [_store_version(session, parsed, pid, spec_pair, stored, actor, at) for pid, spec_pair in specs.items()]
+    return [_store_version(session, parsed, pid, spec_pair, stored, actor, at, note)
+            for pid, spec_pair in specs.items()]
+
+
+def validate_bundle(session: Session, files: dict[str, bytes]) -> list[Deployed]:
+    """The same checks as deploy_bundle, storing nothing: the versions a deploy would create
+    (`created`) and the processes it would leave as they are, or InvalidDefinition."""
+    _check_bundle_shape(files)
+    working = {name: row.content.encode() for name, row in current_files(session).items()} | files
+    parsed, specs = _validate(session, working, set(files))
+    found = []
+    for process_id, (spec, deps) in specs.items():
+        latest = latest_version(session, process_id)
+        created = latest is None or latest.content_hash != _identity(parsed, spec, deps)[1]
+        found.append(Deployed(process_id, (latest.version if latest else 0) + created, created))
+    return found
 
 
 def _check_bundle_shape(files: dict[str, bytes]) -> None:
@@ -128,14 +144,21 @@ def _store_files(session, files, current, actor, at) -> dict[str, DefinitionFile
     return stored
 
 
-def _store_version(session, parsed: ParsedSet, process_id, spec_pair, stored, actor, at) -> Deployed:
-    spec, deps = spec_pair
+def _identity(parsed: ParsedSet, spec, deps) -> tuple[str, str]:
+    """The serialized specs and the digest of everything executable about a process."""
     specs_json = dump_specs(spec, deps)
     start_form = rules.start_form_of(parsed, spec)
     forms = _forms_used(parsed, [spec, *deps.values()], start_form)
     identity = (specs_json + json.dumps(forms, sort_keys=True) + json.dumps(_starter_roles(parsed, spec))
                 + (start_form or ""))
-    digest = hashlib.sha256(identity.encode()).hexdigest()
+    return specs_json, hashlib.sha256(identity.encode()).hexdigest()
+
+
+def _store_version(session, parsed: ParsedSet, process_id, spec_pair, stored, actor, at, note) -> Deployed:
+    spec, deps = spec_pair
+    specs_json, digest = _identity(parsed, spec, deps)
+    start_form = rules.start_form_of(parsed, spec)
+    forms = _forms_used(parsed, [spec, *deps.values()], start_form)
     latest = latest_version(session, process_id)
     if latest is not None and latest.content_hash == digest:
         return Deployed(process_id, latest.version, False)
@@ -143,7 +166,7 @@ def _store_version(session, parsed: ParsedSet, process_id, spec_pair, stored, ac
         process_id=process_id, version=(latest.version + 1) if latest else 1,
         name=spec.description or process_id, content_hash=digest, specs=specs_json, forms=forms,
         starter_roles=_starter_roles(parsed, spec), start_form=start_form,
-        bpmn_file_id=stored[spec.file].id, deployed_at=at, deployed_by=actor)
+        bpmn_file_id=stored[spec.file].id, deployed_at=at, deployed_by=actor, change_note=note)
     session.add(version)
     session.flush()
     return Deployed(process_id, version.version, True)

@@ -28,14 +28,14 @@ def test_quinn_reads_the_quarter_follows_inadequate_and_downloads_the_rows(pack,
     quinn.wait_for_url("**/reports?period=2026-Q3*")
     grades = quinn.locator("[data-testid=chart-grades]")
     assert "Inadequate" in grades.text_content() and "2 (16.7%)" in grades.text_content()
-    check_page(quinn, "30-reports-quarter")
+    check_page(quinn, "50-reports-quarter")
 
     quinn.locator("[data-testid=chart-grades] a[aria-label^='Inadequate']").click()
     quinn.wait_for_url("**/cases?*figure=grade*")
     assert "graded Inadequate" in quinn.locator("[data-testid=report-figure]").inner_text()
     assert quinn.get_by_role("link", name="Q-11").count() == 1
     assert quinn.locator("table.govuk-table tbody tr").count() == 2
-    check_page(quinn, "31-reports-inadequate-cases")
+    check_page(quinn, "51-reports-inadequate-cases")
 
     with quinn.expect_download() as download:
         quinn.get_by_role("link", name="Download these rows (CSV)").click()
@@ -46,11 +46,11 @@ def test_quinn_reads_the_quarter_follows_inadequate_and_downloads_the_rows(pack,
     quinn.get_by_role("link", name="Back to the report").click()
     with quinn.expect_download() as download:
         quinn.get_by_test_id("pdf-link").click()
-    pdf = SCREENSHOTS / "32-reports-pack.pdf"
+    pdf = SCREENSHOTS / "52-reports-pack.pdf"
     download.value.save_as(pdf)
     assert pdf.read_bytes().startswith(b"%PDF-")
     # The first pages as PNGs, for people to look at (pdftoppm: poppler-utils, `make system-libs`).
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(SCREENSHOTS / "32-reports-pack")],
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(SCREENSHOTS / "52-reports-pack")],
                    check=True)
 
 
@@ -60,7 +60,7 @@ def test_the_pack_prints_with_its_tables_and_without_the_menus(pack, person):  #
     quinn.emulate_media(media="print")
     assert not quinn.locator("form.app-filters").is_visible()
     assert quinn.locator("[data-testid=grades-table]").is_visible()  # behind its details on screen
-    check_page(quinn, "33-reports-print-media")
+    check_page(quinn, "53-reports-print-media")
 
 
 def test_a_practitioner_gets_a_403_page(pack, person):
@@ -69,4 +69,4 @@ def test_a_practitioner_gets_a_403_page(pack, person):  # R-81
     assert answer.status == 403
     assert "Your role does not allow this" in pat.content()
     assert pat.get_by_role("link", name="Reports").count() == 0
-    check_page(pat, "34-reports-forbidden")
+    check_page(pat, "54-reports-forbidden")

@@ -4,7 +4,6 @@ compare; the roles that do not see across get 403; bad choices get 400 and chang
 import csv
 import io
 import re
-
 from datetime import date
 
 import pytest
