@@ -245,11 +245,10 @@ class Caller:
         """What each uploaded diagram or decision table changes against the deployed file of its name."""
         access.require(self.user, *access.DEPLOYERS)
         with self.db.reading() as session:
-            current = current_files(session)
+            deployed = {name: row.content for name, row in current_files(session).items()}
             try:
-                return [{"file_name": name, "deployed": name in current,
-                         "old": current[name].content if name in current else None, "new": content.decode("utf-8"),
-                         **file_diff(current[name].content if name in current else None, content, name)}
+                return [{"file_name": name, "deployed": name in deployed, "old": deployed.get(name),
+                         "new": content.decode("utf-8"), **file_diff(deployed.get(name), content, name)}
                         for name, content in sorted(files.items()) if name.endswith((".bpmn", ".dmn"))]
             except Problem as problem:
                 raise InvalidDefinition(str(problem), [problem.as_dict()]) from None

@@ -29,7 +29,7 @@ def init_web(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                      PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
     app.jinja_env.globals.update(council_name=lambda: app.config["COUNCIL_NAME"], service_name=SERVICE_NAME,
-                                 oversees=_oversees, may_deploy=lambda: _holds(DEPLOYERS),
+                                 oversees=lambda: _holds(SEES_ACROSS), may_deploy=lambda: _holds(DEPLOYERS),
                                  may_migrate=lambda: _holds(MIGRATORS))
     app.jinja_env.filters.update(error_link=_error_link, london=_london)
     app.static_folder = str(HERE / "static")  # /static/build/: the assets `make assets` builds
@@ -47,12 +47,8 @@ def init_web(app: Flask) -> None:
 SERVICE_NAME = "Case audits and quality assurance"
 
 
-def _oversees() -> bool:
-    """Whether the signed-in person sees across the service (the overview is theirs)."""
-    return bool(g.user) and g.user.has(*SEES_ACROSS)
-
-
 def _holds(roles: tuple[str, ...]) -> bool:
+    """Whether the signed-in person holds one of the roles: what the menu shows them."""
     return bool(g.user) and g.user.has(*roles)
 
 
