@@ -14,8 +14,8 @@ async function source(container) {
 }
 
 // An element inside a collapsed sub-process is drawn on that sub-process's own plane: mark the
-// sub-process too, so the change shows on the diagram first seen.
-// Answers the element as the first diagram shows it (itself, or the sub-process holding it).
+// sub-process too, so the change shows on the diagram first seen. Answers the element as that
+// first diagram shows it (itself, or the sub-process holding it).
 function mark(canvas, registry, id, marker) {
   let element = registry.get(id);
   if (!element) return null;

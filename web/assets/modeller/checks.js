@@ -4,10 +4,10 @@
 
 const choices = () => JSON.parse(document.getElementById("modeller-choices").value);
 
-function escape(text) {
+function escape(text) {  // for text and for attribute values in double quotes
   const span = document.createElement("span");
   span.textContent = text;
-  return span.innerHTML;
+  return span.innerHTML.replace(/"/g, "&quot;");
 }
 
 function summary(problems) {
@@ -49,8 +49,7 @@ export function setUpChecks({ saveXML, markProblems, clearProblems, showElement 
       event.preventDefault();
       showElement(link.dataset.element);
     }));
-    box.querySelector(".govuk-error-summary").focus?.();
-    box.focus();
+    box.focus();  // #problems has tabindex -1: the summary is read out and its links come next
   }
 
   document.getElementById("check").addEventListener("click", () => check().catch((error) => {
