@@ -26,7 +26,8 @@ def case_page(session: Session, ctx: EngineContext, instance_id: int, may_see, a
              *(c for t in view["tasks"] for c in t["candidates"])}
     return view | {
         "process_name": version.name, "started_by": row.started_by, "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(), "parent_id": row.parent_id, "cycle": row.cycle,
+        "updated_at": row.updated_at.isoformat(), "parent_id": row.parent_id, "parent": parent(session, row.parent_id),
+        "cycle": row.cycle,
         "team": places["team"].get(row.team_id), "service_area": places["service_area"].get(row.service_area_id),
         "diagram": diagram_state(runtime.workflow, row.error),
         "children": children(events), "history": events, "names": display_names(session, named),
@@ -35,6 +36,15 @@ def case_page(session: Session, ctx: EngineContext, instance_id: int, may_see, a
         "value_titles": value_titles(runtime.version.forms or {}),
         "same_case": same_case(session, may_see, at, row.case_ref, instance_id),
     }
+
+
+def parent(session: Session, parent_id: int | None) -> dict | None:
+    """The instance that started this one, by its process and case ("Case audit of C-1001")."""
+    if parent_id is None:
+        return None
+    row = store.dao_get_instance(session, parent_id)
+    return {"id": row.id, "case_ref": row.case_ref,
+            "process_name": store.dao_get_version(session, row.process_version_id).name}
 
 
 def children(events: list[dict]) -> list[dict]:

@@ -1,6 +1,7 @@
 """What the reports call things, read from the deployed files: grade titles from the shared
-definitions (forms/grades.defs.json), domain titles from the audit tools' `domains` fields
-(forms/*.json). A process owner who renames a domain in its tool renames it in the reports."""
+definitions (forms/grades.defs.json), domain titles from forms/domains.defs.json (or, for tools
+deployed before it, their `domains` fields' own titles). A process owner who renames a domain there
+renames it in every form, page and report."""
 import json
 
 from sqlalchemy import func, select
@@ -9,6 +10,7 @@ from sqlalchemy.orm import Session
 from .models import DefinitionFile
 
 GRADE_DEFINITIONS = ("grade", "domain_grade")  # under $defs: a grade, and a domain's (with not applicable)
+DOMAIN_DEFINITION = "domain_name"  # under $defs: every domain, titled
 DOMAINS_FIELD = "domains"  # the object field of an audit tool that holds its graded domains
 
 
@@ -30,14 +32,20 @@ _cached: dict[tuple, dict] = {}
 
 
 def labels_of(documents) -> dict[str, dict[str, str]]:
-    grades, domains = {}, {}
+    grades, domains, titled_in_tools = {}, {}, {}
     for document in documents:
         definitions = document.get("$defs") or {}
         for definition in (definitions.get(name) or {} for name in GRADE_DEFINITIONS):
-            for option in [*definition.get("oneOf", []), *definition.get("anyOf", [])]:
-                if isinstance(option, dict) and "const" in option:
-                    grades[option["const"]] = option.get("title", option["const"])
+            grades |= _titles(definition)
+        domains |= _titles(definitions.get(DOMAIN_DEFINITION) or {})
         fields = ((document.get("schema") or document).get("properties") or {}).get(DOMAINS_FIELD) or {}
         for domain, spec in (fields.get("properties") or {}).items():
-            domains.setdefault(domain, spec.get("title", domain) if isinstance(spec, dict) else domain)
-    return {"grades": grades, "domains": domains}
+            if isinstance(spec, dict) and spec.get("title"):
+                titled_in_tools.setdefault(domain, spec["title"])
+    return {"grades": grades, "domains": titled_in_tools | domains}
+
+
+def _titles(definition: dict) -> dict[str, str]:
+    return {option["const"]: option.get("title", option["const"])
+            for option in [*definition.get("oneOf", []), *definition.get("anyOf", [])]
+            if isinstance(option, dict) and "const" in option}

@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
@@ -14,6 +15,7 @@ from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
 
 from . import auth, case_page, cases, dashboard, definitions, deploy_page, migration_page, pages, reports, tasks
+from .form_answers import KEY_SUFFIX, ROWS_SUFFIX
 from .security import configure_session, security_headers
 from .session import load_user
 
@@ -21,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 PAGE_BLUEPRINTS = (auth.blp, tasks.blp, cases.blp, case_page.blp, dashboard.blp, reports.blp, definitions.blp,
                    deploy_page.blp, migration_page.blp, pages.blp)
 csrf = CSRFProtect()
+FIELD_SUFFIXES = {"rows": ROWS_SUFFIX, "key": KEY_SUFFIX}  # the hidden inputs that carry a form page's shape
 
 
 def init_web(app: Flask) -> None:
@@ -30,8 +33,8 @@ def init_web(app: Flask) -> None:
                                      PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
     app.jinja_env.globals.update(council_name=lambda: app.config["COUNCIL_NAME"], service_name=SERVICE_NAME,
                                  oversees=lambda: _holds(SEES_ACROSS), may_deploy=lambda: _holds(DEPLOYERS),
-                                 may_migrate=lambda: _holds(MIGRATORS))
-    app.jinja_env.filters.update(error_link=_error_link, london=_london)
+                                 may_migrate=lambda: _holds(MIGRATORS), field_suffixes=FIELD_SUFFIXES)
+    app.jinja_env.filters.update(error_link=_error_link, london=_london, line_breaks_kept=_line_breaks_kept)
     app.static_folder = str(HERE / "static")  # /static/build/: the assets `make assets` builds
     csrf.init_app(app)
     for blueprint in PAGE_BLUEPRINTS:
@@ -56,6 +59,12 @@ def _error_link(error: tuple[str, str]) -> dict:
     """An error summary entry: its message, linked to the field it is about (if any)."""
     field_id, text = error
     return {"text": text, "href": f"#{field_id}"} if field_id else {"text": text}
+
+
+def _line_breaks_kept(text: str) -> Markup:
+    """A textarea's text with its line breaks as character references: GOV.UK's macros indent the
+    HTML they nest (a textarea revealed under a radio), which would add spaces to every typed line."""
+    return Markup(escape(text).replace("\n", Markup("&#10;")))
 
 
 def _london(instant: str | None) -> str:

@@ -7,7 +7,6 @@ from api.schemas import MAX_ID
 from engine.errors import NotFound
 from service import caller, engine
 
-from .form_answers import ROWS_SUFFIX
 from .form_fields import FormModel
 from .session import signed_in
 
@@ -73,8 +72,7 @@ def download_file(file_name, number):
 def form_preview(key):
     form = caller().form_preview(key)
     return render_template("definitions/form_preview.html", key=key,
-                           fields=FormModel(form["schema"], form["ui"]).fields({}), schema=form["schema"],
-                           rows_suffix=ROWS_SUFFIX)
+                           fields=FormModel(form["schema"], form["ui"]).fields({}), schema=form["schema"])
 
 
 def _attachment(content: str, file_name: str) -> Response:

@@ -5,7 +5,8 @@ from engine.errors import InvalidData
 from service import caller
 
 from .display import due, process_names
-from .form_answers import ROWS_SUFFIX, answers, place_errors, rows_shown
+from .form_answers import answers, keep_typed, place_errors, shape_shown
+from .form_context import shown_answers
 from .form_fields import FormModel
 from .session import signed_in
 
@@ -60,22 +61,23 @@ def answer(task_id):
     read with the form alone; the whole task is read again only to show the page once more."""
     form = caller().task_form(task_id)
     model, action = FormModel(form["form"], form["ui"]), request.form.get("action", "complete")
-    rows = rows_shown(request.form)
-    data, problems = answers(model.fields({}, rows), request.form)
+    shape = shape_shown(request.form)
+    fields = model.fields({}, shape)
+    typed, problems = answers(fields, request.form, everything=True)  # all of it, for the page and drafts
     if action.startswith(("add:", "remove:")):
-        return _task_page(caller().task(task_id), model.fields(_edit_rows(action, data, rows), rows), [])
+        return _task_page(caller().task(task_id), model.fields(_edit_rows(action, typed, shape.rows), shape), [])
     if action == "save":
-        caller().save_draft(task_id, data)
+        caller().save_draft(task_id, typed)
         flash("Your answers are saved. They are yours alone until you complete the task.")
         return redirect(url_for("web_tasks.task", task_id=task_id))
     errors = {}
     if not problems:
         try:
-            caller().complete(task_id, data)
+            caller().complete(task_id, answers(fields, request.form)[0])
             return redirect(url_for("web_tasks.completed", task_id=task_id))
         except InvalidData as invalid:
             errors = invalid.errors if isinstance(invalid.errors, dict) else {"": [invalid.detail]}
-    fields = model.fields(data, rows)
+    fields = keep_typed(model.fields(typed, shape), request.form, problems)
     return _task_page(caller().task(task_id), fields, place_errors(fields, errors, problems), status=400)
 
 
@@ -91,8 +93,9 @@ def completed(task_id):
 # --- helpers ------------------------------------------------------------------------------------
 
 def _task_page(detail: dict, fields, error_summary, status: int = 200):
-    return render_template("tasks/task.html", task=detail, row=_row(detail), fields=fields,
-                           error_summary=error_summary, rows_suffix=ROWS_SUFFIX), status
+    shown = shown_answers(detail["form"], detail["ui"], detail["data"])
+    return render_template("tasks/task.html", task=detail, row=_row(detail), fields=fields, shown=shown,
+                           error_summary=error_summary), status
 
 
 def _edit_rows(action: str, data: dict, rows: dict[str, int]) -> dict:

@@ -158,7 +158,7 @@ def test_every_form_renders(site):
     forms = {p.name.removesuffix(".json"): json.loads(p.read_text()) for p in forms_dir.glob("*.json")
              if not p.name.endswith((".defs.json", ".ui.json"))}
     supply_shared(forms, {"grades.defs.json": json.loads((forms_dir / "grades.defs.json").read_text())["$defs"]})
-    template = site.jinja_env.from_string('{% from "fields.html" import render_fields %}{{ render_fields(f, "-rows") }}')
+    template = site.jinja_env.from_string('{% from "fields.html" import render_fields %}{{ render_fields(f) }}')
     for key, schema in forms.items():
         fields = FormModel(schema).fields({})
         html = template.render(f=fields)
