@@ -103,6 +103,24 @@ def test_a_broken_gateway_condition_is_marked_on_its_gateway_and_nothing_is_depl
     assert service.engine(site).reads.definition("case_audit")["latest_version"] == 1
 
 
+def test_an_edit_typed_just_before_check_and_review_is_in_both(owner):
+    """The properties panel commits typing only after a pause (its debounced input; a number field not
+    even on leaving it): Check and Review must send what was typed, however quickly they are pressed."""
+    open_modeller(owner, "/definitions/case_audit/edit")
+    into_quality_assurance(owner)
+    select_element(owner, "timer_qa_due")
+    owner.locator("#bio-properties-panel-qa-working-days").fill("3")
+    with owner.expect_request("**/definitions/validate") as checked:
+        owner.get_by_test_id("check").click()  # at once: no pause, no Tab
+    assert "add_working_days(now(), 3)" in checked.value.post_data_json["files"]["case_audit.bpmn"]
+    owner.get_by_text(re.compile("No problems")).wait_for()
+
+    owner.locator("#bio-properties-panel-qa-working-days").fill("4")
+    owner.get_by_test_id("review").click()
+    owner.wait_for_url("**/definitions/deploy/check")
+    assert "add_working_days(now(), 1) → add_working_days(now(), 4)" in owner.get_by_test_id("changed").inner_text()
+
+
 def test_the_migration_preview_and_bulk_migration(site, owner):  # R-80
     engine = service.engine(site)
     at_qa = audit_at_qa(site)
@@ -146,6 +164,17 @@ def test_olive_edits_the_findings_deadline_table_in_dmn_js_and_deploys_it(site, 
     with engine.db.reading() as session:
         from engine.reads import definition_file
         assert "<text>12</text>" in definition_file(session, "findings_deadline.dmn")["content"]
+
+
+def test_a_value_typed_just_before_review_is_in_the_review(owner):
+    """dmn-js's "Edit number" popup (Ctrl+click on a cell) commits typing after 300 ms (its debounced
+    input), and closing the popup drops it: Review must send what was typed, however quickly."""
+    open_modeller(owner, "/definitions/files/findings_deadline.dmn/edit")
+    owner.locator("td[data-element-id=rule_requires_improvement_or_above_days]").click(modifiers=["Control"])
+    owner.locator(".simple-number-edit input").fill("13")
+    owner.get_by_test_id("review").click()  # at once
+    owner.wait_for_url("**/definitions/deploy/check")
+    assert "13" in owner.get_by_test_id("changed").inner_text()
 
 
 def test_a_practitioner_gets_a_403_page_for_the_editor(site, person):  # R-01 R-81
