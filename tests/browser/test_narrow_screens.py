@@ -4,6 +4,7 @@ import pytest
 
 import service
 from tests.browser.conftest import check_page
+from tests.browser.test_definition_pages import owner  # noqa: F401  (a fixture)
 from tests.browser.test_reports import chart_text_outside
 from tests.browser.test_staff_path import start_audit
 from tests.fixtures.report_audits import EARLIER, QUARTER, QUARTER_ALERTS, seed_audits
@@ -61,3 +62,12 @@ def test_the_reports_page_fits_a_phone(pack, person):
     quinn.wait_for_function("(box) => box.scrollLeft + box.clientWidth >= box.scrollWidth - 1",
                             arg=comparison.element_handle())
     assert_on_screen(comparison.locator("th").nth(3))
+
+
+def test_the_diagram_editor_opens_on_a_phone(owner):
+    """The properties panel beside the diagram left it no width, and bpmn-js failed to open it."""
+    on_a_phone(owner).goto("/definitions/case_audit/edit")
+    owner.wait_for_selector(".app-modeller[data-ready=true]")
+    check_page(owner, "62-modeller-phone")
+    assert_no_sideways_scroll(owner)
+    assert owner.locator("#canvas .djs-element").count() > 0
