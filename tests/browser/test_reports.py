@@ -7,16 +7,38 @@ import io
 import subprocess
 
 import pytest
+from pypdf import PdfReader
 
 import service
 from tests.browser.conftest import SCREENSHOTS, check_page
-from tests.fixtures.report_audits import EARLIER, QUARTER, QUARTER_ALERTS, seed_audits
+from tests.fixtures.report_audits import EARLIER, QUARTER, QUARTER_ALERTS, Audit, seed_audits
+
+# An audit of the quarter grading the domains with the longest names.
+LONG_NAMES = Audit("Q-13", "good", "2026-12-04T10:00:00+00:00", cycle=(2026, 12),
+                   domains={"supervision_and_management_oversight": "good", "child_focused_practice": "good",
+                            "direct_engagement": "requires_improvement"})
 
 
 @pytest.fixture
 def pack(site):
     seed_audits(service.engine(site), QUARTER + EARLIER, QUARTER_ALERTS)
     return site
+
+
+@pytest.fixture
+def long_names(site):
+    seed_audits(service.engine(site), QUARTER + [LONG_NAMES], QUARTER_ALERTS)
+    return site
+
+
+def chart_text_outside(page) -> list:
+    """The words of the page's charts that the browser draws outside their SVG's drawing."""
+    return page.evaluate("""() => [...document.querySelectorAll("svg.app-chart")].flatMap((svg) => {
+        const drawing = svg.viewBox.baseVal;
+        return [...svg.querySelectorAll("text")].map((text) => ({ words: text.textContent, box: text.getBBox() }))
+          .filter(({ box }) => box.x < 0 || box.x + box.width > drawing.width)
+          .map(({ words, box }) => `${words}: x ${box.x.toFixed(1)} to ${(box.x + box.width).toFixed(1)}`);
+      })""")
 
 
 def test_quinn_reads_the_quarter_follows_inadequate_and_downloads_the_rows(pack, person):  # R-60 R-61
@@ -52,6 +74,24 @@ def test_quinn_reads_the_quarter_follows_inadequate_and_downloads_the_rows(pack,
     # The first pages as PNGs, for people to look at (pdftoppm: poppler-utils, `make system-libs`).
     subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "2", str(pdf), str(SCREENSHOTS / "52-reports-pack")],
                    check=True)
+
+
+def test_long_domain_names_are_drawn_whole_on_the_page_and_in_the_pdf(long_names, person):
+    quinn = person("quinn")
+    quinn.goto("/reports?period=2026-Q3")
+    domains = quinn.locator("[data-testid=chart-domains]").text_content()
+    assert "Supervision and Management" in domains and "Direct Engagement and" in domains
+    assert chart_text_outside(quinn) == []
+    check_page(quinn, "55-reports-long-domain-names")
+
+    answer = quinn.request.get("/reports/pack.pdf?period=2026-Q3")
+    pdf = SCREENSHOTS / "55-reports-pack-long-domain-names.pdf"
+    pdf.write_bytes(answer.body())
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(answer.body())).pages]
+    page = 1 + next(n for n, text in enumerate(pages) if "Grades by domain" in text)
+    # The page with the domains' chart as a PNG, to look at: the names whole, wrapped.
+    subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+                    str(SCREENSHOTS / "55-reports-pack-long-domain-names")], check=True)
 
 
 def test_the_pack_prints_with_its_tables_and_without_the_menus(pack, person):  # R-61

@@ -4,8 +4,8 @@ Every page visited passes axe-core and is photographed (tests/screenshots/)."""
 import re
 
 import service
-from tests.browser.conftest import check_page, sign_in
-from tests.flows.test_case_audit import TOOL_DOMAINS, discussion
+from tests.browser.conftest import SCREENSHOTS, check_page, sign_in
+from tests.flows.test_case_audit import TOOL_DOMAINS, discussion, draft
 from tests.web.conftest import CASE
 
 
@@ -76,18 +76,34 @@ def test_ann_drafts_the_audit_meets_an_error_saves_returns_and_submits(site, per
     assert data["domains"]["risk_assessment"] == {"grade": "good", "rationale": "Updated in October"}
 
 
-def test_quinn_returns_the_report_and_ann_amends_it(site, person):
+def audit_at_quality_assurance(site) -> int:
+    """An audit drafted and discussed by ann: its QA task ready for quinn."""
     engine = service.engine(site)
     instance_id, task_id = start_audit(site)
-    from tests.flows.test_case_audit import draft
     engine.complete_task(task_id, draft("requires_improvement"), "ann")
     [discuss] = engine.reads.ready_tasks(instance_id=instance_id)
     engine.complete_task(discuss["id"], discussion("requires_improvement"), "ann")
+    return instance_id
+
+
+def test_quinn_returns_the_report_and_ann_amends_it(site, person):
+    engine = service.engine(site)
+    instance_id = audit_at_quality_assurance(site)
 
     quinn = person("quinn")
     quinn.get_by_role("link", name=re.compile("Quality assure the audit report")).click()
     check_page(quinn, "06-quality-assurance")
+    areas = quinn.locator("#areas_to_review")
+    assert not areas.is_visible()  # asked only when the report is returned
     choose(quinn, "qa_outcome-2")  # Returned: reveals what to review
+    assert areas.is_visible()
+    choose(quinn, "qa_outcome")  # Accepted (the first radio's id has no number): hides it again
+    assert not areas.is_visible()
+    choose(quinn, "qa_outcome-2")
+    returned = quinn.locator("#qa_outcome-2")
+    assert returned.get_attribute("aria-controls") == areas.locator("xpath=ancestor::div[contains(@class, "
+                                                                      "'govuk-radios__conditional')]").get_attribute("id")
+    assert quinn.locator("input[type=radio][aria-expanded]").count() == 0  # not an attribute of a radio (ARIA)
     type_into(quinn, "areas_to_review", "The risk assessment rationale needs the October update")
     choose(quinn, "discussion_with_audit_team-2")  # No
     check_page(quinn, "07-quality-assurance-returned")
@@ -105,6 +121,24 @@ def test_quinn_returns_the_report_and_ann_amends_it(site, person):
     assert "/done" in ann.url, ann.locator(".govuk-error-summary").inner_text()
     [next_task] = engine.reads.ready_tasks(instance_id=instance_id)
     assert next_task["element_id"] == "quality_assure_report"  # back to QA
+
+
+def test_without_javascript_the_qa_page_asks_every_question(site, browser, served):
+    """The reveal only hides with JavaScript: without it, "what to review" is simply there."""
+    instance_id = audit_at_quality_assurance(site)
+    context = browser.new_context(base_url=served, java_script_enabled=False, bypass_csp=True)
+    try:
+        quinn = context.new_page()
+        sign_in(quinn, "quinn")
+        quinn.get_by_role("link", name=re.compile("Quality assure the audit report")).click()
+        assert quinn.locator("#areas_to_review").is_visible()
+        quinn.screenshot(path=str(SCREENSHOTS / "06-quality-assurance-without-javascript.png"), full_page=True)
+        choose(quinn, "qa_outcome")  # Accepted, the question left empty
+        quinn.get_by_role("button", name="Complete task", exact=True).click()
+        quinn.wait_for_url("**/done")
+    finally:
+        context.close()
+    assert service.engine(site).reads.instance(instance_id)["data"]["qa_outcome"] == "accepted"
 
 
 def test_no_csrf_no_post_and_other_teams_see_a_404(site, person):

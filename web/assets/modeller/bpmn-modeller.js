@@ -7,6 +7,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from "bpmn-js
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 
 import { setUpChecks } from "./checks.js";
+import { flushableDebounceModule } from "./flushable-debounce.js";
 import { lintConfig } from "./qa-lint.js";
 import { qaPropertiesModule } from "./qa-properties.js";
 
@@ -15,7 +16,8 @@ const modeler = new BpmnModeler({
   container: "#canvas",
   propertiesPanel: { parent: "#properties", layout: { groups: { "qa-engine": { open: true } } } },
   linting: { active: true, bpmnlint: lintConfig(choices.roles) },
-  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lintModule, qaPropertiesModule(choices)],
+  additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, lintModule, qaPropertiesModule(choices),
+    flushableDebounceModule(600)],
   moddleExtensions: { camunda: camundaModdle },
 });
 window.qaModeler = modeler; // for the browser tests' inspection only
@@ -68,7 +70,13 @@ async function open() {
   document.querySelector(".app-modeller").dataset.ready = "true";
 }
 
-setUpChecks({ saveXML: async () => (await modeler.saveXML({ format: true })).xml, markProblems, clearProblems, showElement });
+// Every export (Check, Review) first commits what was typed a moment ago (flushable-debounce.js).
+async function saveXML() {
+  modeler.get("debounceInput").flushPending();
+  return (await modeler.saveXML({ format: true })).xml;
+}
+
+setUpChecks({ saveXML, markProblems, clearProblems, showElement });
 open().catch((error) => {
   document.getElementById("canvas").textContent = `The diagram could not be opened: ${error.message}`;
 });

@@ -3,8 +3,12 @@
 import DmnModeler from "dmn-js/lib/Modeler";
 
 import { setUpChecks } from "./checks.js";
+import { flushableDebounceModule } from "./flushable-debounce.js";
 
-const modeler = new DmnModeler({ container: "#canvas", common: { keyboard: { bindTo: document } } });
+// Each view has its own additionalModules: dmn-js does not merge those given in `common`.
+const flushable = { additionalModules: [flushableDebounceModule(300)] };
+const modeler = new DmnModeler({ container: "#canvas", common: { keyboard: { bindTo: document } },
+  drd: flushable, decisionTable: flushable, literalExpression: flushable, boxedExpression: flushable });
 window.qaModeler = modeler; // for the browser tests' inspection only
 
 async function open() {
@@ -14,8 +18,14 @@ async function open() {
   document.querySelector(".app-modeller").dataset.ready = "true";
 }
 
+// Every export (Check, Review) first commits what was typed a moment ago (flushable-debounce.js).
+async function saveXML() {
+  modeler.getActiveViewer()?.get("debounceInput").flushPending();
+  return (await modeler.saveXML({ format: true })).xml;
+}
+
 setUpChecks({
-  saveXML: async () => (await modeler.saveXML({ format: true })).xml,
+  saveXML,
   markProblems: () => {}, // a table's problems are listed with the rule they are about
   clearProblems: () => {},
   showElement: () => {},
