@@ -10,6 +10,8 @@ from contextvars import ContextVar
 from copy import deepcopy
 from dataclasses import dataclass
 
+from .sandbox import data_so_far
+
 
 @dataclass
 class Effect:
@@ -87,7 +89,7 @@ def _record(task, kind: str, about: dict | None, **args) -> None:
     effects = _collected.get()
     if effects is None:
         raise RuntimeError(f"{kind} can only be called while the engine runs a step")
-    data = deepcopy(task.data) | deepcopy(about or {})
+    data = deepcopy(data_so_far(task.data)) | deepcopy(about or {})  # the script's assignments above the call too
     effects.append(Effect(kind, task.task_spec.bpmn_id, data, deepcopy(args)))
 
 

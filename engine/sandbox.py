@@ -9,6 +9,7 @@ import re
 import traceback
 import types
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from RestrictedPython import compile_restricted, safe_builtins
@@ -244,10 +245,20 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         self._refuse_shadowed_functions(context, external_context)
         code = compile_script(script)
         namespace = self._namespace(context, external_context, GUARDS)
-        with budget.budget():
-            exec(code, namespace)
+        running = _running_script.set((self, context, namespace, external_context))
+        try:
+            with budget.budget():
+                exec(code, namespace)
+        finally:
+            _running_script.reset(running)
         self._write_back(namespace, context, external_context)
         return True
+
+    def data_so_far(self, context: dict, namespace: dict, external_context: dict) -> dict:
+        """The task data as a running script has it: what it has assigned so far included."""
+        hidden = {name: value for name, value in context.items() if name.startswith("_")}
+        return hidden | {name: value for name, value in namespace.items()
+                         if self._is_task_data(name, value, external_context)}
 
     def _namespace(self, context: dict, external_context: dict, guards: dict) -> dict[str, Any]:
         # Scripts cannot name anything starting with "_", and such task data must never replace a guard.
@@ -279,6 +290,20 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
                 "You have task data that overwrites a predefined function(s). Please change the "
                 f"following variable or field name(s) to something else: {sorted(overwrites)}"
             )
+
+
+# The script running now, so that a function it calls (notify) reads the data as the script has it
+# at that line, not as the step began: `label = grade_title(grade)` then `notify(..., "{label}")`.
+_running_script: ContextVar[tuple | None] = ContextVar("running_script", default=None)
+
+
+def data_so_far(task_data: dict) -> dict:
+    """`task_data`, with the assignments of the script running on it so far."""
+    running = _running_script.get()
+    if running is None or running[1] is not task_data:
+        return task_data
+    environment, context, namespace, external_context = running
+    return environment.data_so_far(context, namespace, external_context)
 
 
 def _refuse_unreachable_functions(functions: dict[str, Callable]) -> None:

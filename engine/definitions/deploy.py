@@ -17,7 +17,7 @@ from ..errors import InvalidDefinition
 from ..models import DefinitionFile, ProcessVersion, Role
 from ..scripting import reserved_names
 from ..serialization import dump_specs
-from . import forms, notifications, rules
+from . import forms, notifications, rules, unset_fields
 from .bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
 from .problems import Problem
 
@@ -90,6 +90,7 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
         problems += rules.publish_problems(parsed)
         problems += rules.deadline_problems(parsed)
         problems += notifications.notification_problems(parsed, answers.case_fields(roles))
+        problems += unset_fields.unset_field_problems(parsed, answers.case_fields(roles))
     if not problems:
         specs, spec_problems = _specs(parsed)
         problems += spec_problems

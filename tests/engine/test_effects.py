@@ -32,6 +32,15 @@ def test_notify_resolves_roles_and_fills_the_text_without_names(org):  # R-19 R-
     assert (message.event_type, message.case_ref, message.payload["element_id"]) == ("notification", "C-1001", "run")
 
 
+def test_a_message_reads_what_its_own_script_set_above_it(org):  # R-19 R-81
+    """`grade_label = grade_title(overall_grade)` then a notify naming {grade_label}: the text is filled
+    from the data as the script has it at the call, not as the step began."""
+    deploy(org, 'grade_label = "Inadequate"\nnotify(["team_manager"], "Audit {case_ref} graded {grade_label}")\n'
+                'grade_label = "changed after the message"')
+    org.start_instance("scripted", CASE, "ann")
+    assert [m.subject for m in outbox(org)] == ["Audit C-1001 graded Inadequate"]
+
+
 def test_notify_a_previous_practitioner_and_their_manager(org):  # R-20
     deploy(org, 'notify(["previous_practitioner", "team_manager@previous_practitioner"], "Feedback on {case_ref}")')
     org.start_instance("scripted", CASE | {"previous_practitioner": "pia"}, "ann")

@@ -1,10 +1,12 @@
 """Walk-through fixtures: the demo organisation, the real files of processes/ and forms/, and
 helpers that drive flows only through the engine's verbs."""
+import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
-from engine.models import OutboxMessage
+from engine.models import OutboxMessage, ProcessVersion
 from tests.engine.flow import checkpoint  # noqa: F401  (fixture: org is that engine, seeded)
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -40,3 +42,30 @@ def messages(engine, event_type: str | None = None, instance_id: int | None = No
         if instance_id:
             query = query.where(OutboxMessage.instance_id == instance_id)
         return list(session.scalars(query))
+
+
+# --- every message a flow writes reads in words (R-81, R-19) --------------------------------------
+# Text people read: a notification's subject and body, a case-record upload's title and case note.
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+SNAKE_CASE_ID = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # overall_grade, head_of_service, case_audit
+READ_BY_PEOPLE = ("notification", "case_record.upload")
+
+
+@pytest.fixture(autouse=True)
+def every_message_reads_in_words(engine):
+    """After each walk-through, every notification and case-record upload it wrote is in the policy's
+    words: no placeholder left as written, no snake_case id, no process id."""
+    yield
+    with engine.db.transaction() as session:
+        process_ids = set(session.scalars(select(ProcessVersion.process_id).distinct()))
+    found = [(m.event_type, m.subject, m.body, not_words(f"{m.subject}\n{m.body}", process_ids))
+             for m in messages(engine) if m.event_type in READ_BY_PEOPLE]
+    unreadable = [(kind, subject, body, wrong) for kind, subject, body, wrong in found if wrong]
+    assert not unreadable, "\n".join(f"{kind}: {wrong}\n  subject: {subject}\n  body: {body}"
+                                      for kind, subject, body, wrong in unreadable)
+
+
+def not_words(text: str, process_ids: set[str]) -> list[str]:
+    """What in a text people read is not in words: placeholders, snake_case ids, process ids."""
+    return sorted({*PLACEHOLDER.findall(text), *SNAKE_CASE_ID.findall(text),
+                   *(pid for pid in process_ids if re.search(rf"\b{re.escape(pid)}\b", text))})

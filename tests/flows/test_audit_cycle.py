@@ -96,11 +96,11 @@ def test_a_whole_audit_year_sends_ten_allocation_lists_and_starts_the_case_audit
     # Each allocation goes to its auditor, practitioner and team manager, with the case ref.
     allocation_notices = notices(org, cycle, "send_allocation")
     assert [(m.recipients, m.subject) for m in allocation_notices[:2]] == [
-        (["ann", "pat", "tom"], "Audit allocation April 2026: case C-April-2026 (audit)"),
-        (["ann", "pat", "tom"], "Audit allocation May 2026: case C-May-2026 (audit)")]
+        (["ann", "pat", "tom"], "Audit allocation April 2026: case C-April-2026 (case audit)"),
+        (["ann", "pat", "tom"], "Audit allocation May 2026: case C-May-2026 (case audit)")]
     june_reaudit = allocation_notices[3]
     assert june_reaudit.recipients == ["ann", "pia"]  # ann is also pia's team manager
-    assert june_reaudit.subject == "Audit allocation June 2026: case C-June-2026-R (re_audit)"
+    assert june_reaudit.subject == "Audit allocation June 2026: case C-June-2026-R (re-audit)"
     assert [m.subject.split(": case ")[1].split(" ")[0] for m in allocation_notices] == [a["case_ref"] for a in sent]
     assert len(allocation_notices) == 12
 

@@ -69,10 +69,10 @@ def test_dispute_resolved_at_the_informal_stage(org, checkpoint):  # R-30 R-34
     assert_ended(org, iid, "good", "informal")
     final = messages(org, "notification", iid)[-1]
     assert final.recipients == ["pat", "tom", "quinn"]
-    assert "C-1001" in final.subject and "final grade good" in final.subject
+    assert "C-1001" in final.subject and "final grade Good" in final.subject
     assert audit_team_subjects(org, iid) == [
         "Audit of case C-1001: grading disputed (informal stage)",
-        "Audit of case C-1001: dispute resolved (informal stage), final grade good"]
+        "Audit of case C-1001: dispute resolved (informal stage), final grade Good"]
     assert messages(org, "case_record.upload", iid) == []  # informal: emailed, not re-uploaded (§2.11)
 
 
@@ -95,7 +95,7 @@ def test_dispute_resolved_at_the_formal_stage(org, checkpoint):  # R-31 R-34
         "Audit of case C-1001: grading disputed (informal stage)",
         "Audit of case C-1001: dispute unresolved, formal stage",
         "Audit of case C-1001: written response to the dispute (formal stage)",
-        "Audit of case C-1001: dispute ended (formal stage), final grade requires_improvement"]
+        "Audit of case C-1001: dispute ended (formal stage), final grade Requires Improvement"]
     written = next(m for m in messages(org, "notification", iid) if "written response" in m.subject)
     assert written.recipients == ["tom", "ann", "sue", "quinn"]  # TM, auditor, SM, audit team
 
@@ -114,7 +114,7 @@ def test_dispute_resolved_at_the_head_of_service_stage(org, checkpoint):  # R-32
     subjects = audit_team_subjects(org, iid)
     assert "Audit of case C-1001: dispute escalated to the Head of Service" in subjects
     assert "Audit of case C-1001: outcome of the Head of Service stage" in subjects
-    assert subjects[-1] == "Audit of case C-1001: dispute ended (head_of_service stage), final grade good"
+    assert subjects[-1] == "Audit of case C-1001: dispute ended (Head of Service stage), final grade Good"
 
 
 def test_dispute_decided_by_the_assistant_director(org, checkpoint):  # R-33 R-34
@@ -133,6 +133,10 @@ def test_dispute_decided_by_the_assistant_director(org, checkpoint):  # R-33 R-3
     assert upload.payload["report"] == {"final_grade": "inadequate", "disputed_grade": "requires_improvement",
                                         "dispute_resolved_at_stage": "assistant_director"}
     assert "Audit of case C-1001: dispute escalated to the Assistant Director" in audit_team_subjects(org, iid)
+    assert audit_team_subjects(org, iid)[-1] == (
+        "Audit of case C-1001: dispute ended (Assistant Director stage), final grade Inadequate")
+    assert upload.body == ("The dispute about the Requires Improvement grading ended at the Assistant Director stage. "
+                           "Final grade: Inadequate.")
 
 
 def test_a_missed_stage_deadline_escalates_while_the_task_stays_open(org, clock, checkpoint):  # R-30 R-31 R-34 R-70
