@@ -1,5 +1,6 @@
-"""Process instances: start, list, read (recording who looked, R-80), history, and the operators'
-verbs: suspend, resume, terminate, migrate, retry. Who may do what is engine/caller.py's (R-81):
+"""Process instances: start, list, read (recording who looked, R-80), history, raising a
+child-safety concern at any step (R-40), and the operators' verbs: suspend, resume, terminate,
+migrate, retry. Who may do what is engine/caller.py's (R-81):
 starting needs one of the process's starter roles (camunda:candidateStarterGroups, by default
 engine/access.py's "starters"); suspending, resuming and terminating are for operators, migrating
 for migrators, retrying for administrators.
@@ -43,6 +44,22 @@ class Reason(Schema):
     reason = fields.String(required=True, validate=[validate.Length(min=1, max=2000), NO_NUL])
 
 
+class ConcernRequest(Schema):
+    """The fields of the audit's child-safety concern message (forms/child_safety_concern.json): the form checks them."""
+    fields = fields.Dict(required=True, metadata={"description": 'e.g. {"concern": "..."}'})
+
+
+class RaisedAlertSchema(Schema):
+    instance_id = fields.Integer(metadata={"description": "the child-safety alert started"})
+    told = fields.List(fields.String(), metadata={"description": "who it told at once, by name"})
+    steps = fields.List(fields.Dict(), metadata={"description": "its first tasks: who acts, by when"})
+
+
+class ConcernRaisedSchema(Schema):
+    instance_id = fields.Integer(metadata={"description": "the audit the concern was raised on"})
+    alerts = fields.List(fields.Nested(RaisedAlertSchema))
+
+
 class MigrateRequest(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
@@ -84,6 +101,17 @@ class History(MethodView):
     def get(self, instance_id):
         """Every recorded event of the instance, oldest first (R-80)."""
         return caller().history(instance_id)
+
+
+@blp.route("/<int:instance_id>/concerns")
+class Concerns(MethodView):
+    @blp.arguments(ConcernRequest)
+    @blp.response(201, ConcernRaisedSchema)
+    def post(self, body, instance_id):
+        """Raise a child-safety concern on an audit at any step (R-40): its diagram starts the alert at
+        once and the audit goes on. For the audit team, the people the case names and those acting on
+        it; 409 when the instance's process takes no concern (an alert, a dispute) or is not running."""
+        return caller().raise_concern(instance_id, body["fields"])
 
 
 @blp.route("/<int:instance_id>/suspend")

@@ -28,6 +28,8 @@ class TaskSchema(Schema):
     case_ref = fields.String(allow_none=True)
     state = fields.String(metadata={"description": "ready, completed or cancelled"})
     completed_by = fields.String(allow_none=True)
+    urgent = fields.String(allow_none=True, metadata={"description": "why it comes first, in words (a child's safety); "
+                                                                     "null for other tasks"})
 
 
 class TaskDetailSchema(TaskSchema):

@@ -23,6 +23,9 @@ ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     "deployers": ("process_owner",),
     # Replay a failed action of an instance in error; manage people, webhooks and the clock.
     "administrators": ("admin",),
+    # The audit team, who raise a child-safety concern on any case they see (R-40, R-41); so may
+    # everyone a case names and whoever may act on one of its steps (require_may_raise_concern).
+    "audit_team": ("qa_team", "psw", "head_of_service_qa"),
 }
 SEES_ACROSS = ROLE_GROUPS["sees_across"]
 STARTERS = ROLE_GROUPS["starters"]
@@ -30,6 +33,7 @@ OPERATORS = ROLE_GROUPS["operators"]
 MIGRATORS = ROLE_GROUPS["migrators"]
 DEPLOYERS = ROLE_GROUPS["deployers"]
 ADMINISTRATORS = ROLE_GROUPS["administrators"]
+AUDIT_TEAM = ROLE_GROUPS["audit_team"]
 
 
 def require(user: CurrentUser, *roles: str) -> None:
@@ -70,6 +74,19 @@ def require_role_on(session: Session, user: CurrentUser, instance_id: int, roles
     if not user.has(*roles):
         require_visible(session, user, instance_id)
         require(user, *roles)
+
+
+def may_raise_concern(session: Session, user: CurrentUser, instance_id: int) -> bool:
+    """Whether the user may raise a child-safety concern on an instance they see (R-40): the audit
+    team, a person the case names (its auditor, practitioner, a manager asked to act on it), or one
+    who may act on one of its open steps."""
+    if user.has(*AUDIT_TEAM):
+        return True
+    named = select(InstanceParticipant.instance_id).where(InstanceParticipant.instance_id == instance_id,
+                                                          InstanceParticipant.username == user.username)
+    acting = select(UserTask.id).where(UserTask.instance_id == instance_id, UserTask.state == "ready",
+                                       actionable_tasks(user))
+    return session.scalar(named.limit(1)) is not None or session.scalar(acting.limit(1)) is not None
 
 
 def task_for(session: Session, user: CurrentUser, task_id: str, act: bool = False) -> UserTask:

@@ -15,13 +15,15 @@ from .accounts import CurrentUser
 from .answers import check_draft
 from .calendar import LONDON
 from .case_list import CaseFilter, area_counts, case_list, facet_counts, step_counts
-from .case_page import VIEWED, case_page, change_of, diagram_file
+from .case_page import VIEWED, alert_raised, case_page, change_of, diagram_file
 from .clock import now
 from .definitions import catalogue
 from .definitions.deploy import current_files, validate_bundle
 from .definitions.diff import file_diff
 from .definitions.problems import Problem
 from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused
+from .messages import CHILD_SAFETY_CONCERN, messages_taken
+from .runtime import InstanceRuntime
 from .report_figures import Figure
 from .report_pack import audit_pack
 from .reports import alert_report_rows, audit_report_rows
@@ -49,9 +51,11 @@ class Caller:
         with self.db.reading() as session:
             task, may_act = access.task_and_right(session, self.user, task_id)
             draft = store.dao_get_draft(session, task_id, self.user.username)
-            return reads.task_detail(session, self.engine.ctx, task) | {
+            detail = reads.task_detail(session, self.engine.ctx, task)
+            return detail | {
                 "may_act": may_act, "draft": draft.data if draft else None,
-                "draft_saved_at": draft.saved_at.isoformat() if draft else None}
+                "draft_saved_at": draft.saved_at.isoformat() if draft else None,
+                "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail)}
 
     def task_form(self, task_id: str) -> dict:
         """Only a task's form and UI schema (what reading a submitted page needs): no case data, and
@@ -103,6 +107,45 @@ class Caller:
             return self.engine.view_after(session, runtime)
 
     # --- instances -----------------------------------------------------------------------------
+
+    def raise_concern(self, instance_id: int, fields: dict) -> dict:
+        """Raise a child-safety concern on a case at any step (R-40): the alert its diagram starts, who
+        was told and by when the first stage is due. 404 if the case is not theirs to see, 403 if
+        they may see it but not raise one, 409 if its diagram takes none now."""
+        with self.db.transaction() as session:
+            access.require_visible(session, self.user, instance_id)
+            if not access.may_raise_concern(session, self.user, instance_id):
+                raise Forbidden("only the audit team, the people this case names and those acting on it "
+                                "raise a concern on it")
+            runtime = self.engine.send_message_in(session, instance_id, CHILD_SAFETY_CONCERN, fields,
+                                                  self.user.username)
+            for alert_id in runtime.started:  # whoever raised it follows the alert (R-41: told how it ended)
+                store.dao_add_participants(session, alert_id, {self.user.username})
+            return {"instance_id": instance_id, "alerts": [alert_raised(session, alert_id) for alert_id in runtime.started]}
+
+    def concern_form(self, instance_id: int) -> dict:
+        """What raising a concern on a case asks (the form of the message its diagram takes), with the
+        case it is about; the same refusals as raise_concern."""
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, instance_id)
+            runtime = InstanceRuntime.load(session, self.engine.ctx, instance_id)
+            shown = {"status": runtime.row.status, "messages": messages_taken(runtime.workflow)}
+            if not self._may_raise_concern(session, instance_id, shown):
+                if runtime.row.status == "running" and CHILD_SAFETY_CONCERN in shown["messages"]:
+                    raise Forbidden("only the audit team, the people this case names and those acting on it "
+                                    "raise a concern on it")
+                raise Conflict(f"case {runtime.row.case_ref or instance_id} does not take a concern now: raise it "
+                               "on the audit it came from")
+            form = (runtime.version.forms or {}).get(CHILD_SAFETY_CONCERN) or {}
+            return {"instance_id": instance_id, "case_ref": runtime.row.case_ref, "form": form.get("schema"),
+                    "ui": form.get("ui"), "process_name": store.dao_get_version(session, runtime.row.process_version_id).name}
+
+    def alert_summary(self, alert_id: int) -> dict:
+        """An alert as its raiser is told of it: who it told and its first step (engine/case_page.alert_raised)."""
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, alert_id)
+            row = store.dao_get_instance(session, alert_id)
+            return alert_raised(session, alert_id) | {"case_ref": row.case_ref, "parent_id": row.parent_id}
 
     def start(self, process_id: str, data: dict) -> dict:
         """Start the newest version of a process: its starter roles only (camunda:candidateStarterGroups)."""
@@ -174,8 +217,16 @@ class Caller:
             page = case_page(session, self.engine.ctx, instance_id, access.visible_instances(self.user), now())
             page["history"] = self._shown(page["history"])
             page["may"] = {"operate": self.user.has(*access.OPERATORS), "retry": self.user.has(*access.ADMINISTRATORS),
-                           "see_viewers": self.user.has(*access.SEES_ACROSS)}
+                           "see_viewers": self.user.has(*access.SEES_ACROSS),
+                           "raise_concern": self._may_raise_concern(session, instance_id, page)}
             return page
+
+    def _may_raise_concern(self, session, instance_id: int, shown: dict) -> bool:
+        """Whether a page offers "Raise a child-safety concern": the instance runs, its diagram takes
+        one, and the person may raise it."""
+        running = shown.get("instance_status", shown.get("status")) == "running"
+        return (running and CHILD_SAFETY_CONCERN in shown["messages"]
+                and access.may_raise_concern(session, self.user, instance_id))
 
     def change(self, instance_id: int) -> str:
         """What an open case page polls: a token that changes when the instance does."""

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from . import reads, store
 from .case_list import CaseFilter, case_list, place_names
 from .diagram_state import diagram_state
+from .messages import messages_taken
 from .errors import NotFound
-from .models import DefinitionFile, HistoryEvent, Person, ProcessVersion
+from .models import DefinitionFile, HistoryEvent, OutboxMessage, Person, ProcessInstance, ProcessVersion
 from .runtime import EngineContext, InstanceRuntime
 
 VIEWED = "instance_viewed"
@@ -29,7 +30,7 @@ def case_page(session: Session, ctx: EngineContext, instance_id: int, may_see, a
         "updated_at": row.updated_at.isoformat(), "parent_id": row.parent_id, "parent": parent(session, row.parent_id),
         "cycle": row.cycle,
         "team": places["team"].get(row.team_id), "service_area": places["service_area"].get(row.service_area_id),
-        "diagram": diagram_state(runtime.workflow, row.error),
+        "diagram": diagram_state(runtime.workflow, row.error), "messages": sorted(messages_taken(runtime.workflow)),
         "children": children(events), "history": events, "names": display_names(session, named),
         "change": change_of(session, instance_id), "element_names": element_names(runtime.workflow),
         "field_titles": field_titles(runtime.version.forms or {}),
@@ -45,6 +46,18 @@ def parent(session: Session, parent_id: int | None) -> dict | None:
     row = store.dao_get_instance(session, parent_id)
     return {"id": row.id, "case_ref": row.case_ref,
             "process_name": store.dao_get_version(session, row.process_version_id).name}
+
+
+def alert_raised(session: Session, alert_id: int) -> dict:
+    """What an alert just raised did: who it told (by name) and its first step, with who acts and by when."""
+    told = session.scalars(select(OutboxMessage.recipients).where(
+        OutboxMessage.instance_id == alert_id, OutboxMessage.event_type == "notification")
+        .order_by(OutboxMessage.id)).all()
+    people = list(dict.fromkeys(username for recipients in told for username in recipients))
+    steps = reads.ready_tasks(session, ProcessInstance.id == alert_id)
+    names = display_names(session, [*people, *(c for step in steps for c in step["candidates"])])
+    return {"instance_id": alert_id, "told": [names.get(username, username) for username in people],
+            "steps": [step | {"candidate_names": [names.get(c, c) for c in step["candidates"]]} for step in steps]}
 
 
 def children(events: list[dict]) -> list[dict]:

@@ -1,5 +1,6 @@
-"""What an engine action does to an instance: run what is due, or complete a task with data. A
-failed action is kept with the instance's error (as a dict) and replayed by a retry."""
+"""What an engine action does to an instance: run what is due, complete a task with data, or take
+a message a person sent (engine/messages.py). A failed action is kept with the instance's error
+(as a dict) and replayed by a retry."""
 from dataclasses import dataclass
 
 
@@ -20,7 +21,16 @@ class Complete:
         return {"action": "complete", "task_id": self.task_id, "data": self.data}
 
 
-Command = Run | Complete
+@dataclass(frozen=True)
+class Deliver:
+    message: str
+    fields: dict
+
+    def as_dict(self) -> dict:
+        return {"action": "message", "message": self.message, "fields": self.fields}
+
+
+Command = Run | Complete | Deliver
 RUN = Run()
 
 
@@ -28,4 +38,6 @@ def command_from(stored: dict) -> Command:
     """The command an instance's error kept, to replay it."""
     if stored.get("action") == "complete":
         return Complete(stored["task_id"], stored["data"])
+    if stored.get("action") == "message":
+        return Deliver(stored["message"], stored["fields"])
     return RUN

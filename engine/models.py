@@ -118,6 +118,7 @@ class UserTask(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by: Mapped[str | None] = mapped_column(String(100))
     spec_id: Mapped[str | None] = mapped_column(String(255))  # its process: the instance's, or one it calls
+    urgent: Mapped[str | None] = mapped_column(String(200))  # why it comes first in task lists (a child's safety)
 
 
 class TaskDraft(Base):

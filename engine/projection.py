@@ -16,6 +16,7 @@ class ReadyUserTask:
     form_key: str | None
     due_at: datetime | None
     spec_id: str  # the process it belongs to: the instance's, or one it calls (dispute_resolution)
+    urgent: str | None = None  # why it comes first in task lists: the diagram's camunda property `urgent`
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ def ready_user_tasks(workflow) -> list[ReadyUserTask]:
             id=str(task.id), element_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, lane=task.task_spec.lane,
             form_key=getattr(getattr(task.task_spec, "form", None), "key", None), due_at=_boundary_due(task),
-            spec_id=process_of(task))
+            spec_id=process_of(task), urgent=(getattr(task.task_spec, "extensions", None) or {}).get("urgent"))
         for task in workflow.get_tasks(state=TaskState.READY, manual=True)
     ]
 

@@ -14,6 +14,7 @@ from .case_list import place_names
 from .db import Database
 from .errors import NotFound
 from .models import DefinitionFile, HistoryEvent, ProcessInstance, ProcessVersion, UserTask, WaitingTimer
+from .messages import messages_taken
 from .report_labels import dao_report_labels
 from .reports import audit_report, audit_report_rows
 from .runtime import EngineContext, InstanceRuntime, find_task
@@ -71,7 +72,7 @@ def task_view(task: UserTask) -> dict:
     return {"id": task.id, "instance_id": task.instance_id, "process_id": task.process_id,
             "element_id": task.element_id, "name": task.name, "role": task.role, "candidates": task.candidates,
             "assignee": task.assignee, "due_at": _iso(task.due_at), "case_ref": task.case_ref,
-            "state": task.state, "completed_by": task.completed_by}
+            "state": task.state, "completed_by": task.completed_by, "urgent": task.urgent}
 
 
 def task_detail(session: Session, ctx: EngineContext, task: UserTask) -> dict:
@@ -84,6 +85,7 @@ def task_detail(session: Session, ctx: EngineContext, task: UserTask) -> dict:
     return task_view(task) | {"form": form.get("schema"), "ui": form.get("ui"),
                               "data": dict(spiff_task.data) if spiff_task else {},
                               "process_name": process.name, "started_by": runtime.row.started_by,
+                              "messages": sorted(messages_taken(runtime.workflow)),
                               "ready_at": _iso(task.ready_at), "instance_status": runtime.row.status}
 
 

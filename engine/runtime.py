@@ -17,12 +17,13 @@ from .answers import case_fields, check_completion, with_defaults
 from .budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from .calendar import WorkingCalendar
 from .clock import now
-from .commands import Command, Complete
+from .commands import Command, Complete, Deliver
 from .definitions.notifications import free_text_fields
 from .definitions.rules import role_for_lane
 from .effects import Effect, collecting
 from .errors import Conflict, InvalidData, NotFound
 from .grades import scale_in_force
+from .messages import deliver, messages_taken
 from .models import ProcessInstance, ProcessVersion, UserTask
 from .org import case_place, people_named, resolve_candidates
 from .outbox import RecipientError, dao_add_event, write_messages
@@ -76,6 +77,7 @@ class InstanceRuntime:
         self.completed = None  # (task id, actor) of the task this action completed
         self.is_new = False  # created in this transaction: no rows to compare with yet
         self.effects: list[Effect] = []  # what the steps run so far asked of the world
+        self.started: list[int] = []  # the instances this action started (engine/workflow_engine._start_child)
         self.timer_rows: list | None = None  # the waiting-timer rows save() wrote
         self.fired_before = fired_timer_ids(workflow)  # to tell which timers fire in this action
 
@@ -128,6 +130,8 @@ class InstanceRuntime:
     def apply(self, command: Command, actor: str) -> None:
         if isinstance(command, Complete):
             self.complete_task(command.task_id, command.data, actor)
+        elif isinstance(command, Deliver):
+            self.take_message(command.message, command.fields, actor)
         else:
             self.run()
 
@@ -143,6 +147,23 @@ class InstanceRuntime:
         store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
         self.completed = (task_id, actor)
+
+    def take_message(self, message: str, fields: dict, actor: str) -> None:
+        """A message a person sent (engine/messages.py), its fields checked against the form of its
+        name; 409 when the instance's diagram does not take it."""
+        start_id = messages_taken(self.workflow).get(message)
+        if start_id is None:
+            raise Conflict(f"process instance {self.row.id} ({self.row.process_id}) does not take '{message}'")
+        check_completion(message, self.version.forms.get(message, {}).get("schema"), fields, self.ctx.reserved)
+        case_data = self.current_data()
+
+        def step():
+            if not deliver(self.workflow, message, fields, case_data):
+                raise Conflict(f"process instance {self.row.id} does not wait for '{message}' now")
+            self.workflow.do_engine_steps()
+        self._guarded(step)
+        store.dao_append_history(self.session, self.row.id, actor, "message_received", now(), start_id,
+                                 message=message, data=fields)
 
     def _ready_task(self, task_id: str):
         task = find_task(self.workflow, task_id)

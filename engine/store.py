@@ -82,7 +82,7 @@ def dao_add_user_task(session: Session, instance: ProcessInstance, task: ReadyUs
     row = UserTask(id=task.id, instance_id=instance.id, process_id=instance.process_id, element_id=task.element_id,
                    name=task.name, role=role, candidates=candidates, open_to_role=not candidates,
                    case_ref=instance.case_ref, form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at,
-                   spec_id=task.spec_id)
+                   spec_id=task.spec_id, urgent=task.urgent)
     session.add(row)
     session.flush()
     dao_add_candidates(session, task.id, candidates)

@@ -13,7 +13,7 @@ from .answers import check_start
 from .budget import MAX_STATE_BYTES
 from .calendar import WorkingCalendar
 from .clock import install_engine_clock, now
-from .commands import RUN, Command, Complete, command_from
+from .commands import RUN, Command, Complete, Deliver, command_from
 from .db import Database
 from .definitions.deploy import Deployed, deploy_bundle
 from .errors import Conflict, MigrationRefused
@@ -105,6 +105,20 @@ class WorkflowEngine:
         runtime.require_status("running")
         store.dao_hold_task(session, task, actor, None)
         self._act(runtime, Complete(task_id, data), actor)
+        return runtime
+
+    def send_message(self, instance_id: int, message: str, fields: dict, actor: str) -> list[int]:
+        """See send_message_in; answers the instances the message started (a child-safety alert)."""
+        with self.db.transaction() as session:
+            return self.send_message_in(session, instance_id, message, fields, actor).started
+
+    def send_message_in(self, session, instance_id: int, message: str, fields: dict, actor: str) -> InstanceRuntime:
+        """A message from a person that the instance's diagram catches at any step (engine/messages.py),
+        e.g. a child-safety concern: what it starts runs at once, and the instance goes on."""
+        self._load_roles(session)
+        runtime = InstanceRuntime.load(session, self.ctx, instance_id, lock=True)
+        runtime.require_status("running")
+        self._act(runtime, Deliver(message, fields), actor)
         return runtime
 
     def retry(self, instance_id: int, actor: str) -> None:
@@ -259,6 +273,7 @@ class WorkflowEngine:
         """A process a step started (e.g. a child-safety alert) runs at once, in the same transaction."""
         version = store.dao_get_process_version(parent.session, effect.args["process_id"], None)
         child = InstanceRuntime.create(parent.session, self.ctx, version, effect.args["data"], actor, parent.row.id)
+        parent.started.append(child.row.id)
         store.dao_append_history(parent.session, parent.row.id, actor, "process_started", now(), effect.element_id,
                                  process_id=version.process_id, child_id=child.row.id)
         self._act(child, RUN, actor)

@@ -7,32 +7,51 @@ from .form_fields import Field, FormModel
 
 
 def shown_answers(form: dict | None, ui: dict | None, data: dict) -> list[dict]:
-    """[{"title", "rows"}] of the sections the form shows; a section the case holds nothing of is left out."""
+    """[{"title", "blocks"}] of the sections the form shows; a section the case holds nothing of is left out."""
     sections = []
     for title, fields in FormModel(form or {}, ui).shown(data):
-        rows = answer_rows(fields)
-        if rows:
-            sections.append({"title": title, "rows": rows})
+        blocks = answer_blocks(fields)
+        if blocks:
+            sections.append({"title": title, "blocks": blocks})
     return sections
 
 
-def answer_rows(fields: list[Field]) -> list[dict]:
-    """{"label", "text"} per answered field, or {"label", "rows"} for a group, map or list."""
-    rows = []
+def answer_blocks(fields: list[Field]) -> list[dict]:
+    """[{"heading", "rows"}]: rows of {"label", "text"}, or {"label", "lines": [(label, text)]} for a
+    group of answers (a domain's grade and rationale, an action). A group of groups (the domains)
+    is a block under its own heading, so the page nests no deeper than a row's lines."""
+    blocks, rows = [], []
     for f in fields:
-        if f.kind in ("group", "map"):
-            inner = answer_rows(f.children)
-        elif f.kind == "list":
-            inner = [{"label": f"{f.label} {n}", "rows": answer_rows(row)} for n, row in enumerate(f.rows, 1)]
-            inner = [row for row in inner if row["rows"]]
+        if f.kind in ("group", "map") and any(_holds_answers(child) for child in f.children):
+            blocks.append({"heading": None, "rows": rows})
+            blocks.append({"heading": f.label, "rows": [row for child in f.children for row in _rows(child)]})
+            rows = []
         else:
-            text = _words(f)
-            if text:
-                rows.append({"label": f.label, "text": text})
-            continue
-        if inner:
-            rows.append({"label": f.label, "rows": inner})
-    return rows
+            rows += _rows(f)
+    blocks.append({"heading": None, "rows": rows})
+    return [block for block in blocks if block["rows"]]
+
+
+def _rows(f: Field) -> list[dict]:
+    if f.kind in ("group", "map"):
+        return _grouped(f.label, f.children)
+    if f.kind == "list":
+        return [row for n, item in enumerate(f.rows, 1) for row in _grouped(f"{f.label} {n}", item)]
+    text = _words(f)
+    return [{"label": f.label, "text": text}] if text else []
+
+
+def _grouped(label: str, fields: list[Field]) -> list[dict]:
+    """One row for a group's plain answers (each a line), then a row for each group inside it."""
+    lines = [(f.label, _words(f)) for f in fields if not _holds_answers(f) and _words(f)]
+    if len(fields) == 1 and lines and not _holds_answers(fields[0]):
+        return [{"label": label, "text": lines[0][1]}]  # a list of plain values: one value per row
+    inner = [row for f in fields if _holds_answers(f) for row in _rows(f)]
+    return ([{"label": label, "lines": lines}] if lines else []) + inner
+
+
+def _holds_answers(f: Field) -> bool:
+    return f.kind in ("group", "map", "list")
 
 
 def _words(f: Field) -> str | None:

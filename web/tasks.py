@@ -24,7 +24,9 @@ def my_tasks():
     rows = [_row(task) for task in tasks]
     if request.args.get("overdue"):
         rows = [row for row in rows if row["overdue"]]
-    rows.sort(key=lambda row: (row["task"]["due_at"] is None, row["task"]["due_at"] or "", row["task"]["id"]))
+    # Urgent tasks (a child's safety, as the diagram marks them) first, then the soonest due.
+    rows.sort(key=lambda row: (not row["task"]["urgent"], row["task"]["due_at"] is None, row["task"]["due_at"] or "",
+                               row["task"]["id"]))
     return render_template("tasks/index.html", rows=rows, team=team, manages=_manages(g.user),
                            processes=process_names(), filters=request.args)
 

@@ -98,6 +98,7 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
         problems += rules.user_task_problems(parsed, all_specs, roles, answers.case_fields(roles))
         problems += rules.starter_problems(parsed, roles)
         problems += rules.start_form_problems(parsed)
+        problems += rules.message_form_problems(parsed, all_specs)
     if problems:
         raise InvalidDefinition(_summary(problems, bundle_names), [p.as_dict() for p in _ordered(problems)])
     return parsed, specs
@@ -185,7 +186,7 @@ def _starter_roles(parsed: ParsedSet, spec) -> list[str] | None:
 
 def _forms_used(parsed: ParsedSet, specs, start_form: str | None) -> dict:
     keys = {getattr(getattr(t, "form", None), "key", None) for s in specs for t in s.task_specs.values()}
-    keys.add(start_form)
+    keys |= {start_form, *(name for s in specs for name in rules.messages_caught(s))}
     return {key: {"schema": parsed.forms[key], "ui": parsed.ui.get(key, {})}
             for key in sorted(k for k in keys if k)}
 

@@ -6,6 +6,7 @@ name its element and exact line; they are compiled by the same sandbox that runs
 import ast
 import re
 
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from ..effects import PUBLISHED_BY_DIAGRAMS
@@ -232,6 +233,25 @@ def start_form_problems(parsed: ParsedSet) -> list[Problem]:
             if key and key not in parsed.forms:
                 problems.append(Problem(xml.file_name, start.get("id"), start.sourceline,
                                         f"start form '{key}' does not exist (expected forms/{key}.json)"))
+    return problems
+
+
+def messages_caught(spec) -> list[str]:
+    """The messages a spec's message start events catch (an event sub-process started by a message,
+    engine/messages.py): each message's fields are the form of its name."""
+    return [start.event_definition.name for start in getattr(spec, "bpmn_start_events", [])
+            if isinstance(start.event_definition, MessageEventDefinition)]
+
+
+def message_form_problems(parsed: ParsedSet, specs: dict) -> list[Problem]:
+    """A message a start event catches has a form of its name: what a person sends with it."""
+    problems = []
+    for spec in specs.values():
+        for name in messages_caught(spec):
+            if name not in parsed.forms:
+                file_name, line = parsed.locate(spec.name, getattr(spec, "file", None))
+                problems.append(Problem(file_name, spec.name, line, f"the message '{name}' starts '{spec.name}', "
+                                        f"but no form forms/{name}.json says what it carries"))
     return problems
 
 

@@ -32,6 +32,9 @@ SEES_ACROSS = {"quinn", "paula", "ada", "dee", "root"}  # qa_team, psw/head of Q
 SEES_CASE = SEES_ACROSS | {"tom", "sue", "hal", "pat", "ann"}
 OPERATORS = {"root", "quinn", "paula"}  # admin, qa_team, head_of_service_qa
 STARTERS = {"quinn", "paula", "root"}  # case_audit names no starters: the default qa_team, head of QA, psw, admin
+# Who may raise a child-safety concern on it: the audit team (quinn, paula) and the people it names
+# (ann, its auditor acting on it, pat, its practitioner); its managers see it but act through the alert.
+RAISERS = {"quinn", "paula", "ann", "pat"}
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -91,6 +94,7 @@ ROWS = [
     Row("GET", f"/api/process-instances?case_ref={CASE_REF}", everyone(200), lists_case_for=SEES_CASE),
     Row("GET", "/api/process-instances/{instance}", on_the_case(SEES_CASE, 200)),
     Row("GET", "/api/process-instances/{instance}/history", on_the_case(SEES_CASE, 200)),
+    Row("POST", "/api/process-instances/{instance}/concerns", on_the_case(RAISERS, 422), body={"fields": {}}),  # no change
     Row("POST", "/api/process-instances/{instance}/suspend", on_the_case(OPERATORS, 200), body={"reason": "r"},
         fresh="running"),
     Row("POST", "/api/process-instances/{instance}/resume", on_the_case(OPERATORS, 200), body={"reason": "r"},

@@ -141,6 +141,20 @@ def test_without_javascript_the_qa_page_asks_every_question(site, browser, serve
     assert service.engine(site).reads.instance(instance_id)["data"]["qa_outcome"] == "accepted"
 
 
+def test_enter_in_a_one_line_field_does_not_complete_the_task(site, person):
+    """A long form is completed with its button: Enter in the date's day field sends nothing."""
+    instance_id, task_id = start_audit(site)
+    ann = person("ann")
+    ann.goto(f"/tasks/{task_id}")
+    posted = []
+    ann.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    type_into(ann, "period_start-day", "2")
+    ann.keyboard.press("Enter")
+    assert ann.evaluate("document.getElementById('period_start-day').value") == "2"  # the same page, as typed
+    assert posted == [] and ann.url.endswith(f"/tasks/{task_id}")
+    assert service.engine(site).reads.task(task_id)["state"] == "ready"
+
+
 def test_no_csrf_no_post_and_other_teams_see_a_404(site, person):
     _instance, task_id = start_audit(site)
     ann = person("ann")

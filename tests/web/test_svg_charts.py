@@ -18,8 +18,8 @@ from web.svg_charts import Bar, StackedRow
 ROOT = Path(__file__).resolve().parents[2]
 FONTS = Path("/usr/share/fonts/truetype/dejavu")  # fonts-dejavu-core: `make system-libs`
 SVG = "{http://www.w3.org/2000/svg}"
-DOMAINS = [domain["title"] for domain in
-           json.loads((ROOT / "forms" / "audit_tool.json").read_text())["properties"]["domains"]["properties"].values()]
+DOMAINS = [domain["title"] for domain in  # every domain's title, as forms and reports name it
+           json.loads((ROOT / "forms" / "domains.defs.json").read_text())["$defs"]["domain_name"]["oneOf"]]
 
 
 @cache
