@@ -154,3 +154,11 @@ def _tool_answers(sent):
     for name, value in (("overall_grade", "good"), ("overall_rationale", "Consistent"), ("immediate_safety_concern", "no")):
         sent.setlist(name, [value])
     return sent
+
+
+def test_an_alert_says_what_it_was_started_from_in_words(site, audit):  # R-40 R-80
+    engine, (instance_id, _task) = service.engine(site), audit
+    [alert_id] = engine.send_message(instance_id, "child_safety_concern", {"concern": "x"}, "ann")
+    page = signed_in(site, "quinn").get(f"/instances/{alert_id}").text
+    assert f'<a class="govuk-link" href="/instances/{instance_id}">Case audit of case C-1001</a>' in page
+    assert "Case number" not in page
