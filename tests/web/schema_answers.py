@@ -28,7 +28,7 @@ def answers(schema: dict) -> st.SearchStrategy:
 
 
 def _value(root: dict, node) -> st.SearchStrategy:
-    node = _resolved(root, node)
+    node = resolved(root, node)
     unknown = {key for key in node if key not in KNOWN and not key.startswith("x-")}  # x-: annotations
     if unknown:
         raise NotImplementedError(f"the round-trip test does not know the keywords {sorted(unknown)}")
@@ -38,7 +38,7 @@ def _value(root: dict, node) -> st.SearchStrategy:
         return st.sampled_from(node["enum"])
     options = node.get("oneOf") or node.get("anyOf")
     if options:
-        merged = [{**{k: v for k, v in node.items() if k not in ("oneOf", "anyOf")}, **_resolved(root, o)} for o in options]
+        merged = [{**{k: v for k, v in node.items() if k not in ("oneOf", "anyOf")}, **resolved(root, o)} for o in options]
         return st.one_of([_value(root, option) for option in merged])
     kinds = node.get("type") or ("object" if "properties" in node else "string")
     if isinstance(kinds, list):
@@ -88,7 +88,7 @@ def _object(root: dict, node: dict) -> st.SearchStrategy:
             branch = then if holds else otherwise
             for name in (branch or {}).get("required", []):
                 if name not in value:
-                    field = {**_resolved(root, node["properties"].get(name, {})),
+                    field = {**resolved(root, node["properties"].get(name, {})),
                              **((branch.get("properties") or {}).get(name) or {})}
                     value[name] = draw(_value(root, field))
             for name, allowed in ((branch or {}).get("properties") or {}).items():
@@ -99,12 +99,13 @@ def _object(root: dict, node: dict) -> st.SearchStrategy:
 
 
 def _conditions(root: dict, node: dict):
-    for part in [node, *(_resolved(root, p) for p in node.get("allOf", []))]:
+    for part in [node, *(resolved(root, p) for p in node.get("allOf", []))]:
         if isinstance(part.get("if"), dict):
             yield part["if"], part.get("then"), part.get("else")
 
 
-def _resolved(root: dict, node) -> dict:
+def resolved(root: dict, node) -> dict:
+    """A schema part with its local $refs followed."""
     while isinstance(node, dict) and str(node.get("$ref", "")).startswith("#/"):
         target = root
         for part in node["$ref"][2:].split("/"):
