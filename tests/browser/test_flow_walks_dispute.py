@@ -201,3 +201,4 @@ def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person,
     fed_back = [m.recipients for m in messages(engine, "notification", iid) if m.subject.endswith("findings")]
     assert fed_back == [["paula", "quinn"], ["pat", "tom"]]
     assert [e["actor"] for e in engine.reads.history(iid) if e["event"] == "instance_started"] == [ACTOR]
+    walk.finish()

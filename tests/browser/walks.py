@@ -15,6 +15,9 @@ from tests.web.conftest import PASSWORD
 WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 800}
 STEP_TIMEOUT_MS = 15_000  # fail fast: a page that does not come is a failure, not a wait
+# What staff should never read on a page: a requirement id, a snake_case id, markup shown as text, a
+# date as the data holds it (pages write "30 November 2026").
+NOT_WORDS = re.compile(r"\bR-\d\d\b|\b[a-z]+(?:_[a-z0-9]+)+\b|</?[a-z]+[ >/]|\b\d{4}-\d\d-\d\d\b")
 # The people the lanes name beyond those tests/web/conftest.py `site` gives a password.
 MORE_PEOPLE = ("sue", "hal", "ada", "paula")
 
@@ -64,6 +67,9 @@ class Walk:
         self.count += 1
         shot = f"{self.prefix}-{self.count:02d}-{name}"
         check_page(page, shot)
+        words = page.locator("main").inner_text()
+        for wrong in sorted(set(NOT_WORDS.findall(words))):  # staff read the policy's words, never its ids
+            self.problems.append(f"{shot}: the page says {wrong!r}")
         if kind and kind not in self.narrow_seen:
             self.narrow_seen.add(kind)
             self.narrow(page, shot)
@@ -93,7 +99,7 @@ class Walk:
                 self.problems.append(f"{step} ({self.prefix}-{self.count:02d}): {name!r} opens answered {given}")
 
     def finish(self) -> None:
-        assert not self.problems, "pages that opened with answers this step had not given:\n" + "\n".join(self.problems)
+        assert not self.problems, "pages that showed what they should not:\n" + "\n".join(self.problems)
 
     # --- a person at the pages ----------------------------------------------------------------
 
@@ -140,10 +146,13 @@ class Walk:
         return "/" + path
 
     def case_page(self, page, name: str) -> None:
-        """From a completion page, "See where the case is": the case page with its live diagram."""
+        """From a completion page, "See where the case is": the case page with its live diagram, every
+        "Answers given" of its history opened (read, and checked for ids, with the rest of the page)."""
         page.get_by_role("link", name="See where the case is").click()
         page.wait_for_url(re.compile(r"/instances/\d+$"))
         page.locator(".app-diagram .djs-element").first.wait_for()
+        for answers in page.get_by_test_id("timeline").locator("details").all():
+            answers.evaluate("details => { details.open = true; }")
         self.check(page, f"{name}-case-page", "case-page")
 
 
