@@ -1,0 +1,204 @@
+"""Whole flows in a real browser (issue 21), continued: the dispute ladder from the team manager's
+challenge to the Assistant Director's decision, and a need-to-know audit started by the case-record
+system. Each step through the pages by the person its lane names; then an engine read."""
+import service
+from api.webhooks_in import ACTOR, PROCESS_OF
+from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
+    SEEN_NARROW, TITLES, Walk, at, choose, draw_up, enter_date, replace, shown_value, staff, type_into)
+from tests.flows.conftest import complete, definition_files, messages
+from tests.flows.test_case_audit import discussion, draft
+from tests.web.conftest import CASE
+
+WRITTEN = {"areas_disagreed": "Risk assessment and key decisions",
+           "rationale": "The October risk assessment meets the criteria for Good",
+           "evidence": "Case note of 12 October; the updated safety plan",
+           "proposed_grade": "good", "shared_with_auditor": True}
+STAGES = {  # element id -> (who, what they answer)
+    "meet_with_auditor": ("tom", {"meeting_date": "2026-11-06", "attendees": "Auditor, practitioner, team manager"}),
+    "share_discussion_summary": ("tom", {"summary": "No agreement on the risk assessment", "resolved": False}),
+    "discuss_with_hos_qa": ("quinn", {"course_of_action": "Audit the case file independently",
+                                       "independent_audit": True}),
+    "provide_written_response": ("quinn", {"summary": "The independent audit also found Requires Improvement",
+                                           "resolved": False}),
+    "hos_discuss_with_hos_qa": ("hal", {"summary": "The team manager still disputes the grade", "resolved": False}),
+    "consider_independent_view": ("ada", {"independent_view": True, "final_grade": "good",
+                                          "decision": "The October update was missed: Good, on the independent view"}),
+}
+
+
+def audit_sent_to_the_team_manager(engine) -> int:
+    """An audit graded Requires Improvement, drafted, discussed and accepted (the pages of those steps
+    are walked in test_flow_walks.py): waiting for tom's response."""
+    iid = engine.start_instance("case_audit", CASE, "quinn")
+    graded = {d: {"grade": "requires_improvement", "rationale": f"{title}: plans drift"} for d, title in TITLES.items()}
+    complete(engine, iid, "draft_audit", draft("requires_improvement") | {"domains": graded}, "ann")
+    complete(engine, iid, "discuss_draft_findings", discussion("requires_improvement") | {"domains": graded}, "ann")
+    complete(engine, iid, "quality_assure_report", {"qa_outcome": "accepted"}, "quinn")
+    return iid
+
+
+def assert_written_response_shown(page) -> None:
+    """Every stage after the written response shows it above its form."""
+    assert shown_value(page, "Areas identified by the auditor that are disagreed with") == WRITTEN["areas_disagreed"]
+    assert shown_value(page, "Rationale of disagreement, against the audit grading criteria") == WRITTEN["rationale"]
+    assert shown_value(page, "Grade the practitioner and team manager think right") == "Good"
+    assert shown_value(page, "Overall grade disputed") == "Requires Improvement"
+
+
+def stage_outcome(walk, page, step: str, answer: dict) -> None:
+    """A stage's summary and outcome, unresolved: the page asks them afresh at every stage."""
+    walk.expect_unanswered(page, step, "summary", "resolved")
+    replace(page, "summary", answer["summary"])
+    choose(page, "resolved", "no")
+    assert not page.locator("#agreed_grade").is_visible()  # asked only when resolved
+
+
+def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decision(staff, person, clock):
+    # R-18 R-30 R-31 R-32 R-33 R-34: informal, formal, Head of Service, then the AD decides the grade
+    engine = service.engine(staff)
+    iid = audit_sent_to_the_team_manager(engine)
+    walk = Walk(person, "90-dispute", "C-1001")
+    walk.narrow_seen |= SEEN_NARROW
+
+    at(clock, "2026-11-03T10:00:00+00:00")  # tom challenges the grading
+    tom = walk.open_task("tom", "Respond to the audit report", "report_response")
+    assert shown_value(tom, "Overall grade") == "Requires Improvement"
+    choose(tom, "dispute", "yes")
+    type_into(tom, "comments", "The risk assessment was updated in October")
+    walk.complete(tom, "tom-disputes")
+
+    at(clock, "2026-11-03T14:00:00+00:00")  # informal stage (R-30): the written response, shared with the auditor
+    tom = walk.open_task("tom", "Informal stage: prepare a written response against the grading criteria and share it "
+                                "with the auditor", "dispute_written_response")
+    assert shown_value(tom, "Overall grade") == "Requires Improvement"
+    type_into(tom, "areas_disagreed", WRITTEN["areas_disagreed"])
+    type_into(tom, "rationale", WRITTEN["rationale"])
+    type_into(tom, "evidence", WRITTEN["evidence"])
+    choose(tom, "proposed_grade", WRITTEN["proposed_grade"])
+    tom.get_by_role("checkbox", name="Shared with the auditor").check()
+    walk.complete(tom, "tom-written-response")
+
+    at(clock, "2026-11-06T10:00:00+00:00")
+    tom = walk.open_task("tom", "Informal stage: meet with the auditor to seek resolution", "dispute_meeting")
+    assert_written_response_shown(tom)
+    answer = STAGES["meet_with_auditor"][1]
+    enter_date(tom, "meeting_date", answer["meeting_date"])
+    type_into(tom, "attendees", answer["attendees"])
+    walk.complete(tom, "tom-meeting")
+
+    at(clock, "2026-11-06T14:00:00+00:00")
+    tom = walk.open_task("tom", "Informal stage: share the discussion summary and outcome", "dispute_stage_outcome")
+    assert_written_response_shown(tom)
+    assert shown_value(tom, "Date of the informal meeting") == "6 November 2026"
+    stage_outcome(walk, tom, "informal summary", STAGES["share_discussion_summary"][1])
+    walk.complete(tom, "tom-informal-unresolved")
+
+    at(clock, "2026-11-09T10:00:00+00:00")  # formal stage (R-31): the QA team with the Head of Service for QA / PSW
+    quinn = walk.open_task("quinn", "Formal stage: discuss with the Head of Service for QA / PSW and agree a course of "
+                                    "action", "dispute_course_of_action")
+    assert_written_response_shown(quinn)
+    assert shown_value(quinn, "Latest summary of the discussion or written response") == STAGES[
+        "share_discussion_summary"][1]["summary"]
+    type_into(quinn, "course_of_action", STAGES["discuss_with_hos_qa"][1]["course_of_action"])
+    choose(quinn, "independent_audit", "yes")
+    walk.complete(quinn, "quinn-course-of-action")
+
+    at(clock, "2026-11-10T10:00:00+00:00")
+    quinn = walk.open_task("quinn", "Formal stage: provide a written response to the TM, auditor and SM",
+                           "dispute_stage_outcome")
+    assert_written_response_shown(quinn)
+    assert shown_value(quinn, "Course of action agreed at the formal stage") == STAGES["discuss_with_hos_qa"][1][
+        "course_of_action"]
+    assert shown_value(quinn, "Case file audited independently") == "Yes"
+    stage_outcome(walk, quinn, "formal written response", STAGES["provide_written_response"][1])
+    walk.complete(quinn, "quinn-formal-unresolved")
+
+    at(clock, "2026-11-11T10:00:00+00:00")  # Head of Service stage (R-32)
+    hal = walk.open_task("hal", "Head of Service stage: discuss with the Head of Service for QA / PSW",
+                         "dispute_stage_outcome")
+    assert_written_response_shown(hal)
+    stage_outcome(walk, hal, "Head of Service stage", STAGES["hos_discuss_with_hos_qa"][1])
+    walk.complete(hal, "hal-unresolved")
+
+    at(clock, "2026-11-12T10:00:00+00:00")  # the Assistant Director decides (R-33)
+    ada = walk.open_task("ada", "Assistant Director stage: consider an independent view and decide", "dispute_decision")
+    assert_written_response_shown(ada)
+    assert shown_value(ada, "Latest summary of the discussion or written response") == STAGES[
+        "hos_discuss_with_hos_qa"][1]["summary"]
+    assert shown_value(ada, "Overall grade") == "Requires Improvement"  # the report, as disputed
+    decision = STAGES["consider_independent_view"][1]
+    choose(ada, "independent_view", "yes")
+    type_into(ada, "decision", decision["decision"])
+    choose(ada, "final_grade", decision["final_grade"])
+    walk.complete(ada, "ada-decided")
+    walk.case_page(ada, "ada")
+
+    at(clock, "2026-11-12T14:00:00+00:00")  # the audit goes on with the AD's grade: tom's findings discussion shows it
+    tom = walk.open_task("tom", "Discuss audit findings and agree SMART actions", "findings_discussion")
+    assert shown_value(tom, "Overall grade") == "Good"
+
+    view = engine.reads.instance(iid)
+    assert view["status"] == "running"
+    [next_step] = [t for t in view["tasks"] if t["state"] == "ready"]
+    assert (next_step["element_id"], next_step["candidates"]) == ("discuss_audit_findings", ["tom"])
+    data = view["data"]
+    assert (data["overall_grade"], data["final_grade"], data["disputed_grade"]) == (
+        "good", "good", "requires_improvement")
+    assert (data["dispute_resolved_at_stage"], data["disputed"], data["dispute"]) == ("assistant_director", False, True)
+    assert data["comments"] == "The risk assessment was updated in October"
+    assert {k: data[k] for k in WRITTEN} == WRITTEN
+    assert {k: data[k] for k in ("independent_view", "decision", "final_grade")} == decision
+    # Each stage's answers as typed, by the person its lane names (the history keeps every completion).
+    completed = [(e["element_id"], e["actor"], e["detail"]["data"]) for e in engine.reads.history(iid)
+                 if e["event"] == "task_completed"]
+    assert completed[3:] == [("respond_to_report", "tom", {"dispute": True, "comments": data["comments"]}),
+                             ("prepare_written_response", "tom", WRITTEN),
+                             *((element, who, answer) for element, (who, answer) in STAGES.items())]
+    final = [m for m in messages(engine, "case_record.upload", iid) if m.subject.startswith("Final audit report")]
+    assert [m.payload["report"]["overall_grade"] for m in final] == ["good"]  # R-18: the final report uploaded
+    assert any("quinn" in m.recipients and "Assistant Director" in m.subject
+               for m in messages(engine, "notification", iid))  # R-34: the audit team is copied in
+    walk.finish()
+
+
+NOTIFICATION = {"type": "need_to_know.notified", "case_ref": "C-2002",
+                "summary": "Serious incident reported by the police",
+                "notification_type": "serious_incident", "practitioner": "pat"}
+NTK_AUDIT = {d: {"grade": "inadequate", "rationale": f"{title}: nothing after the incident"}
+             for d, title in TITLES.items()}
+
+
+def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person, clock):
+    # R-50 (as need_to_know_audit.bpmn has it): the case-record system's notification starts it, the audit
+    # team audits the case file, the findings go to the case record and are fed back
+    engine = service.engine(staff)
+    engine.deploy(definition_files("need_to_know_audit.bpmn"), "olive")
+    data = {k: NOTIFICATION[k] for k in ("case_ref", "summary", "notification_type", "practitioner")}
+    iid, new = engine.start_instance_once("evt-need-to-know-1", NOTIFICATION["type"], PROCESS_OF[NOTIFICATION["type"]],
+                                          data, ACTOR)  # as POST /api/webhooks/case-record does
+    assert new
+    walk = Walk(person, "95-need-to-know", "C-2002")
+    walk.narrow_seen |= SEEN_NARROW - {"case-page"}
+
+    at(clock, "2026-11-04T10:00:00+00:00")
+    quinn = walk.open_task("quinn", "Complete a case file audit", "audit_tool")
+    draw_up(quinn, NTK_AUDIT, "inadequate", "No safety plan after the incident")
+    type_into(quinn, "areas_for_improvement", "A safety plan within a week")
+    walk.complete(quinn, "quinn-audit")
+    assert "no more tasks on this case" in quinn.locator("main").inner_text()
+    walk.case_page(quinn, "quinn")
+
+    view = engine.reads.instance(iid)
+    assert (view["status"], view["children"]) == ("completed", [])
+    assert [(t["element_id"], t["completed_by"]) for t in view["tasks"]] == [("complete_case_file_audit", "quinn")]
+    kept = view["data"]
+    assert (kept["audit_kind"], kept["domains"], kept["overall_grade"]) == ("need_to_know", NTK_AUDIT, "inadequate")
+    assert (kept["period_start"], kept["overall_rationale"], kept["areas_for_improvement"]) == (
+        "2026-05-02", "No safety plan after the incident", "A safety plan within a week")
+    assert kept["immediate_safety_concern"] is False and "safety_concern" not in kept
+    [upload] = messages(engine, "case_record.upload", iid)
+    assert upload.payload["report"]["domains"] == NTK_AUDIT
+    fed_back = [m.recipients for m in messages(engine, "notification", iid) if m.subject.endswith("findings")]
+    assert fed_back == [["paula", "quinn"], ["pat", "tom"]]
+    assert [e["actor"] for e in engine.reads.history(iid) if e["event"] == "instance_started"] == [ACTOR]
+    walk.finish()
