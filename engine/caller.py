@@ -15,7 +15,7 @@ from .accounts import CurrentUser
 from .answers import check_draft
 from .calendar import LONDON
 from .case_list import CaseFilter, area_counts, case_list, facet_counts, step_counts
-from .case_page import VIEWED, alert_raised, case_page, change_of, diagram_file
+from .case_page import VIEWED, alert_raised, case_page, change_of, diagram_file, display_names
 from .clock import now
 from .definitions import catalogue
 from .definitions.deploy import current_files, validate_bundle
@@ -52,7 +52,8 @@ class Caller:
             task, may_act = access.task_and_right(session, self.user, task_id)
             draft = store.dao_get_draft(session, task_id, self.user.username)
             detail = reads.task_detail(session, self.engine.ctx, task)
-            return detail | {
+            started_by = display_names(session, [detail["started_by"]]).get(detail["started_by"], detail["started_by"])
+            return detail | {"started_by_name": started_by,
                 "may_act": may_act, "draft": draft.data if draft else None,
                 "draft_saved_at": draft.saved_at.isoformat() if draft else None,
                 "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail)}

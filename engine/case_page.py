@@ -34,6 +34,8 @@ def case_page(session: Session, ctx: EngineContext, instance_id: int, may_see, a
         "children": children(events), "history": events, "names": display_names(session, named),
         "change": change_of(session, instance_id), "element_names": element_names(runtime.workflow),
         "field_titles": field_titles(runtime.version.forms or {}),
+        "forms": {key: form.get("schema") for key, form in (runtime.version.forms or {}).items()},
+        "element_forms": element_forms(runtime.workflow), "start_form": runtime.version.start_form,
         "value_titles": value_titles(runtime.version.forms or {}),
         "same_case": same_case(session, may_see, at, row.case_ref, instance_id),
     }
@@ -70,6 +72,15 @@ def element_names(workflow) -> dict[str, str]:
     """The name of every element the instance's diagrams draw (its process's and those it calls)."""
     specs = [workflow.spec, *workflow.subprocess_specs.values()]
     return {t.bpmn_id: t.bpmn_name or t.bpmn_id for spec in specs for t in spec.task_specs.values() if t.bpmn_id}
+
+
+def element_forms(workflow) -> dict[str, str]:
+    """The form each element's answers were given on (its user task's, or the message its start
+    event catches), so the history shows them as that form asked them."""
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    forms = {t.bpmn_id: t.form.key for spec in specs for t in spec.task_specs.values()
+             if t.bpmn_id and getattr(getattr(t, "form", None), "key", None)}
+    return forms | {start_id: message for message, start_id in messages_taken(workflow).items()}
 
 
 def field_titles(forms: dict) -> dict[str, str]:

@@ -11,7 +11,7 @@ from service import caller
 
 from .display import due, holder, process_names, role_label
 from .session import signed_in
-from .timeline import timeline, viewers
+from .timeline import CaseWords, timeline, viewers
 
 blp = Blueprint("web_case", __name__)
 
@@ -104,9 +104,14 @@ def _page(case: dict) -> dict:
             "timers": [t | {"step": steps.get(t["element_id"], t["name"] or t["element_id"]), "due": due(t["due_at"])}
                        for t in case["timers"]],
             "next_deadline": due(min((t["due_at"] for t in open_tasks if t["due_at"]), default=None)),
-            "timeline": timeline(case["history"], names, steps, case["field_titles"], case["value_titles"]),
+            "timeline": timeline(case["history"], _words(case)),
             "viewers": viewers(case["history"], names) if case["may"]["see_viewers"] else None,
             "diagrams": _diagrams(case, names), "actions": _actions(case), "processes": process_names()}
+
+
+def _words(case: dict) -> CaseWords:
+    return CaseWords(case["names"], case["element_names"], process_names(), case["forms"], case["element_forms"],
+                     case["start_form"], case["field_titles"], case["value_titles"])
 
 
 def _open(task: dict, names: dict) -> dict:

@@ -14,6 +14,11 @@ def role_label(role: str | None) -> str:
     return engine().ctx.roles.get(role, role or "someone") if role else "someone"
 
 
+def in_a_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: "Team manager" -> "team manager"; "QA team" stays."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def due(due_at: str | None) -> dict:
     """A deadline in words with its tag colour (the words carry the meaning, the colour repeats it),
     and how many working days away it is."""
@@ -35,7 +40,7 @@ def holder(step: dict, names: dict[str, str] | None = None) -> str:
     """Who a ready step waits for: the person holding it, else the role it is open to."""
     if step.get("assignee"):
         return f"held by {(names or {}).get(step['assignee'], step['assignee'])}"
-    return f"for {role_label(step.get('role'))}"
+    return f"for the {in_a_sentence(role_label(step.get('role')))}"
 
 
 def case_rows(items: list[dict]) -> list[dict]:

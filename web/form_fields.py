@@ -83,6 +83,13 @@ class FormModel:
         entries a map has, when the values alone do not (a submitted page)."""
         return self._object_fields(self.schema, "", values or {}, shape or Shape())
 
+    def prefilled(self, data: dict) -> dict:
+        """What the form starts with on its page: the case's values of the fields its `x-prefill`
+        names (the draft's grades for the discussion that grades again); every other field starts
+        empty, so an earlier step's answer is never offered as this one's."""
+        names = self.schema.get("x-prefill")
+        return {name: data[name] for name in (names if isinstance(names, list) else []) if name in data}
+
     def shown(self, values: dict) -> list[tuple[str, list[Field]]]:
         """The earlier answers the form's `x-show` names, as (section title, fields holding them)."""
         parts = self.schema.get("x-show")

@@ -51,9 +51,9 @@ def release(task_id):
 @signed_in
 def task(task_id):
     detail = caller().task(task_id)
-    values = detail["draft"] if detail["draft"] is not None else detail["data"]
-    fields = FormModel(detail["form"], detail["ui"]).fields(values)
-    return _task_page(detail, fields, [])
+    model = FormModel(detail["form"], detail["ui"])
+    values = detail["draft"] if detail["draft"] is not None else model.prefilled(detail["data"])
+    return _task_page(detail, model.fields(values), [])
 
 
 @blp.post("/tasks/<task_id>")
@@ -88,7 +88,7 @@ def answer(task_id):
 def completed(task_id):
     detail = caller().task(task_id)
     following = [t for t in caller().inbox(instance_id=detail["instance_id"]) if t["id"] != task_id]
-    return render_template("tasks/completed.html", task=detail,
+    return render_template("tasks/completed.html", task=detail, finished=detail["instance_status"] == "completed",
                            next_task=_row(following[0]) if following else None)
 
 

@@ -43,7 +43,7 @@ def test_quinn_follows_a_running_audit_and_sees_toms_step_without_a_reload(site,
 
     quinn.locator(".bjs-drilldown").first.click()  # into the QA sub-process
     assert "app-state--ready" in element(quinn, "quality_assure_report").get_attribute("class")
-    assert "Ready, for QA and practice improvement team" in badges(quinn, "quality_assure_report")
+    assert "Ready, for the QA and practice improvement team" in badges(quinn, "quality_assure_report")
     assert "Due tomorrow, Tuesday 3 November" in badges(quinn, "timer_qa_due")
     check_page(quinn, "13-case-page-qa-sub-process")
 

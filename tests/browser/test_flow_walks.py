@@ -42,7 +42,8 @@ def test_case_audit_from_the_draft_to_the_findings_discussion(staff, person, clo
     choose(ann, "domains.direct_engagement.grade", REGRADED["grade"])
     replace(ann, "domains-direct_engagement-rationale", REGRADED["rationale"])
     replace(ann, "overall_rationale", "After the discussion: plans still drift after the May incident")
-    assert ann.locator("input[name=immediate_safety_concern][value=no]").is_checked()  # the draft's answer
+    assert not ann.locator("input[name=immediate_safety_concern]:checked").count()  # asked afresh: not pre-filled
+    choose(ann, "immediate_safety_concern", "no")
     walk.complete(ann, "ann-discussion")
 
     at(clock, "2026-11-03T10:00:00+00:00")  # quinn reads the report's grades and returns it
@@ -101,7 +102,7 @@ def test_case_audit_from_the_draft_to_the_findings_discussion(staff, person, clo
     choose(tom, "case_note_type", "supervision")
     type_into(tom, "notes", "Agreed in supervision with Pat")
     walk.complete(tom, "tom-findings")
-    assert "no more tasks on this case" in tom.locator("main").inner_text()  # no follow-up for a first audit
+    assert "The case is complete" in tom.locator("main").inner_text()  # no follow-up for a first audit
     walk.case_page(tom, "tom")
 
     view = engine.reads.instance(iid)
@@ -157,6 +158,7 @@ def test_reaudit_that_keeps_its_grade_is_followed_up_by_the_service_manager(staf
     enter_date(ann, "discussion_held_on", "2026-11-02")
     choose(ann, "team_manager_attended", "yes")
     replace(ann, "discussion_notes", "Pat had no time for the plan's actions")
+    choose(ann, "immediate_safety_concern", "no")
     walk.complete(ann, "ann-discussion")
 
     at(clock, "2026-11-03T10:00:00+00:00")

@@ -185,7 +185,7 @@ def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person,
     draw_up(quinn, NTK_AUDIT, "inadequate", "No safety plan after the incident")
     type_into(quinn, "areas_for_improvement", "A safety plan within a week")
     walk.complete(quinn, "quinn-audit")
-    assert "no more tasks on this case" in quinn.locator("main").inner_text()
+    assert "The case is complete" in quinn.locator("main").inner_text()
     walk.case_page(quinn, "quinn")
 
     view = engine.reads.instance(iid)

@@ -185,12 +185,18 @@ def enter_date(page, field_id: str, iso: str) -> None:
 
 
 def shown_value(page, label: str, within: str | None = None) -> str:
-    """What the summary cards give for `label` (inside the entry labelled `within`, e.g. a domain)."""
-    path = f"//dt[normalize-space()='{within}']/following-sibling::dd[1]" if within else ""
-    found = page.get_by_test_id("shown").locator(
-        f"xpath=.{path}//dt[normalize-space()='{label}']/following-sibling::dd[1]")
-    assert found.count() >= 1, f"no {label!r} in the cards shown" + (f" under {within!r}" if within else "")
-    return found.first.inner_text().strip()
+    """What the summary cards give for `label`, or for the line `label` of the row `within` (a domain's
+    "Grade: Good")."""
+    cards = page.get_by_test_id("shown")
+    found = cards.locator(f"xpath=.//dt[normalize-space()='{within or label}']/following-sibling::dd[1]")
+    assert found.count() >= 1, f"no {within or label!r} in the cards shown"
+    if not within:
+        return found.first.inner_text().strip()
+    for line in found.first.locator(".app-answers__line").all_inner_texts():
+        name, _, value = line.partition(":")
+        if name.strip() == label:
+            return value.strip()
+    raise AssertionError(f"no {label!r} in the cards shown under {within!r}")
 
 
 def task_fact(page, key: str) -> str:

@@ -108,8 +108,9 @@ def test_the_case_page_records_the_view_and_shows_where_the_case_is(cases):  # R
     page = quinn.get(f"/instances/{row['id']}").text
     assert "Quality assure the audit report" in page and "Due tomorrow, Tuesday 3 November" in page
     assert "Ann (auditor, team manager) completed Review case file and draft audit report" in page
-    # the answers given, named by their form's titles, choices by theirs
-    assert re.search(r'Overall grade</dt><dd class="govuk-summary-list__value">Good<', page)
+    # the answers given, as their form asks them: its titles, its choices' titles, dates in words
+    assert re.search(r'Overall grade</dt>\s*<dd class="govuk-summary-list__value app-answers__text">Good<', page)
+    assert "Referral and Response</dt>" in page and "2026-05-02" not in page
     assert 'data-testid="viewers"' in page and page.count("Quinn (QA team)</td>") == 1
     quinn.get(f"/instances/{row['id']}/live")  # an open page refreshing: not another view
     viewed = [e for e in engine.reads.history(row["id"]) if e["event"] == "instance_viewed"]
