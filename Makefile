@@ -60,17 +60,22 @@ run: deploy
 
 # Runs on SQLite unless DATABASE_URL names another database; the browser tests (Debian's Chromium)
 # are part of it. `make test-fast` leaves them out, for a quick local run (CI never does).
+# TEST_WORKERS processes share the tests file by file; on PostgreSQL each has a database of its own
+# beside DATABASE_URL's (tests/conftest.py). TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
+
 test: install assets
-	$(PY) -m pytest -q
+	$(PYTEST)
 
 test-fast: install assets
-	$(PY) -m pytest -q -m "not browser"
+	$(PYTEST) -m "not browser"
 
 test-sqlite: install assets
-	env -u DATABASE_URL $(PY) -m pytest -q
+	env -u DATABASE_URL $(PYTEST)
 
 test-postgres: install assets
-	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PY) -m pytest -q
+	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PYTEST)
 
 bench: install
 	$(PY) -m bench

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from engine.clock import SettableClock, SystemClock, set_clock
 from engine.db import Database
@@ -20,8 +20,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _postgres_url() -> str | None:
+    """DATABASE_URL's PostgreSQL, or with several workers (pytest -n) a database of each worker's own
+    beside it: each resets its schema at start and empties its tables after every test."""
     url = os.environ.get("DATABASE_URL", "")
-    return url if url.startswith("postgresql") else None
+    if not url.startswith("postgresql"):
+        return None
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return _own_database(url, worker) if worker else url
+
+
+def _own_database(url: str, worker: str) -> str:
+    given = make_url(url)
+    own = given.set(database=f"{given.database}_{worker}")
+    server = create_engine(given, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own.database}):
+            connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    server.dispose()
+    return own.render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,9 @@ of field it draws back into the answer it stands for.
   boolean                            -> Yes / No radios
   boolean that must be true (const)  -> one checkbox, a confirmation ("Shared with the auditor")
   string, format date                -> date input (day, month, year)
-  string                             -> textarea, or a text input when short (maxLength <= 120,
-                                        a pattern, or "ui:widget": "text")
+  string                             -> textarea (two rows when maxLength <= 120), or a one-line
+                                        input when it cannot hold a line break (a pattern, or
+                                        "ui:widget": "text")
   integer, number                    -> a numeric text input
   object with properties             -> a fieldset of its fields
   object of additionalProperties     -> a fieldset per entry the case holds (a map: domain -> grade),
@@ -44,6 +45,7 @@ class Field:
     rows: list[list["Field"]] = field(default_factory=list)  # a list's rows, each the item's fields
     reveals: dict[str, list["Field"]] = field(default_factory=dict)  # answer -> fields shown under it
     value: Any = None  # as the page shows it: text, or the chosen choice's value on the page
+    height: int = 5  # a textarea's rows
     typed: Any = None  # what was typed but could not be read (a date's [day, month, year], a number), to show again
     error: str | None = None
     context: str | None = None  # the group or list row it sits in, to word its errors ("... for Risk Assessment")
@@ -153,8 +155,10 @@ class FormModel:
         elif kind == "array":
             self._list(base, own, value, shape)
         elif kind == "string":
-            short = (own.get("maxLength") or SHORT_TEXT + 1) <= SHORT_TEXT or "pattern" in own
-            base.kind = "text" if short or self._ui(name).get("ui:widget") == "text" else "textarea"
+            # A one-line input drops line breaks, so only a field that holds none is drawn as one.
+            one_line = "pattern" in own or self._ui(name).get("ui:widget") == "text"
+            base.kind = "text" if one_line else "textarea"
+            base.height = 2 if (own.get("maxLength") or SHORT_TEXT + 1) <= SHORT_TEXT else 5
         return base
 
     def _offer(self, base: Field, options: list[tuple[Any, str]], value) -> None:

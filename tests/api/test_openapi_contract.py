@@ -5,7 +5,7 @@ status code (errors: application/problem+json). Bounded and seeded, so it is fas
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -45,12 +45,21 @@ def _openapi_document() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(_openapi_document())
+# One test per operation, named by it: schemathesis' own parametrize gives every item the same
+# node id, and pytest-xdist, which schedules by node id, would then run only one of them.
+OPERATIONS = [result.ok() for result in schema.get_all_operations()]
 
 
-@schema.parametrize()
-@settings(max_examples=15, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
-def test_every_operation_keeps_its_documented_contract(case, contract_app):
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda operation: operation.label)
+def test_every_operation_keeps_its_documented_contract(operation, contract_app):
     # Deploying is for process owners: send those as olive, so the upload itself is exercised.
-    username = "olive" if (case.method, case.path) == ("POST", "/api/process-definitions") else "root"
-    case.call_and_validate(app=contract_app, headers=bearer(contract_app, username), checks=CHECKS)
+    label = (operation.method.upper(), operation.path)
+    username = "olive" if label == ("POST", "/api/process-definitions") else "root"
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=15, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    def keeps_its_contract(case):
+        case.call_and_validate(app=contract_app, headers=bearer(contract_app, username), checks=CHECKS)
+
+    keeps_its_contract()

@@ -7,8 +7,8 @@ import re
 
 import service
 from engine.accounts import dao_set_password
-from tests.browser.conftest import check_page
 from tests.browser.test_staff_path import choose, start_audit, type_into
+from tests.browser.walks import Walk
 from tests.web.conftest import PASSWORD
 
 CONCERN = "Bruising seen in the photos of the last visit"
@@ -19,65 +19,56 @@ STAGES = [  # (who, the step's name begins, answers typed, the screenshot's name
 ]
 
 
-def narrow(page, name: str) -> None:
-    """The page at 375 px wide: nothing scrolls sideways; a screenshot to look at."""
-    page.set_viewport_size({"width": 375, "height": 800})
-    check_page(page, f"{name}-375")
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375, name
-    page.set_viewport_size({"width": 1200, "height": 900})
-
-
 def test_a_concern_raised_mid_audit_goes_up_to_the_director(site, person):  # R-40 R-41 R-42 R-43 R-44
     engine = service.engine(site)
     with engine.db.transaction() as session:
         for username in ("hal", "ada", "dee"):
             dao_set_password(session, username, PASSWORD)
     audit_id, task_id = start_audit(site)
+    walk = Walk(person, "65-alert", "C-1001")  # axe, screenshots at 1280 and once per kind at 375, words only
 
-    ann = person("ann")
+    ann = walk.as_("ann")
     ann.goto(f"/tasks/{task_id}")
     ann.get_by_role("link", name=re.compile("Raise a child-safety concern")).click()
-    check_page(ann, "70-raise-concern")
-    narrow(ann, "70-raise-concern")
+    walk.check(ann, "raise-concern", "concern")
     ann.get_by_role("button", name="Raise the concern now").click()
     assert ann.locator(".govuk-error-summary").get_by_role("link", name="Enter the concern").is_visible()
-    check_page(ann, "71-raise-concern-error")
+    walk.check(ann, "raise-concern-error")
     type_into(ann, "concern", CONCERN)
     ann.get_by_role("button", name="Raise the concern now").click()
     ann.wait_for_url(re.compile(r"/instances/\d+/raised"))
     assert ann.locator("[data-testid=alerted] li").all_inner_texts() == [
         "Tom (team manager)", "Sue (service manager)", "Quinn (QA team)"]
     assert re.search(r"for Tom \(team manager\)\. Due ", ann.locator("[data-testid=next-step]").inner_text())
-    check_page(ann, "72-concern-raised")
-    narrow(ann, "72-concern-raised")
+    walk.check(ann, "concern-raised", "raised")
     [alert_id] = engine.reads.instance(audit_id)["children"]
     ann.get_by_role("link", name="Back to where you were").click()
     assert ann.url.endswith(f"/tasks/{task_id}")  # her audit step, still hers to do
 
     for username, step, typed, name in STAGES:
-        page = person(username)
+        page = walk.as_(username)
+        page.goto("/")
         first = page.locator("[data-testid=tasks] tbody tr").first
         assert "Urgent: a child's safety" in first.inner_text() and step in first.inner_text()
-        check_page(page, f"73-{name}-my-tasks")
-        if username == "tom":
-            narrow(page, "73-stage-1-my-tasks")
+        walk.check(page, f"{name}-my-tasks", "my-tasks")
         first.get_by_role("link").click()
         assert CONCERN in page.locator("[data-testid=shown]").inner_text()  # what the stage judges
         for field_id, text in typed.items():
             type_into(page, field_id, text)
         choose(page, "resolved-2")  # No: not resolved at this stage
-        check_page(page, f"74-{name}")
+        walk.check(page, name, "task")
         page.get_by_role("button", name="Complete task", exact=True).click()
         page.wait_for_url("**/done")
 
-    dee = person("dee")
+    dee = walk.as_("dee")
+    dee.goto("/")
     dee.locator("[data-testid=tasks] tbody tr").first.get_by_role("link").click()
     assert "Discussed with the SM" in dee.locator("[data-testid=shown]").inner_text()
     type_into(dee, "decision", "A strategy discussion today; the child stays with the grandparents")
-    check_page(dee, "75-final-decision")
+    walk.check(dee, "final-decision")
     dee.get_by_role("button", name="Complete task", exact=True).click()
     dee.wait_for_url("**/done")
-    check_page(dee, "76-final-decision-done")
+    walk.check(dee, "final-decision-done", "completed")
 
     alert = engine.reads.instance(alert_id)
     assert (alert["status"], alert["data"]["alert_stage"], alert["data"]["alert_outcome"]) == (
@@ -90,3 +81,4 @@ def test_a_concern_raised_mid_audit_goes_up_to_the_director(site, person):  # R-
         ("tom", False), ("hal", False), ("ada", False), ("dee", None)]
     [still] = engine.reads.ready_tasks(instance_id=audit_id)
     assert still["id"] == task_id  # the audit was never held back
+    walk.finish()

@@ -2,8 +2,10 @@
 browser): one signed-in page per person, each task found in that person's My tasks and opened by its
 link, every page visited checked with axe-core and photographed at 1280 px, and each kind of page
 also at 375 px once per walk (screenshot `-375`, nothing wider than the screen)."""
+import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -21,14 +23,11 @@ NOT_WORDS = re.compile(r"\bR-\d\d\b|\b[a-z]+(?:_[a-z0-9]+)+\b|</?[a-z]+[ >/]|\b\
 # The people the lanes name beyond those tests/web/conftest.py `site` gives a password.
 MORE_PEOPLE = ("sue", "hal", "ada", "paula")
 
-TITLES = {"referral_and_response": "Referral and Response", "risk_assessment": "Risk Assessment",
-          "key_decisions": "Key Decisions", "key_assessment_episodes": "Key Assessment Episodes",
-          "key_planning_and_reviewing": "Key Planning and Reviewing",
-          "child_focused_practice": "Child/Young Person Focused Practice",
-          "supervision_and_management_oversight": "Supervision and Management Oversight",
-          "direct_engagement": "Direct Engagement and Professional Relationships",
-          "reporting_and_recording": "Reporting and Recording",
-          "case_transfer_and_closure": "Case Transfer and Closure"}
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+# The audit tool's domains with their one title each (forms/domains.defs.json), in the tool's order.
+TITLES = {option["const"]: option["title"]
+          for option in json.loads((FORMS / "domains.defs.json").read_text())["$defs"]["domain_name"]["oneOf"]
+          if option["const"] in json.loads((FORMS / "audit_tool.json").read_text())["properties"]["domains"]["properties"]}
 # Page kinds test_flow_walks.py's case audit photographs at 375 px: the other walks add only their own.
 SEEN_NARROW = {"my-tasks", "completed", "case-page", "task:audit_tool", "task:audit_discussion", "task:qa_review",
                "task:audit_amendment", "task:report_response", "task:findings_discussion"}
