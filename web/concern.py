@@ -9,7 +9,7 @@ from service import caller
 from .display import due
 from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_fields import FormModel
-from .session import signed_in
+from .session import local_path, signed_in
 
 blp = Blueprint("web_concern", __name__)
 
@@ -45,14 +45,9 @@ def raise_concern(instance_id):
 def raised(alert_id):
     alert = caller().alert_summary(alert_id)
     steps = [step | {"due": due(step["due_at"])} for step in alert["steps"]]
-    return render_template("cases/concern_raised.html", alert=alert, steps=steps, back=_local(request.args.get("back")))
+    return render_template("cases/concern_raised.html", alert=alert, steps=steps, back=local_path(request.args.get("back")))
 
 
 def _form_page(asked: dict, fields, error_summary, status: int = 200):
     return render_template("cases/concern.html", asked=asked, fields=fields, error_summary=error_summary,
-                           back=_local(request.values.get("back"))), status
-
-
-def _local(path: str | None) -> str | None:
-    """A way back to a page of this service only (never a redirect elsewhere)."""
-    return path if path and path.startswith("/") and not path.startswith("//") else None
+                           back=local_path(request.values.get("back"))), status

@@ -33,9 +33,13 @@ def signed_in(view):
 
 def safe_next(target: str | None) -> str:
     """Where to go after signing in: a path of this service only, never another host."""
-    if not target:
-        return url_for("web_tasks.my_tasks")
+    return local_path(target) or url_for("web_tasks.my_tasks")
+
+
+def local_path(target: str | None) -> str | None:
+    """`target` if it is a path of this service, else None. Browsers read a backslash as a slash,
+    so `/\\host` leaves the site as `//host` would."""
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\"):
+        return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("web_tasks.my_tasks")
-    return target
+    return None if parts.scheme or parts.netloc else target

@@ -8,7 +8,7 @@ from .display import due, process_names
 from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_context import shown_answers
 from .form_fields import FormModel
-from .session import signed_in
+from .session import local_path, signed_in
 
 blp = Blueprint("web_tasks", __name__)
 
@@ -36,7 +36,7 @@ def my_tasks():
 def claim(task_id):
     caller().claim(task_id)
     flash("You hold this task: nobody else can complete it until you release it.")
-    return redirect(request.form.get("back") or url_for("web_tasks.task", task_id=task_id))
+    return redirect(local_path(request.form.get("back")) or url_for("web_tasks.task", task_id=task_id))
 
 
 @blp.post("/tasks/<task_id>/release")
@@ -44,7 +44,7 @@ def claim(task_id):
 def release(task_id):
     caller().release(task_id)
     flash("The task is released: anyone who may act on it can take it.")
-    return redirect(request.form.get("back") or url_for("web_tasks.my_tasks"))
+    return redirect(local_path(request.form.get("back")) or url_for("web_tasks.my_tasks"))
 
 
 @blp.get("/tasks/<task_id>")

@@ -56,6 +56,18 @@ def test_a_post_without_its_csrf_token_is_refused(site, audit):
     assert service.engine(site).reads.task(task_id)["state"] == "ready"
 
 
+def test_claim_and_release_go_back_only_to_a_page_of_this_service(site, audit):
+    _instance, task_id = audit
+    client = signed_in(site, "ann")
+    token = csrf_of(client.get(f"/tasks/{task_id}").text)
+    for elsewhere in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"):
+        for verb, own in (("claim", f"/tasks/{task_id}"), ("release", "/")):
+            answer = client.post(f"/tasks/{task_id}/{verb}", data={"csrf_token": token, "back": elsewhere})
+            assert answer.headers["Location"] == own, (verb, elsewhere)
+    kept = client.post(f"/tasks/{task_id}/claim", data={"csrf_token": token, "back": "/cases?q=C-1"})
+    assert kept.headers["Location"] == "/cases?q=C-1"
+
+
 def test_my_tasks_lists_what_i_may_act_on_with_its_deadline_in_words(site, audit):
     page = signed_in(site, "ann").get("/")
     assert "Review case file and draft audit report" in page.text and "C-1001" in page.text
