@@ -180,3 +180,52 @@ def test_the_allocation_list_is_checked_and_a_late_list_is_chased(org, clock, ch
     assert audit["process_id"] == "case_audit" and audit["case_ref"] == "C-2001"
     assert {k: audit["data"].get(k) for k in ("audit_kind", "previous_grade", "team")} == {
         "audit_kind": "re_audit", "previous_grade": "inadequate", "team": "sas_1"}
+
+
+# R-19 R-20
+def test_an_allocation_names_the_cp_chair_iro_and_previous_practitioner_for_its_case_audit(org, clock, checkpoint):
+    deploy(org)
+    clock.set(at("2026-03-30T09:00:00+00:00"))
+    cycle = org.start_instance("audit_cycle", {"year": 2026}, "quinn")
+    move_to(org, clock, at(BST_APRIL, 9))
+    checkpoint(cycle)
+    named = {"previous_practitioner": "pia", "cp_chair": "sue", "iro": "ivan"}
+    plain = {"case_ref": "C-2002", "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}
+    complete(org, cycle, "prepare_allocation_list", {"allocations": [plain | {"case_ref": "C-2001"} | named, plain]})
+    first, second = (org.reads.instance(child)["data"] for child in org.reads.instance(cycle)["children"])
+    assert {key: first.get(key) for key in named} == named  # so the upload alerts them and pia gets feedback
+    assert {key: second.get(key) for key in named} == dict.fromkeys(named)  # the next allocation names nobody
+
+
+#
+def test_auditors_below_the_minimum_of_audits_are_reported_while_cycles_remain_and_at_the_years_end(org, clock, checkpoint):
+    deploy(org)
+    clock.set(at("2026-12-14T09:00:00+00:00"))  # a year started late: April to December are passed over
+    cycle = org.start_instance("audit_cycle", {"year": 2026}, "quinn")
+    lists = {"January 2027": [("ann", "C-1"), ("ann", "C-2"), ("sue", "C-3")],
+             "February 2027": [("ann", "C-4")], "March 2027": [("sue", "C-5")]}
+    for label, first_working_day, _ in YEAR[-3:]:
+        move_to(org, clock, at(first_working_day, 9))
+        complete(org, cycle, "prepare_allocation_list", {"allocations": [
+            {"case_ref": ref, "auditor": auditor, "practitioner": "pat", "audit_kind": "audit"}
+            for auditor, ref in lists[label]]})
+        if label == "January 2027":
+            checkpoint(cycle)
+    warning, final = notices(org, cycle, "report_auditors_below_minimum")
+    assert warning.recipients == final.recipients == ["quinn", "paula"]  # QA team, head of service for QA
+    assert warning.subject == "Auditors below the minimum of 7 audits after the January 2027 list"
+    assert "so far this audit year, with cycles left to allocate more" in warning.body
+    assert warning.body.endswith("(the number allocated in brackets): ann (2), sue (1). Counted from this year's allocation lists.")
+    assert final.subject == "Auditors below the minimum of 7 audits after the March 2027 list"
+    assert "in the audit year that ends with this cycle" in final.body and ": ann (3), sue (2)." in final.body
+
+
+# R-10 R-51
+def test_the_calendar_records_where_the_guidance_disagrees_about_september():
+    from xml.etree import ElementTree
+    namespace = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
+    calendar = ElementTree.parse(ROOT / "processes" / "audit_calendar.dmn").getroot()
+    described = calendar.find("dmn:decision/dmn:description", namespace).text
+    assert "a pause during August and September" in described and "There are 10 audit cycles" in described
+    september = calendar.find(".//dmn:rule[@id='rule_september']", namespace)
+    assert "a pause during August and September" in september.find("dmn:description", namespace).text
