@@ -13,7 +13,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from . import store
-from .answers import case_fields, check_completion, with_defaults
+from .answers import case_fields, check_completion, place_errors, with_defaults
 from .budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from .calendar import WorkingCalendar
 from .clock import now
@@ -208,13 +208,30 @@ class InstanceRuntime:
         store.dao_write_instance(self.session, self.row, self.loaded_revision, state=state,
                                  serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
                                  process_version_id=self.version.id,
-                                 error=self.row.error if status == "error" else None)
+                                 error=self.row.error if status == "error" else None, **self._placed())
         added = self._sync_user_tasks(at)
         self._sync_timers(at)
         self._write_messages(at)
         self._write_outcomes(at)
         for task in added:  # after what the step sent: an event stream reads in the order things happened
             dao_add_event(self.session, "task.ready", at, self.row.id, self.row.case_ref, task_event(task))
+
+    def _placed(self) -> dict:
+        """What place_case() asked (effects.py): the people the data names then must be in the
+        directory (else 422, and the step is undone), they become participants, and a case its start
+        could not place takes their team and service area; a placed case keeps its place."""
+        placing = [effect for effect in self.effects if effect.kind == "place"]
+        if not placing:
+            return {}
+        data = placing[-1].data
+        errors = place_errors(self.session, data, self.ctx.roles)
+        if errors:
+            raise InvalidData("the case is placed with what is not in the directory", errors)
+        store.dao_add_participants(self.session, self.row.id, people_named(self.session, data, self.ctx.roles))
+        if self.row.team_id is not None or self.row.service_area_id is not None:
+            return {}
+        team_id, service_area_id = case_place(self.session, data)
+        return {"team_id": team_id, "service_area_id": service_area_id} if team_id or service_area_id else {}
 
     def _element_of(self, task_id: str) -> str | None:
         task = find_task(self.workflow, task_id)

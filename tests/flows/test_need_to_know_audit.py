@@ -165,3 +165,24 @@ def test_a_need_to_know_audit_started_without_a_type_says_so(org):  # R-50 R-81
     iid = start(org, {"case_ref": "C-2003"})  # over the API: the webhook always gives a type
     [asked] = messages(org, "notification", iid)
     assert "A need-to-know notification (type not stated) was shared" in asked.body
+
+
+def test_the_case_placed_by_the_audit_team_is_where_its_managers_see_it(org, checkpoint):  # R-50 R-81
+    """A case its start could not place takes the place of the practitioner named (its team and
+    service area: its managers see it); a username not in the directory is refused and changes nothing."""
+    from engine.errors import InvalidData
+    from engine.models import ProcessInstance
+    iid = start(org, UNPLACED)
+    checkpoint(iid)
+    [task] = ready(org, iid)
+    try:
+        org.complete_task(task["id"], {"allocation": {"practitioner": "ghost", "auditor": "ann"}}, "quinn")
+        raise AssertionError("a practitioner not in the directory was taken")
+    except InvalidData as refused:
+        assert list(refused.errors) == ["practitioner"]
+    assert [t["element_id"] for t in ready(org, iid)] == ["place_notification"]
+    assert messages(org, "notification", iid)[-1].subject.endswith("case file audit required")  # nothing sent
+    complete(org, iid, "place_notification", {"allocation": {"practitioner": "pat", "auditor": "ann"}}, "quinn")
+    with org.db.transaction() as session:
+        row = session.get(ProcessInstance, iid)
+        assert (row.team_id, row.service_area_id) == ("sas_1", "safeguarding_support")
