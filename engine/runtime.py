@@ -75,6 +75,7 @@ class InstanceRuntime:
         self.status = row.status
         self.timers_fired = 0
         self.completed = None  # (task id, actor) of the task this action completed
+        self.answers: dict = {}  # the answers that completed it
         self.is_new = False  # created in this transaction: no rows to compare with yet
         self.effects: list[Effect] = []  # what the steps run so far asked of the world
         self.started: list[int] = []  # the instances this action started (engine/workflow_engine._start_child)
@@ -146,7 +147,7 @@ class InstanceRuntime:
         self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
         store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
-        self.completed = (task_id, actor)
+        self.completed, self.answers = (task_id, actor), data
 
     def take_message(self, message: str, fields: dict, actor: str) -> None:
         """A message a person sent (engine/messages.py), its fields checked against the form of its
@@ -225,8 +226,10 @@ class InstanceRuntime:
             return {}
         data = placing[-1].data
         errors = place_errors(self.session, data, self.ctx.roles)
-        if errors:
-            raise InvalidData("the case is placed with what is not in the directory", errors)
+        if errors:  # named by the answer that gave the value, when a form's answer did
+            raise InvalidData("the case is placed with what is not in the directory",
+                              {_answer_path(self.answers, data.get(key)) or key: messages
+                               for key, messages in errors.items()})
         store.dao_add_participants(self.session, self.row.id, people_named(self.session, data, self.ctx.roles))
         if self.row.team_id is not None or self.row.service_area_id is not None:
             return {}
@@ -308,6 +311,18 @@ def task_event(row: UserTask) -> dict:
     return {"task_id": row.id, "instance_id": row.instance_id, "process_id": row.process_id,
             "element_id": row.element_id, "name": row.name, "role": row.role, "candidates": row.candidates,
             "case_ref": row.case_ref, "due_at": row.due_at.isoformat() if row.due_at else None}
+
+
+def _answer_path(answers: dict, value) -> str | None:
+    """The dotted path of the answer holding `value` (a username), e.g. allocation.practitioner."""
+    for key, answer in answers.items():
+        if answer == value:
+            return key
+        if isinstance(answer, dict):
+            inner = _answer_path(answer, value)
+            if inner:
+                return f"{key}.{inner}"
+    return None
 
 
 def find_task(workflow: BpmnWorkflow, task_id: str):

@@ -179,7 +179,7 @@ def test_the_case_placed_by_the_audit_team_is_where_its_managers_see_it(org, che
         org.complete_task(task["id"], {"allocation": {"practitioner": "ghost", "auditor": "ann"}}, "quinn")
         raise AssertionError("a practitioner not in the directory was taken")
     except InvalidData as refused:
-        assert list(refused.errors) == ["practitioner"]
+        assert list(refused.errors) == ["allocation.practitioner"]  # the field of the form that named them
     assert [t["element_id"] for t in ready(org, iid)] == ["place_notification"]
     assert messages(org, "notification", iid)[-1].subject.endswith("case file audit required")  # nothing sent
     complete(org, iid, "place_notification", {"allocation": {"practitioner": "pat", "auditor": "ann"}}, "quinn")
