@@ -51,6 +51,12 @@ class CaseRecordEventSchema(Schema):
                                       metadata={"description": "default urgent_escalation"})
     practitioner = fields.String(validate=[validate.Length(min=1, max=100), NO_NUL],
                                  metadata={"description": "username of the case's practitioner, when known"})
+    team = fields.String(validate=[validate.Length(min=1, max=100), NO_NUL],
+                         metadata={"description": "id of the child's team, when not the practitioner's own"})
+    assistant_director = fields.String(
+        validate=[validate.Length(min=1, max=100), NO_NUL],
+        metadata={"description": "username of the Assistant Director who shared the notification, to whom the "
+                                 "findings go back (R-50); when left out, the AD of the practitioner's service"})
 
 
 class ReceiptSchema(Schema):
@@ -95,7 +101,8 @@ class CaseRecordWebhook(MethodView):
         except signing.Unverified as refused:
             raise Unauthorized(str(refused)) from None
         event = _event(body)
-        data = {k: event[k] for k in ("case_ref", "summary", "notification_type", "practitioner") if k in event}
+        data = {k: event[k] for k in ("case_ref", "summary", "notification_type", "practitioner", "team",
+                                      "assistant_director") if k in event}
         instance_id, new = engine().start_instance_once(
             event_id, event["type"], PROCESS_OF[event["type"]], data, ACTOR, signed)
         return {"event_id": event_id, "instance_id": instance_id, "replayed": not new}, 201 if new else 200

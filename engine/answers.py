@@ -58,13 +58,20 @@ def check_start(session: Session, data: dict, roles, reserved: set[str], form: d
     case_ref = data.get("case_ref")
     if case_ref is not None and not (isinstance(case_ref, str) and 1 <= len(case_ref) <= MAX_CASE_REF):
         errors["case_ref"] = [f"a case reference is a string of 1 to {MAX_CASE_REF} characters"]
+    errors |= place_errors(session, data, roles)
+    if errors:
+        raise InvalidData("the start data names what does not exist", errors)
+
+
+def place_errors(session: Session, data: dict, roles) -> dict[str, list[str]]:
+    """The team and people a case's data names that are not in the directory (at its start, or
+    when a step places it: effects.place_case)."""
+    errors = {}
     team = data.get("team")
     if team is not None and not (isinstance(team, str) and session.get(Team, team) is not None):
         errors["team"] = [f"{team!r} is not a team of the directory"]
-    errors |= _people_errors(session, {key: data[key] for key in (*roles, *SUBJECT_FIELDS)
-                                       if data.get(key) is not None})
-    if errors:
-        raise InvalidData("the start data names what does not exist", errors)
+    return errors | _people_errors(session, {key: data[key] for key in (*roles, *SUBJECT_FIELDS)
+                                             if data.get(key) is not None})
 
 
 def with_defaults(form: dict | None, data: dict) -> dict:

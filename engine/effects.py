@@ -15,7 +15,7 @@ from .sandbox import data_so_far
 
 @dataclass
 class Effect:
-    kind: str  # "notify" | "case_record" | "publish" | "start" | "audit_outcome" | "alert_outcome"
+    kind: str  # "notify" | "case_record" | "publish" | "start" | "audit_outcome" | "alert_outcome" | "place"
     element_id: str
     data: dict  # the task's data when the call was made: who the case's people are, what to say
     args: dict
@@ -75,6 +75,13 @@ def task_functions(task) -> dict[str, Callable]:
             raise ValueError(f"record_audit_outcome: unknown milestones {unknown}; known: {list(AUDIT_MILESTONES)}")
         _record(task, "audit_outcome", None, deadlines=dict(deadlines or {}), milestones=dict(milestones or {}))
 
+    def place_case() -> None:
+        """Place a case by the people its data names now (R-50: a need-to-know notification that
+        names no practitioner is placed by the audit team): when the step saves, the people named
+        must be active people of the directory (else the step is refused), they see the case, and
+        a case its start could not place takes the team and service area they give it."""
+        _record(task, "place", None)
+
     def record_alert_outcome(final_stage: int, outcome: str, response_tasks=()) -> None:
         """Store this child-safety alert's outcome for reports (R-60): the stage it ended at, how it
         ended, and the user tasks whose responses were due within their deadline."""
@@ -82,7 +89,8 @@ def task_functions(task) -> dict[str, Callable]:
                 response_tasks=list(response_tasks))
 
     return {"notify": notify, "record_on_case": record_on_case, "publish": publish, "start_process": start_process,
-            "record_audit_outcome": record_audit_outcome, "record_alert_outcome": record_alert_outcome}
+            "record_audit_outcome": record_audit_outcome, "record_alert_outcome": record_alert_outcome,
+            "place_case": place_case}
 
 
 def _record(task, kind: str, about: dict | None, **args) -> None:

@@ -13,7 +13,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
 from . import store
-from .answers import case_fields, check_completion, with_defaults
+from .answers import case_fields, check_completion, place_errors, with_defaults
 from .budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from .calendar import WorkingCalendar
 from .clock import now
@@ -75,6 +75,7 @@ class InstanceRuntime:
         self.status = row.status
         self.timers_fired = 0
         self.completed = None  # (task id, actor) of the task this action completed
+        self.answers: dict = {}  # the answers that completed it
         self.is_new = False  # created in this transaction: no rows to compare with yet
         self.effects: list[Effect] = []  # what the steps run so far asked of the world
         self.started: list[int] = []  # the instances this action started (engine/workflow_engine._start_child)
@@ -146,7 +147,7 @@ class InstanceRuntime:
         self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
         store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
-        self.completed = (task_id, actor)
+        self.completed, self.answers = (task_id, actor), data
 
     def take_message(self, message: str, fields: dict, actor: str) -> None:
         """A message a person sent (engine/messages.py), its fields checked against the form of its
@@ -208,13 +209,32 @@ class InstanceRuntime:
         store.dao_write_instance(self.session, self.row, self.loaded_revision, state=state,
                                  serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
                                  process_version_id=self.version.id,
-                                 error=self.row.error if status == "error" else None)
+                                 error=self.row.error if status == "error" else None, **self._placed())
         added = self._sync_user_tasks(at)
         self._sync_timers(at)
         self._write_messages(at)
         self._write_outcomes(at)
         for task in added:  # after what the step sent: an event stream reads in the order things happened
             dao_add_event(self.session, "task.ready", at, self.row.id, self.row.case_ref, task_event(task))
+
+    def _placed(self) -> dict:
+        """What place_case() asked (effects.py): the people the data names then must be in the
+        directory (else 422, and the step is undone), they become participants, and a case its start
+        could not place takes their team and service area; a placed case keeps its place."""
+        placing = [effect for effect in self.effects if effect.kind == "place"]
+        if not placing:
+            return {}
+        data = placing[-1].data
+        errors = place_errors(self.session, data, self.ctx.roles)
+        if errors:  # named by the answer that gave the value, when a form's answer did
+            raise InvalidData("the case is placed with what is not in the directory",
+                              {_answer_path(self.answers, data.get(key)) or key: messages
+                               for key, messages in errors.items()})
+        store.dao_add_participants(self.session, self.row.id, people_named(self.session, data, self.ctx.roles))
+        if self.row.team_id is not None or self.row.service_area_id is not None:
+            return {}
+        team_id, service_area_id = case_place(self.session, data)
+        return {"team_id": team_id, "service_area_id": service_area_id} if team_id or service_area_id else {}
 
     def _element_of(self, task_id: str) -> str | None:
         task = find_task(self.workflow, task_id)
@@ -291,6 +311,18 @@ def task_event(row: UserTask) -> dict:
     return {"task_id": row.id, "instance_id": row.instance_id, "process_id": row.process_id,
             "element_id": row.element_id, "name": row.name, "role": row.role, "candidates": row.candidates,
             "case_ref": row.case_ref, "due_at": row.due_at.isoformat() if row.due_at else None}
+
+
+def _answer_path(answers: dict, value) -> str | None:
+    """The dotted path of the answer holding `value` (a username), e.g. allocation.practitioner."""
+    for key, answer in answers.items():
+        if answer == value:
+            return key
+        if isinstance(answer, dict):
+            inner = _answer_path(answer, value)
+            if inner:
+                return f"{key}.{inner}"
+    return None
 
 
 def find_task(workflow: BpmnWorkflow, task_id: str):

@@ -13,18 +13,20 @@ from api.webhooks_in import MAX_BODY_BYTES
 from app import create_app
 from engine.models import InboundEvent, ProcessInstance
 from tests.flows.conftest import definition_files
+from tests.flows.test_need_to_know_audit import FILES as NEED_TO_KNOW_FILES
 from webhooks.signing import signature
 
 URL = "/api/webhooks/case-record"
 SECRET = "test-webhook-secret"
 EVENT = {"type": "need_to_know.notified", "case_ref": "C-2002", "summary": "Serious incident reported by the police",
-         "notification_type": "serious_incident", "practitioner": "pat", "mosaic_person_id": "P-77"}
+         "notification_type": "serious_incident", "practitioner": "pat", "assistant_director": "ada",
+         "mosaic_person_id": "P-77"}
 
 
 @pytest.fixture
 def app(org):
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_SECRET": SECRET})
-    service.engine(app).deploy(definition_files("need_to_know_audit.bpmn", "child_safety_alert.bpmn"), "olive")
+    service.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     yield app
     service.engine(app).db.dispose()
 
@@ -59,11 +61,12 @@ def test_a_signed_notification_starts_a_need_to_know_audit(client, engine_of, au
     instance_id = response.json["instance_id"]
     view = engine_of.reads.instance(instance_id)
     assert (view["process_id"], view["case_ref"], view["status"]) == ("need_to_know_audit", "C-2002", "running")
-    assert {k: view["data"][k] for k in ("summary", "notification_type", "practitioner")} == {
-        "summary": EVENT["summary"], "notification_type": "serious_incident", "practitioner": "pat"}
+    assert {k: view["data"][k] for k in ("summary", "notification_type", "practitioner", "assistant_director")} == {
+        "summary": EVENT["summary"], "notification_type": "serious_incident", "practitioner": "pat",
+        "assistant_director": "ada"}  # the AD who shared it, to whom the findings go back (R-50)
     assert "mosaic_person_id" not in view["data"]  # only what the audit needs is kept (R-81)
     [task] = engine_of.reads.ready_tasks(instance_id=instance_id)
-    assert (task["element_id"], task["candidates"]) == ("complete_case_file_audit", ["quinn"])
+    assert (task["element_id"], task["candidates"]) == ("allocate_audit", ["quinn"])  # the audit team allocates it
     history = engine_of.reads.history(instance_id)
     started = next(e for e in history if e["event"] == "instance_started")
     received = next(e for e in history if e["event"] == "event_received")
@@ -79,6 +82,19 @@ def test_the_notification_type_defaults_and_the_practitioner_is_optional(client,
     assert response.status_code == 201, response.json
     data = engine_of.reads.instance(response.json["instance_id"])["data"]
     assert data["notification_type"] == "urgent_escalation" and data["practitioner"] is None
+    [task] = engine_of.reads.ready_tasks(instance_id=response.json["instance_id"])
+    assert (task["element_id"], task["candidates"]) == ("place_notification", ["quinn"])  # placed first (R-50)
+
+
+def test_the_notification_may_name_the_team_and_the_ad_who_shared_it(client, engine_of):  # R-50 R-03
+    body = EVENT | {"team": "sas_1"}
+    response = client.post(URL, **signed(body))
+    assert response.status_code == 201, response.json
+    view = engine_of.reads.instance(response.json["instance_id"])
+    assert (view["data"]["team"], view["data"]["assistant_director"]) == ("sas_1", "ada")
+    for field, value in (("team", "no_team"), ("assistant_director", "ghost")):
+        refused = client.post(URL, **signed(EVENT | {field: value}, event_id=f"evt-{field}"))
+        assert refused.status_code == 422 and list(refused.json["errors"]) == [field]
 
 
 def test_a_replayed_event_id_is_answered_again_and_does_nothing(client, engine_of, clock):  # R-50
@@ -259,7 +275,7 @@ def test_the_webhook_is_documented_as_public_with_its_signing_headers(client):
 def test_with_a_settable_clock_a_signature_on_the_senders_real_time_is_accepted(org, clock):  # R-50 R-71
     """A demo clock set in the past stays the service's time; the case-record system signs with its own."""
     app = create_app({"DATABASE_URL": org.db.url, "WEBHOOK_SECRET": SECRET, "CLOCK": "settable"})
-    service.engine(app).deploy(definition_files("need_to_know_audit.bpmn", "child_safety_alert.bpmn"), "olive")
+    service.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     client = app.test_client()
     assert client.post(URL, **signed(EVENT, "evt-real", at=int(time.time()))).status_code == 201
     assert client.post(URL, **signed(EVENT, "evt-stale", at=int(time.time()) - 3600)).status_code == 401

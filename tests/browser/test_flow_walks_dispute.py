@@ -7,6 +7,7 @@ from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
     SEEN_NARROW, TITLES, Walk, at, choose, draw_up, enter_date, replace, shown_value, staff, type_into)
 from tests.flows.conftest import complete, definition_files, messages
 from tests.flows.test_case_audit import discussion, draft
+from tests.flows.test_need_to_know_audit import FILES as NEED_TO_KNOW_FILES
 from tests.web.conftest import CASE
 
 WRITTEN = {"areas_disagreed": "Risk assessment and key decisions",
@@ -163,42 +164,86 @@ def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decisio
 
 NOTIFICATION = {"type": "need_to_know.notified", "case_ref": "C-2002",
                 "summary": "Serious incident reported by the police",
-                "notification_type": "serious_incident", "practitioner": "pat"}
+                "notification_type": "serious_incident", "assistant_director": "ada"}  # names no practitioner
 NTK_AUDIT = {d: {"grade": "inadequate", "rationale": f"{title}: nothing after the incident"}
              for d, title in TITLES.items()}
+NTK_ACTION = {"action": "A safety plan agreed with the family", "owner": "pat", "by_when": "2026-11-20"}
 
 
 def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person, clock):
-    # R-50 (as need_to_know_audit.bpmn has it): the case-record system's notification starts it, the audit
-    # team audits the case file, the findings go to the case record and are fed back
+    # R-50 (guidance 2.1, "the same for all types of audits"): the case-record system's notification starts
+    # it; it names no practitioner, so the audit team places it and allocates the audit before anyone is
+    # told by role; the audit then takes the routine audit's steps (draft, discussion, QA, response,
+    # findings discussion) by the people their lanes name, and the findings go back to the QA service and
+    # the Assistant Director who shared the notification
     engine = service.engine(staff)
-    engine.deploy(definition_files("need_to_know_audit.bpmn"), "olive")
-    data = {k: NOTIFICATION[k] for k in ("case_ref", "summary", "notification_type", "practitioner")}
+    engine.deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
+    data = {k: NOTIFICATION[k] for k in ("case_ref", "summary", "notification_type", "assistant_director")}
     iid, new = engine.start_instance_once("evt-need-to-know-1", NOTIFICATION["type"], PROCESS_OF[NOTIFICATION["type"]],
                                           data, ACTOR)  # as POST /api/webhooks/case-record does
     assert new
     walk = Walk(person, "95-need-to-know", "C-2002")
     walk.narrow_seen |= SEEN_NARROW - {"case-page"}
 
-    at(clock, "2026-11-04T10:00:00+00:00")
-    quinn = walk.open_task("quinn", "Complete a case file audit", "audit_tool")
-    draw_up(quinn, NTK_AUDIT, "inadequate", "No safety plan after the incident")
-    type_into(quinn, "areas_for_improvement", "A safety plan within a week")
-    walk.complete(quinn, "quinn-audit")
-    assert "The case is complete" in quinn.locator("main").inner_text()
-    walk.case_page(quinn, "quinn")
+    at(clock, "2026-11-02T10:00:00+00:00")  # quinn places the notification and allocates its audit
+    quinn = walk.open_task("quinn", "Place the notification and allocate its audit", "need_to_know_placement")
+    walk.expect_unanswered(quinn, "placement", "allocation.practitioner", "allocation.auditor")
+    type_into(quinn, "allocation-practitioner", "pat")
+    type_into(quinn, "allocation-auditor", "ann")
+    walk.complete(quinn, "quinn-placed")
+
+    at(clock, "2026-11-04T10:00:00+00:00")  # ann audits the case file with the audit tool
+    ann = walk.open_task("ann", "Review case file and draft audit report", "audit_tool")
+    draw_up(ann, NTK_AUDIT, "inadequate", "No safety plan after the incident")
+    type_into(ann, "areas_for_improvement", "A safety plan within a week")
+    walk.complete(ann, "ann-draft")
+
+    at(clock, "2026-11-04T14:00:00+00:00")  # ann discusses the draft with pat and grades again
+    ann = walk.open_task("ann", "Discuss draft findings with the practitioner and grade again", "audit_discussion")
+    enter_date(ann, "discussion_held_on", "2026-11-04")
+    choose(ann, "team_manager_attended", "no")
+    type_into(ann, "discussion_notes", "Pat described the visits since the incident")
+    choose(ann, "immediate_safety_concern", "no")
+    walk.complete(ann, "ann-discussion")
+
+    at(clock, "2026-11-05T10:00:00+00:00")  # quinn quality assures it
+    quinn = walk.open_task("quinn", "Quality assure the audit report", "qa_review")
+    assert shown_value(quinn, "Overall grade") == "Inadequate"
+    choose(quinn, "qa_outcome", "accepted")
+    walk.complete(quinn, "quinn-accepted")
+
+    at(clock, "2026-11-05T14:00:00+00:00")  # tom, pat's team manager, does not dispute it
+    tom = walk.open_task("tom", "Respond to the audit report", "report_response")
+    choose(tom, "dispute", "no")
+    walk.complete(tom, "tom-no-dispute")
+
+    at(clock, "2026-11-06T10:00:00+00:00")  # tom discusses the findings within 5 working days
+    tom = walk.open_task("tom", "Discuss audit findings and agree SMART actions", "findings_discussion")
+    enter_date(tom, "held_on", "2026-11-06")
+    replace(tom, "smart_actions-0-action", NTK_ACTION["action"])
+    replace(tom, "smart_actions-0-owner", NTK_ACTION["owner"])
+    enter_date(tom, "smart_actions-0-by_when", NTK_ACTION["by_when"])
+    choose(tom, "recorded_in_case_note", "yes")
+    choose(tom, "case_note_type", "supervision")
+    walk.complete(tom, "tom-findings")
+    assert "The case is complete" in tom.locator("main").inner_text()
+    walk.case_page(tom, "tom")
 
     view = engine.reads.instance(iid)
     assert (view["status"], view["children"]) == ("completed", [])
-    assert [(t["element_id"], t["completed_by"]) for t in view["tasks"]] == [("complete_case_file_audit", "quinn")]
+    assert [(t["element_id"], t["completed_by"]) for t in view["tasks"]] == [
+        ("place_notification", "quinn"), ("draft_audit", "ann"), ("discuss_draft_findings", "ann"),
+        ("quality_assure_report", "quinn"), ("respond_to_report", "tom"), ("discuss_audit_findings", "tom")]
     kept = view["data"]
-    assert (kept["audit_kind"], kept["domains"], kept["overall_grade"]) == ("need_to_know", NTK_AUDIT, "inadequate")
-    assert (kept["period_start"], kept["overall_rationale"], kept["areas_for_improvement"]) == (
-        "2026-05-02", "No safety plan after the incident", "A safety plan within a week")
-    assert kept["immediate_safety_concern"] is False and "safety_concern" not in kept
+    assert (kept["audit_kind"], kept["practitioner"], kept["auditor"]) == ("need_to_know", "pat", "ann")
+    assert (kept["domains"], kept["overall_grade"], kept["areas_for_improvement"]) == (
+        NTK_AUDIT, "inadequate", "A safety plan within a week")
+    assert (kept["reaudit_due"], kept["next_audit_kind"]) == (True, "re_audit")  # reaudit.dmn's need-to-know row
     [upload] = messages(engine, "case_record.upload", iid)
     assert upload.payload["report"]["domains"] == NTK_AUDIT
-    fed_back = [m.recipients for m in messages(engine, "notification", iid) if m.subject.endswith("findings")]
-    assert fed_back == [["paula", "quinn"], ["pat", "tom"]]
+    told = {m.subject: m.recipients for m in messages(engine, "notification", iid)}
+    assert told["Need-to-know notification on case C-2002: case file audit required"] == ["quinn", "paula"]
+    assert told["Audit of case C-2002 uploaded: Inadequate"] == ["pat", "tom", "sue", "hal"]  # alerts by grade
+    assert told["Need-to-know audit of case C-2002: findings"] == ["quinn", "paula", "ada"]  # back to the AD
     assert [e["actor"] for e in engine.reads.history(iid) if e["event"] == "instance_started"] == [ACTOR]
     walk.finish()

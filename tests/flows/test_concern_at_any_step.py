@@ -13,7 +13,7 @@ CONCERN = {"concern": "Bruising seen in the photos of the last visit"}
 
 @pytest.fixture
 def audits(org):
-    org.deploy(definition_files(*FILES, "need_to_know_audit.bpmn"), "olive")
+    org.deploy(definition_files(*FILES, "need_to_know_audit.bpmn", "need_to_know_settings.dmn"), "olive")
     return org
 
 

@@ -56,23 +56,3 @@ def test_an_alert_raised_in_a_reaudit_says_so_in_words(audits):  # R-40 R-81
     assert "arose during the re-audit on case C-1001" in urgent.body
     assert audits.reads.instance(alert)["data"]["raised_from"] == "case_audit"  # the id stays for reports and events
 
-
-def test_a_need_to_know_audit_names_the_notification_and_the_grade(org):  # R-50 R-81
-    from tests.flows.test_need_to_know_audit import audit
-    from tests.flows.test_need_to_know_audit import start as notified
-    iid = notified(org)
-    complete(org, iid, "complete_case_file_audit", audit("requires_improvement"))
-    asked, to_the_team, to_the_practitioner = messages(org, "notification", iid)
-    assert "A need-to-know notification (Serious incident) was shared" in asked.body
-    assert "(Serious incident) is complete, graded Requires Improvement." in to_the_team.body
-    assert "completed a case file audit, graded Requires Improvement." in to_the_practitioner.body
-    [upload] = messages(org, "case_record.upload", iid)
-    assert upload.body == "Case file audit following a need-to-know notification (Serious incident). Overall grade: Requires Improvement."
-    assert ready(org, iid) == []
-
-
-def test_a_need_to_know_audit_started_without_a_type_says_so(org):  # R-50 R-81
-    from tests.flows.test_need_to_know_audit import start as notified
-    iid = notified(org, {"case_ref": "C-2003"})  # over the API: the webhook always gives a type
-    [asked] = messages(org, "notification", iid)
-    assert "A need-to-know notification (type not stated) was shared" in asked.body

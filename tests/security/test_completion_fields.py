@@ -6,6 +6,7 @@ import pytest
 from engine.errors import InvalidDefinition
 from tests.flows.conftest import definition_files
 from tests.flows.test_case_audit import FILES, discussion, draft
+from tests.flows.test_need_to_know_audit import FILES as NEED_TO_KNOW_FILES
 
 CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}
 
@@ -54,7 +55,7 @@ def test_a_start_naming_someone_not_in_the_directory_is_refused(client, auth, en
 def test_the_case_record_webhook_cannot_name_a_ghost_either(app, client, engine_of):
     from tests.api.test_webhooks_in import SECRET, URL, counts, signed
     app.config["WEBHOOK_SECRET"] = SECRET
-    engine_of.deploy(definition_files("need_to_know_audit.bpmn", "child_safety_alert.bpmn"), "olive")
+    engine_of.deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     event = {"type": "need_to_know.notified", "case_ref": "C-7", "summary": "x", "practitioner": "ghost"}
     response = client.post(URL, **signed(event))
     assert response.status_code == 422 and list(response.json["errors"]) == ["practitioner"]
