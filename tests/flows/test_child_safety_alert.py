@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine.models import AlertOutcome
 from engine.reports import Scope, alert_report_rows, alerts
-from tests.flows.conftest import CASE, complete, definition_files, messages, ready
+from tests.flows.conftest import CASE, ROOT, complete, definition_files, messages, ready
 
 ALERT = CASE | {"concern": "No safety plan after the incident", "raised_from": "case_audit",
                 "child_name": "Jo Bloggs"}
@@ -289,3 +289,40 @@ def test_no_response_in_time_escalates_each_stage_and_the_audit_team_judges_at_s
     assert len(ready(org, iid, "make_final_decision")) == 1
     complete(org, iid, "make_final_decision", {"decision": "Strategy discussion"})
     assert outcome_row(org, iid) == (4, "final_decision", 3, False)
+
+
+# --- alerts running on the version before the audit team judged (migration) --------------------------
+
+V1 = ROOT / "tests" / "fixtures" / "child_safety_alert_v1.bpmn"  # stage 1 closed by the TM, Director automatic
+
+
+def test_alerts_past_stage_1_move_to_this_version_and_stage_1_alerts_stay(org, checkpoint):  # R-41 R-44
+    files = alert_files()
+    org.deploy({name: text for name, text in files.items() if name != "alert_settings.dmn"}
+               | {"child_safety_alert.bpmn": V1.read_bytes()}, "olive")
+    at_stage = {stage: org.start_instance("child_safety_alert", ALERT, "ann") for stage in (1, 2, 3, 4)}
+    for stage, iid in at_stage.items():
+        for earlier in range(1, stage):
+            data = ({"summary": "s", "outcome": "o", "resolved": False} if earlier == 1
+                    else {"response": "r", "resolved": False})
+            complete(org, iid, STAGE_TASKS[earlier], data)
+    org.deploy(files, "olive")
+
+    with pytest.raises(Exception, match="stage_1_days"):  # the settings this version reads at the start
+        org.migrate(at_stage[1], 2, "olive")
+    assert org.reads.instance(at_stage[1])["version"] == 1  # it finishes stage 1 where it is
+    for stage in (2, 3, 4):
+        org.migrate(at_stage[stage], 2, "olive")
+        checkpoint(at_stage[stage])
+        assert [t["element_id"] for t in ready(org, at_stage[stage])] == [STAGE_TASKS[stage]]
+        assert org.reads.instance(at_stage[stage])["timers"][0]["due_at"] == "2026-11-09T23:59:59+00:00"  # kept
+
+    answer(org, at_stage[2], 2, resolved=True)
+    answer(org, at_stage[3], 3, resolved=False)
+    judge_exceptional(org, at_stage[3], exceptional=False)  # the judgement this version asks for
+    complete(org, at_stage[4], "make_final_decision", {"decision": "Strategy discussion"})
+    for stage, ending in ((2, (2, "resolved")), (3, (3, "unresolved")), (4, (4, "final_decision"))):
+        view = org.reads.instance(at_stage[stage])
+        assert (view["status"], view["data"]["alert_stage"], view["data"]["alert_outcome"]) == ("completed", *ending)
+        assert outcome_row(org, at_stage[stage])[:2] == ending
+        assert messages(org, "notification", at_stage[stage])[-1].recipients[0] == "ann"  # told how it ended
