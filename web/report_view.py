@@ -20,7 +20,8 @@ DISPUTE_STAGES = {"informal": "Informal", "formal": "Formal", "head_of_service":
 DISPUTE_OUTCOMES = {"grade_upheld": "Grade upheld", "grade_changed": "Grade changed"}
 ALERT_STAGES = {"1": "Stage 1: team and service manager", "2": "Stage 2: Head of Service",
                 "3": "Stage 3: Assistant Director", "4": "Stage 4: Director"}
-ALERT_OUTCOMES = {"resolved": "Resolved", "final_decision": "Director's final decision"}
+ALERT_OUTCOMES = {"resolved": "Resolved", "final_decision": "Director's final decision",
+                  "unresolved": "Unresolved after stage 3, not exceptional"}
 MET = {"met": "Met", "missed": "Missed"}
 UNKNOWN_NAME = "Not recorded"
 

@@ -192,6 +192,7 @@ def test_an_alert_resolved_at_stage_1_stores_its_outcome(audits, clock):  # R-40
     clock.set(at("2026-11-04T10:00:00+00:00"))
     complete(audits, alert, "discuss_with_tm_and_sm", {"summary": "Discussed", "outcome": "Plan today",
                                                        "resolved": True})
+    complete(audits, alert, "judge_stage_1", {"judged_resolved": True, "judgement": "Plan seen"})  # the audit team
     row = alert_outcome_of(audits, alert)
     assert (row.case_ref, row.service_area, row.raised_from, row.final_stage, row.outcome) == (
         "C-1001", "safeguarding_support", "case_audit", 1, "resolved")
@@ -200,13 +201,16 @@ def test_an_alert_resolved_at_stage_1_stores_its_outcome(audits, clock):  # R-40
     assert outcome_count(audits) == 0  # the audit itself goes on
 
 
-def test_an_alert_unanswered_up_to_the_director_stores_every_stage_that_timed_out(org, clock):  # R-44 R-45 R-60
+def test_an_alert_unanswered_up_to_the_director_stores_every_stage_that_timed_out(org, clock):  # R-41 R-44 R-45 R-60
     org.deploy(definition_files("child_safety_alert.bpmn"), "olive")
     iid = org.start_instance("child_safety_alert", CASE | {"concern": "Disclosure", "raised_from": "case_audit"},
                              "ann")
-    for after in ("2026-11-10T09:00:00+00:00", "2026-11-18T09:00:00+00:00", "2026-11-26T09:00:00+00:00"):
+    # Stage 1's deadline (and its reminder) after 2 working days, then stages 2 and 3 after 5 each.
+    for after, fired in (("2026-11-05T09:00:00+00:00", 2), ("2026-11-13T09:00:00+00:00", 1),
+                         ("2026-11-23T09:00:00+00:00", 1)):
         clock.set(at(after))
-        assert org.fire_due_timers() == 1
+        assert org.fire_due_timers() == fired
+    complete(org, iid, "judge_exceptional", {"exceptional": True, "exceptional_reasons": "Risk remains"})
     complete(org, iid, "make_final_decision", {"decision": "Strategy discussion"})
     row = alert_outcome_of(org, iid)
     assert (row.final_stage, row.outcome, row.stages_timed_out, row.answered_in_time) == (
@@ -218,6 +222,7 @@ def test_an_alert_answered_late_but_before_the_sweep_timed_out(org, clock):  # R
     iid = org.start_instance("child_safety_alert", CASE | {"concern": "Disclosure", "raised_from": "case_audit"},
                              "ann")
     complete(org, iid, "discuss_with_tm_and_sm", {"summary": "Discussed", "outcome": "HoS", "resolved": False})
+    complete(org, iid, "judge_stage_1", {"judged_resolved": False, "judgement": "No plan yet"})
     clock.set(at("2026-11-10T08:00:00+00:00"))  # stage 2 was due by the end of Monday 9 November
     complete(org, iid, "hos_respond_to_alert", {"response": "Strategy meeting convened.", "resolved": True})
     row = alert_outcome_of(org, iid)

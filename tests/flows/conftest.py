@@ -14,10 +14,19 @@ CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat"}
 
 
 def definition_files(*names: str) -> dict[str, bytes]:
-    """The named files of processes/ and every form (all forms: they are cheap and shared)."""
+    """The named files of processes/, the decision tables their camunda:decisionRefs name (a
+    diagram's settings go with it), and every form (all forms: they are cheap and shared)."""
     files = {name: (ROOT / "processes" / name).read_bytes() for name in names}
+    referenced = {ref for text in files.values() for ref in DECISION_REF.findall(text)}
+    if referenced:
+        files |= {p.name: p.read_bytes() for p in sorted((ROOT / "processes").glob("*.dmn"))
+                  if p.name not in files and referenced & set(DECISION_ID.findall(p.read_bytes()))}
     files |= {p.name: p.read_bytes() for p in (ROOT / "forms").glob("*.json")}
     return files
+
+
+DECISION_REF = re.compile(rb'camunda:decisionRef="([^"]+)"')
+DECISION_ID = re.compile(rb'<(?:dmn:)?decision\s[^>]*\bid="([^"]+)"')
 
 
 def ready(engine, instance_id: int, element_id: str | None = None) -> list[dict]:
