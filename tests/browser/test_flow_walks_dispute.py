@@ -1,10 +1,11 @@
 """Whole flows in a real browser (issue 21), continued: the dispute ladder from the team manager's
-challenge to the Assistant Director's decision, and a need-to-know audit started by the case-record
+challenge to the Assistant Director's decision (issue 26: the service manager escalates to the Head of
+Service, whose outcome the Head of Service for QA / PSW confirms), and a need-to-know audit started by the case-record
 system. Each step through the pages by the person its lane names; then an engine read."""
 import service
 from api.webhooks_in import ACTOR, PROCESS_OF
 from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
-    SEEN_NARROW, TITLES, Walk, at, choose, draw_up, enter_date, replace, shown_value, staff, type_into)
+    SEEN_NARROW, TITLES, Walk, at, choose, draw_up, enter_date, replace, shown_value, staff, task_fact, type_into)
 from tests.flows.conftest import complete, definition_files, messages
 from tests.flows.test_case_audit import discussion, draft
 from tests.flows.test_need_to_know_audit import FILES as NEED_TO_KNOW_FILES
@@ -21,7 +22,11 @@ STAGES = {  # element id -> (who, what they answer)
                                        "independent_audit": True}),
     "provide_written_response": ("quinn", {"summary": "The independent audit also found Requires Improvement",
                                            "resolved": False}),
+    "escalate_dispute_to_head_of_service": ("sue", {
+        "escalation_rationale": "The independent audit did not settle the risk assessment",
+        "escalated_to_head_of_service": True}),
     "hos_discuss_with_hos_qa": ("hal", {"summary": "The team manager still disputes the grade", "resolved": False}),
+    "confirm_joint_outcome": ("paula", {"hos_qa_agrees": True}),
     "consider_independent_view": ("ada", {"independent_view": True, "final_grade": "good",
                                           "decision": "The October update was missed: Good, on the independent view"}),
 }
@@ -55,7 +60,8 @@ def stage_outcome(walk, page, step: str, answer: dict) -> None:
 
 
 def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decision(staff, person, clock):
-    # R-18 R-30 R-31 R-32 R-33 R-34: informal, formal, Head of Service, then the AD decides the grade
+    # R-18 R-30 R-31 R-32 R-33 R-34: informal, formal, the SM escalates to the Head of Service, whose outcome the
+    # Head of Service for QA / PSW confirms, then the AD decides the grade
     engine = service.engine(staff)
     iid = audit_sent_to_the_team_manager(engine)
     walk = Walk(person, "90-dispute", "C-1001")
@@ -69,8 +75,8 @@ def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decisio
     walk.complete(tom, "tom-disputes")
 
     at(clock, "2026-11-03T14:00:00+00:00")  # informal stage (R-30): the written response, shared with the auditor
-    tom = walk.open_task("tom", "Informal stage: prepare a written response against the grading criteria and share it "
-                                "with the auditor", "dispute_written_response")
+    tom = walk.open_task("tom", "Informal stage: prepare the practitioner's and team manager's written response against "
+                                "the grading criteria and share it with the auditor", "dispute_written_response")
     assert shown_value(tom, "Overall grade") == "Requires Improvement"
     type_into(tom, "areas_disagreed", WRITTEN["areas_disagreed"])
     type_into(tom, "rationale", WRITTEN["rationale"])
@@ -88,9 +94,10 @@ def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decisio
     walk.complete(tom, "tom-meeting")
 
     at(clock, "2026-11-06T14:00:00+00:00")
-    tom = walk.open_task("tom", "Informal stage: share the discussion summary and outcome", "dispute_stage_outcome")
+    tom = walk.open_task("tom", "Informal stage: share the discussion summary and outcome", "dispute_informal_outcome")
     assert_written_response_shown(tom)
     assert shown_value(tom, "Date of the informal meeting") == "6 November 2026"
+    assert tom.locator("[name='agreed_grade']").count() == 0  # R-34: a changed grade is the auditor's, not the TM's
     stage_outcome(walk, tom, "informal summary", STAGES["share_discussion_summary"][1])
     walk.complete(tom, "tom-informal-unresolved")
 
@@ -114,19 +121,45 @@ def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decisio
     stage_outcome(walk, quinn, "formal written response", STAGES["provide_written_response"][1])
     walk.complete(quinn, "quinn-formal-unresolved")
 
-    at(clock, "2026-11-11T10:00:00+00:00")  # Head of Service stage (R-32)
-    hal = walk.open_task("hal", "Head of Service stage: discuss with the Head of Service for QA / PSW",
-                         "dispute_stage_outcome")
+    at(clock, "2026-11-11T10:00:00+00:00")  # Head of Service stage (R-32): the service manager escalates
+    sue = walk.open_task("sue", "Head of Service stage: escalate the dispute to the Head of Service, with your rationale",
+                         "dispute_escalation")
+    assert_written_response_shown(sue)
+    assert shown_value(sue, "Latest summary of the discussion or written response") == STAGES[
+        "provide_written_response"][1]["summary"]
+    escalation = STAGES["escalate_dispute_to_head_of_service"][1]
+    walk.expect_unanswered(sue, "escalation", "escalation_rationale", "escalated_to_head_of_service")
+    type_into(sue, "escalation_rationale", escalation["escalation_rationale"])
+    sue.get_by_role("checkbox", name="Escalated to the Head of Service").check()
+    walk.complete(sue, "sue-escalated")
+
+    at(clock, "2026-11-11T14:00:00+00:00")  # the Head of Service discusses with the Head of Service for QA / PSW
+    hal = walk.open_task("hal", "Head of Service stage: discuss with the Head of Service for QA / PSW and record the "
+                                "outcome", "dispute_stage_outcome")
     assert_written_response_shown(hal)
+    assert shown_value(hal, "Rationale for escalating to the Head of Service") == escalation["escalation_rationale"]
     stage_outcome(walk, hal, "Head of Service stage", STAGES["hos_discuss_with_hos_qa"][1])
     walk.complete(hal, "hal-unresolved")
 
-    at(clock, "2026-11-12T10:00:00+00:00")  # the Assistant Director decides (R-33)
+    at(clock, "2026-11-11T16:00:00+00:00")  # the outcome is joint: the Head of Service for QA / PSW confirms it
+    paula = walk.open_task("paula", "Head of Service stage: confirm the outcome agreed with the Head of Service",
+                           "dispute_joint_outcome")
+    assert_written_response_shown(paula)
+    assert shown_value(paula, "Summary of the discussion") == STAGES["hos_discuss_with_hos_qa"][1]["summary"]
+    assert shown_value(paula, "Resolved, as recorded by the Head of Service") == "No"
+    walk.expect_unanswered(paula, "joint outcome", "hos_qa_agrees")
+    assert not paula.locator("#hos_qa_view").is_visible()  # asked only when she does not agree
+    choose(paula, "hos_qa_agrees", "yes")
+    walk.complete(paula, "paula-agrees-unresolved")
+
+    at(clock, "2026-11-12T10:00:00+00:00")  # the Assistant Director decides (R-33), within the setting's 5 working days
     ada = walk.open_task("ada", "Assistant Director stage: consider an independent view and decide", "dispute_decision")
     assert_written_response_shown(ada)
     assert shown_value(ada, "Latest summary of the discussion or written response") == STAGES[
         "hos_discuss_with_hos_qa"][1]["summary"]
     assert shown_value(ada, "Overall grade") == "Requires Improvement"  # the report, as disputed
+    assert shown_value(ada, "Rationale for escalating to the Head of Service") == escalation["escalation_rationale"]
+    assert task_fact(ada, "Due") == "Due Wednesday 18 November"  # R-34: the AD stage has a deadline
     decision = STAGES["consider_independent_view"][1]
     choose(ada, "independent_view", "yes")
     type_into(ada, "decision", decision["decision"])
@@ -161,6 +194,53 @@ def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decisio
                for m in messages(engine, "notification", iid))  # R-34: the audit team is copied in
     walk.finish()
 
+
+
+def test_dispute_resolved_informally_the_auditor_amends_the_report_from_its_grades(staff, person, clock):
+    # R-30 R-34: resolved at the informal stage, the team manager shares the outcome (no grade); the auditor
+    # amends the report on a page that starts from its grades and sends the final amended report
+    engine = service.engine(staff)
+    iid = audit_sent_to_the_team_manager(engine)
+    walk = Walk(person, "91-dispute-informal", "C-1001")
+    walk.narrow_seen |= SEEN_NARROW | {"task:dispute_informal_outcome"}
+    at(clock, "2026-11-03T10:00:00+00:00")  # the steps before are walked in the ladder above
+    complete(engine, iid, "respond_to_report", {"dispute": True, "comments": "The risk assessment was updated"}, "tom")
+    complete(engine, iid, "prepare_written_response", WRITTEN, "tom")
+    complete(engine, iid, "meet_with_auditor", STAGES["meet_with_auditor"][1], "tom")
+
+    at(clock, "2026-11-06T14:00:00+00:00")
+    tom = walk.open_task("tom", "Informal stage: share the discussion summary and outcome", "dispute_informal_outcome")
+    walk.expect_unanswered(tom, "informal summary", "summary", "resolved")
+    type_into(tom, "summary", "The October risk assessment was missed; agreed at the meeting")
+    choose(tom, "resolved", "yes")
+    assert tom.locator("[name='agreed_grade']").count() == 0  # the grade is the auditor's to change
+    walk.complete(tom, "tom-informal-resolved")
+
+    at(clock, "2026-11-09T10:00:00+00:00")
+    ann = walk.open_task("ann", "Informal stage resolved: amend the audit report and send the final amended report",
+                         "dispute_final_report")
+    assert_written_response_shown(ann)
+    assert task_fact(ann, "Due") == "Due tomorrow, Tuesday 10 November"  # dispute_settings.dmn: 2 working days
+    # The page starts from the report's grades and rationale (x-prefill), not empty.
+    assert ann.locator("input[name='overall_grade'][value='requires_improvement']").is_checked()
+    assert ann.locator("input[name='domains.risk_assessment.grade'][value='requires_improvement']").is_checked()
+    assert ann.locator("#domains-risk_assessment-rationale").input_value() == f"{TITLES['risk_assessment']}: plans drift"
+    walk.expect_unanswered(ann, "final report", "final_report_amendments")
+    type_into(ann, "final_report_amendments", "Risk assessment regraded on the October update")
+    choose(ann, "domains.risk_assessment.grade", "good")
+    replace(ann, "domains-risk_assessment-rationale", "Updated in October, meets the criteria")
+    choose(ann, "overall_grade", "good")
+    replace(ann, "overall_rationale", "Good, with the October risk assessment")
+    walk.complete(ann, "ann-final-report")
+    walk.case_page(ann, "ann")
+
+    data = engine.reads.instance(iid)["data"]
+    assert (data["final_grade"], data["overall_grade"], data["dispute_resolved_at_stage"]) == ("good", "good", "informal")
+    assert data["domains"]["risk_assessment"] == {"grade": "good", "rationale": "Updated in October, meets the criteria"}
+    assert data["domains"]["key_decisions"]["grade"] == "requires_improvement"  # kept as the report had it
+    sent = [m for m in messages(engine, "notification", iid) if "final grade Good" in m.subject]
+    assert [m.recipients for m in sent] == [["pat", "tom", "quinn"]]  # practitioner, team manager, audit team
+    walk.finish()
 
 NOTIFICATION = {"type": "need_to_know.notified", "case_ref": "C-2002",
                 "summary": "Serious incident reported by the police",

@@ -142,9 +142,11 @@ def dispute(engine, iid: int, resolved_informally: bool, grade: str) -> None:
     complete(engine, iid, "prepare_written_response",
              {"areas_disagreed": "Risk assessment", "rationale": "Updated in October", "shared_with_auditor": True})
     complete(engine, iid, "meet_with_auditor", {"meeting_date": "2026-11-05"})
-    summary = {"summary": "Discussed", "resolved": resolved_informally}
-    complete(engine, iid, "share_discussion_summary", summary | ({"agreed_grade": grade} if resolved_informally else {}))
-    if not resolved_informally:
+    complete(engine, iid, "share_discussion_summary", {"summary": "Discussed", "resolved": resolved_informally})
+    if resolved_informally:  # the auditor's final amended report sets the grade
+        complete(engine, iid, "amend_final_report", {"final_report_amendments": "Regraded on the October update",
+                                                     "overall_grade": grade})
+    else:
         complete(engine, iid, "discuss_with_hos_qa", {"course_of_action": "Independent audit of the file",
                                                       "independent_audit": True})
         complete(engine, iid, "provide_written_response", {"summary": "Grade stands", "resolved": True,

@@ -195,7 +195,10 @@ def test_an_audit_in_dispute_counts_as_open_until_the_dispute_ends(org):  # R-34
              {"areas_disagreed": "Risk assessment", "rationale": "Updated in October", "shared_with_auditor": True})
     assert report(org, *NOVEMBER)["disputes"]["open"] == 2  # still open at its next stage
     complete(org, iid, "meet_with_auditor", {"meeting_date": "2026-11-05"})
-    complete(org, iid, "share_discussion_summary", {"summary": "Agreed", "resolved": True, "agreed_grade": "good"})
+    complete(org, iid, "share_discussion_summary", {"summary": "Agreed", "resolved": True})
+    assert report(org, *NOVEMBER)["disputes"]["open"] == 2  # until the auditor's final amended report
+    complete(org, iid, "amend_final_report", {"final_report_amendments": "Regraded on the October update",
+                                              "overall_grade": "good"})
     assert report(org, *NOVEMBER)["disputes"]["open"] == 1  # the one started on its own
     complete(org, iid, "discuss_audit_findings", findings())
 
