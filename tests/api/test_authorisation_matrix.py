@@ -22,7 +22,7 @@ from webhooks.subscriptions import dao_add_subscription
 
 CASE_REF = "C-1001"
 CASE = {"case_ref": CASE_REF, "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}
-FLOWS = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "dispute_resolution.bpmn",
+FLOWS = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "case_audit_settings.dmn", "dispute_resolution.bpmn",
          "child_safety_alert.bpmn")
 
 USERS = ("pat", "tom", "sue", "hal", "ada", "dee", "quinn", "paula", "ann", "pia", "ivan", "olive", "root")

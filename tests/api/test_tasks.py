@@ -231,7 +231,7 @@ def test_complete_on_a_suspended_instance_is_409(client, auth, engine_of, case):
 
 # --- a case audit's first steps, only through HTTP --------------------------------------------------
 
-AUDIT_FILES = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
+AUDIT_FILES = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "case_audit_settings.dmn",
                "dispute_resolution.bpmn", "child_safety_alert.bpmn")
 DOMAINS = ("referral_and_response", "risk_assessment", "key_decisions", "key_assessment_episodes",
            "key_planning_and_reviewing", "child_focused_practice", "supervision_and_management_oversight",

@@ -17,7 +17,7 @@ CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat", "audit_ki
 def site(app):  # noqa: F811
     """The app with processes/ and forms/ deployed and passwords for the people the tests sign in as."""
     engine = service.engine(app)
-    engine.deploy(definition_files("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
+    engine.deploy(definition_files("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "case_audit_settings.dmn",
                                    "dispute_resolution.bpmn", "child_safety_alert.bpmn"), "olive")
     with engine.db.transaction() as session:
         for username in ("ann", "quinn", "tom", "pia", "pat"):
