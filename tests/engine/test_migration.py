@@ -67,3 +67,47 @@ def test_migration_to_a_missing_or_same_version_is_refused(engine):
         engine.migrate(instance_id, 9, "olive")
     with pytest.raises(MigrationRefused):
         engine.migrate(instance_id, 1, "olive")
+
+
+def _with_data_object(shared: bool) -> bytes:
+    """start -> note (user task) -> [share (writes a data object) -> read (reads it)] -> end."""
+    objects = '''<bpmn:dataObject id="shared_note" />
+    <bpmn:dataObjectReference id="shared_note_out" dataObjectRef="shared_note" />
+    <bpmn:dataObjectReference id="shared_note_in" dataObjectRef="shared_note" />
+    <bpmn:scriptTask id="share">
+      <bpmn:dataOutputAssociation id="share_out"><bpmn:targetRef>shared_note_out</bpmn:targetRef></bpmn:dataOutputAssociation>
+      <bpmn:script>shared_note = {"text": note}</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:scriptTask id="read">
+      <bpmn:property id="read_placeholder" name="__targetRef_placeholder" />
+      <bpmn:dataInputAssociation id="read_in"><bpmn:sourceRef>shared_note_in</bpmn:sourceRef><bpmn:targetRef>read_placeholder</bpmn:targetRef></bpmn:dataInputAssociation>
+      <bpmn:script>read_back = shared_note["text"]</bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="note_step" targetRef="share" />
+    <bpmn:sequenceFlow id="f3" sourceRef="share" targetRef="read" />
+    <bpmn:sequenceFlow id="f4" sourceRef="read" targetRef="end" />''' if shared else '''<bpmn:sequenceFlow id="f2" sourceRef="note_step" targetRef="end" />'''
+    return f'''<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs_noted" targetNamespace="http://example.org/qa">
+  <bpmn:process id="noted" isExecutable="true">
+    <bpmn:laneSet id="lanes"><bpmn:lane id="lane_auditor" name="Auditor"><bpmn:flowNodeRef>note_step</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start" />
+    <bpmn:userTask id="note_step" name="Note" camunda:formKey="note" />
+    <bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="note_step" />
+    {objects}
+  </bpmn:process>
+</bpmn:definitions>
+'''.encode()
+
+
+def test_a_data_object_of_the_new_version_works_after_migration(engine, checkpoint):
+    # issue 26: case_audit's dispute shares the final grade with the findings discussion through one
+    note_form = chain_bundle()["note.json"]
+    engine.deploy({"noted.bpmn": _with_data_object(False), "note.json": note_form}, "olive")
+    instance_id = engine.start_instance("noted", START, "ann")
+    engine.deploy({"noted.bpmn": _with_data_object(True), "note.json": note_form}, "olive")
+    engine.migrate(instance_id, 2, "olive")
+    checkpoint(instance_id)
+    engine.complete_task(only_ready(engine, instance_id)["id"], {"note": "kept"}, "ann")
+    view = engine.reads.instance(instance_id)
+    assert (view["status"], view["data"]["read_back"]) == ("completed", "kept")

@@ -655,3 +655,17 @@ def test_R26_same_grade_on_a_second_reaudit_is_a_setting(org, checkpoint, compar
     checkpoint(iid)
     accepted(org, iid, "requires_improvement", team_manager_attended=True)
     assert org.reads.instance(iid)["data"]["grade_change"] == change
+
+
+def test_a_need_to_know_audit_follows_the_full_route(audits, checkpoint):
+    # R-50 (2.1 "The audit process is the same for all types of audits"): alerts by grade, findings, re-audit
+    iid = start(audits, audit_kind="need_to_know")
+    accepted(audits, iid, "inadequate")
+    assert recipients(audits, iid, "uploaded: Inadequate") == [["pat", "tom", "sue", "hal"]]
+    checkpoint(iid)
+    assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-09T23:59:59+00:00"
+    complete(audits, iid, "discuss_audit_findings", findings())
+    complete(audits, iid, "review_case_note", review_note())
+    data = audits.reads.instance(iid)["data"]
+    assert (data["reaudit_due"], data["next_audit_kind"], data["audit_completed"]) == (True, "re_audit", True)
+    assert recipients(audits, iid, "re-audit due") == [["quinn"]]
