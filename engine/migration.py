@@ -29,7 +29,6 @@ def migrate(workflow: BpmnWorkflow, spec, deps: dict, version: int) -> BpmnWorkf
         subprocess = workflow.subprocesses[sub_id]
         migrate_workflow(sub_diff, subprocess, deps[subprocess.spec.name])
     workflow.subprocess_specs = deps
-    _add_data_objects(workflow)
     _restore_timer_values(workflow, due_times)
     _check_every_task_has_its_element(workflow, version)
     return workflow
@@ -64,14 +63,6 @@ def _lost(removed_tasks, version: int) -> list[str]:
             + (f" ({t.task_spec.bpmn_name})" if t.task_spec.bpmn_name else "")
             + f" is {TaskState.get_name(t.state)} but its element does not exist in version {version}"
             for t in shown]
-
-
-def _add_data_objects(workflow) -> None:
-    """Data objects the new version declares get their place in the instance (SpiffWorkflow makes it
-    only when a workflow is created), so that a task writing one is read by the next."""
-    objects = workflow.data.setdefault("data_objects", {})
-    for name in workflow.spec.data_objects:
-        objects.setdefault(name, None)
 
 
 def _timer_values(workflow) -> dict:

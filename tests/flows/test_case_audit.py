@@ -306,11 +306,12 @@ def test_disputed_audit_takes_the_grade_the_dispute_ended_with(audits, checkpoin
     assert (data["overall_grade"], data["reaudit_due"], data["audit_completed"]) == ("good", False, True)
 
 
-def test_a_dispute_that_upholds_the_grade_uploads_the_final_report_without_new_alerts(audits):  # R-18 R-31
+def test_a_dispute_that_upholds_the_grade_uploads_the_final_report_without_new_alerts(audits, clock):  # R-18 R-31
     iid = start(audits)
     submit_for_qa(audits, iid, "requires_improvement")
     complete(audits, iid, "quality_assure_report", {"qa_outcome": "accepted"})
     complete(audits, iid, "respond_to_report", {"dispute": True, "comments": "We disagree"})
+    fire_at(audits, clock, "2026-11-05T10:00:00+00:00")
     complete(audits, iid, "prepare_written_response",
              {"areas_disagreed": "Risk assessment", "rationale": "x", "shared_with_auditor": True})
     complete(audits, iid, "meet_with_auditor", {"meeting_date": "2026-11-05"})
@@ -319,7 +320,8 @@ def test_a_dispute_that_upholds_the_grade_uploads_the_final_report_without_new_a
     assert len(messages(audits, "case_record.upload", iid)) == 2
     assert len(notices(audits, iid, "uploaded:")) == 1  # the alerts went with the first upload
     assert recipients(audits, iid, "final grade after the dispute") == [["pat", "tom", "sue"]]  # told it stands
-    assert len(ready(audits, iid, "discuss_audit_findings")) == 1
+    # the grade stands, so the discussion keeps its deadline from the report as sent
+    assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-16T23:59:59+00:00"
 
 
 def test_immediate_safety_concern_starts_an_alert_and_the_audit_goes_on(audits, checkpoint):
@@ -669,3 +671,23 @@ def test_a_need_to_know_audit_follows_the_full_route(audits, checkpoint):
     data = audits.reads.instance(iid)["data"]
     assert (data["reaudit_due"], data["next_audit_kind"], data["audit_completed"]) == (True, "re_audit", True)
     assert recipients(audits, iid, "re-audit due") == [["quinn"]]
+
+
+def test_R34_a_dispute_ending_before_the_discussion_gives_it_the_final_grade(audits, clock, checkpoint):
+    # R-34 R-21 R-22: Inadequate (5 days) -> Good (10 days, counted from the final report) while the
+    # discussion is still to hold; a grade the dispute upholds keeps the deadline it had
+    iid = start(audits)
+    accepted(audits, iid, "inadequate")
+    complete(audits, iid, "respond_to_report", {"dispute": True, "comments": "We disagree"})
+    assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-09T23:59:59+00:00"
+    checkpoint(iid)
+    fire_at(audits, clock, "2026-11-05T10:00:00+00:00")
+    informal(audits, iid, resolved=True)  # ends with Good
+    [task] = ready(audits, iid, "discuss_audit_findings")
+    assert task["due_at"] == "2026-11-19T23:59:59+00:00"
+    assert audits.reads.task(task["id"])["data"]["overall_grade"] == "good"
+    complete(audits, iid, "discuss_audit_findings", findings())
+    complete(audits, iid, "review_case_note", review_note())
+    data = audits.reads.instance(iid)["data"]
+    assert (data["overall_grade"], data["findings_days"], data["reaudit_due"], data["audit_completed"]) == (
+        "good", 10, False, True)
