@@ -266,7 +266,7 @@ def test_case_audit_draft_discussion_and_qa_through_the_api(client, auth, engine
     assert discussion["element_id"] == "discuss_draft_findings"
     discussed = {"discussion_held_on": "2026-11-02", "discussion_notes": "Agreed the plan",
                  "domains": graded("good"), "overall_grade": "good", "overall_rationale": "After discussion",
-                 "immediate_safety_concern": False}
+                 "immediate_safety_concern": False, "team_manager_attended": False}
     view = post(client, auth, "ann", f"/api/tasks/{discussion['id']}/complete", {"data": discussed}).json
     assert [t["element_id"] for t in view["tasks"] if t["state"] == "ready"] == ["quality_assure_report"]
 
