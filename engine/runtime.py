@@ -185,6 +185,11 @@ class InstanceRuntime:
             raise ExecutionFailed(over.element_id, over.message, over.line) from None
         except Exception as error:
             raise _as_failure(error) from error
+        # An event a diagram throws that no task of this instance catches (a signal nobody waits for
+        # any more, a terminate end event inside a sub-process) goes nowhere: instances reach each
+        # other only through start_process and messages people send, so SpiffWorkflow's list of
+        # such events is dropped rather than kept (and saved) for ever.
+        self.workflow.bpmn_events = []
         self.effects += effects
 
     @property

@@ -22,8 +22,8 @@ from webhooks.subscriptions import dao_add_subscription
 
 CASE_REF = "C-1001"
 CASE = {"case_ref": CASE_REF, "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}
-FLOWS = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "dispute_resolution.bpmn",
-         "dispute_settings.dmn", "child_safety_alert.bpmn")
+FLOWS = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "case_audit_settings.dmn",
+         "dispute_resolution.bpmn", "dispute_settings.dmn", "child_safety_alert.bpmn")
 
 USERS = ("pat", "tom", "sue", "hal", "ada", "dee", "quinn", "paula", "ann", "pia", "ivan", "olive", "root")
 SEES_ACROSS = {"quinn", "paula", "ada", "dee", "root"}  # qa_team, psw/head of QA, AD, director, admin

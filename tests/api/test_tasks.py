@@ -231,7 +231,7 @@ def test_complete_on_a_suspended_instance_is_409(client, auth, engine_of, case):
 
 # --- a case audit's first steps, only through HTTP --------------------------------------------------
 
-AUDIT_FILES = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
+AUDIT_FILES = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "case_audit_settings.dmn",
                "dispute_resolution.bpmn", "dispute_settings.dmn", "child_safety_alert.bpmn")
 DOMAINS = ("referral_and_response", "risk_assessment", "key_decisions", "key_assessment_episodes",
            "key_planning_and_reviewing", "child_focused_practice", "supervision_and_management_oversight",
@@ -266,7 +266,7 @@ def test_case_audit_draft_discussion_and_qa_through_the_api(client, auth, engine
     assert discussion["element_id"] == "discuss_draft_findings"
     discussed = {"discussion_held_on": "2026-11-02", "discussion_notes": "Agreed the plan",
                  "domains": graded("good"), "overall_grade": "good", "overall_rationale": "After discussion",
-                 "immediate_safety_concern": False}
+                 "immediate_safety_concern": False, "team_manager_attended": False}
     view = post(client, auth, "ann", f"/api/tasks/{discussion['id']}/complete", {"data": discussed}).json
     assert [t["element_id"] for t in view["tasks"] if t["state"] == "ready"] == ["quality_assure_report"]
 

@@ -51,7 +51,7 @@ def test_quinn_follows_a_running_audit_and_sees_toms_step_without_a_reload(site,
     engine = service.engine(site)
     complete(engine, iid, "quality_assure_report", {"qa_outcome": "accepted"}, "quinn")
     where = quinn.locator("[data-testid=open-steps]")
-    where.get_by_text("Respond to the audit report").wait_for()
+    where.get_by_text("Respond to the audit report", exact=True).wait_for()  # the TM's; the practitioner's too
 
     tom = person("tom")
     tom.get_by_role("link", name=re.compile("Respond to the audit report")).click()
@@ -139,6 +139,8 @@ def test_a_disputed_audit_draws_the_dispute_it_calls_below_the_audit(site, perso
     assert "app-state--active" in element(quinn, "resolve_dispute").first.get_attribute("class")
     written = quinn.locator("#diagram-dispute_resolution .djs-element[data-element-id=prepare_written_response]")
     assert "app-state--ready" in written.get_attribute("class")
+    # the audit's diagram opens on its open findings discussion; the dispute beside it is in the whole diagram
+    quinn.get_by_role("button", name="Whole diagram").first.click()  # the audit's diagram comes first
     quinn.locator(".djs-overlays[data-container-id=resolve_dispute]").get_by_role("link", name="Open its diagram").click()
     assert quinn.evaluate("location.hash") == "#diagram-section-dispute_resolution"
     check_page(quinn, "21-dispute-called-from-the-audit")

@@ -102,15 +102,23 @@ def test_case_audit_from_the_draft_to_the_findings_discussion(staff, person, clo
     choose(tom, "case_note_type", "supervision")
     type_into(tom, "notes", "Agreed in supervision with Pat")
     walk.complete(tom, "tom-findings")
-    assert "The case is complete" in tom.locator("main").inner_text()  # no follow-up for a first audit
-    walk.case_page(tom, "tom")
+
+    at(clock, "2026-11-06T10:00:00+00:00")  # quinn reviews the manager's case note (R-23, 2.13)
+    quinn = walk.open_task("quinn", "Review the manager's case note of the discussion", "case_note_review")
+    assert shown_value(quinn, "Overall grade") == "Requires Improvement"
+    assert shown_value(quinn, "Action", within="SMART actions agreed 1") == ACTIONS[0]["action"]
+    choose(quinn, "case_note_found", "yes")
+    choose(quinn, "recorded_on_time", "yes")
+    walk.complete(quinn, "quinn-case-note")
+    assert "The case is complete" in quinn.locator("main").inner_text()  # no follow-up for a first audit
+    walk.case_page(quinn, "quinn")
 
     view = engine.reads.instance(iid)
     assert view["status"] == "completed"
     assert [(t["element_id"], t["completed_by"]) for t in view["tasks"]] == [
         ("draft_audit", "ann"), ("discuss_draft_findings", "ann"), ("quality_assure_report", "quinn"),
         ("amend_audit_report", "ann"), ("quality_assure_report", "quinn"), ("respond_to_report", "tom"),
-        ("discuss_audit_findings", "tom")]
+        ("discuss_audit_findings", "tom"), ("review_case_note", "quinn")]
     data = view["data"]
     assert data["domains"] == DRAFT | {"direct_engagement": REGRADED, "risk_assessment": AMENDED}
     assert data["pre_discussion_domains"] == DRAFT
@@ -129,8 +137,9 @@ def test_case_audit_from_the_draft_to_the_findings_discussion(staff, person, clo
         True, "supervision", "Agreed in supervision with Pat")
     assert (data["findings_days"], data["reaudit_due"], data["next_audit_kind"], data["audit_completed"]) == (
         10, True, "re_audit", True)
-    [upload] = messages(engine, "case_record.upload", iid)  # the amended report went to the case record
+    upload, discussed = messages(engine, "case_record.upload", iid)  # the amended report went to the case record
     assert upload.payload["report"]["domains"]["risk_assessment"] == AMENDED
+    assert discussed.payload["report"]["smart_actions"] == ACTIONS  # the discussion on the case record
     walk.finish()
 
 
@@ -184,6 +193,13 @@ def test_reaudit_that_keeps_its_grade_is_followed_up_by_the_service_manager(staf
     type_into(tom, "notes", FINDINGS_NOTES)
     walk.complete(tom, "tom-findings")
 
+    at(clock, "2026-11-05T10:00:00+00:00")  # quinn finds no case note: the SM is told
+    quinn = walk.open_task("quinn", "Review the manager's case note of the discussion", "case_note_review")
+    choose(quinn, "case_note_found", "no")
+    choose(quinn, "recorded_on_time", "no")
+    type_into(quinn, "issues", "No supervision note on the case record")
+    walk.complete(quinn, "quinn-case-note-missing")
+
     at(clock, "2026-11-18T10:00:00+00:00")  # sue, the practitioner's service manager, follows it up
     sue = walk.open_task("sue", "Follow up the agreed actions with the team manager and practitioner",
                          "reaudit_follow_up")
@@ -203,7 +219,7 @@ def test_reaudit_that_keeps_its_grade_is_followed_up_by_the_service_manager(staf
     assert [(t["candidates"], t["completed_by"]) for t in follow_up] == [(["sue"], "sue")]
     assert [t["element_id"] for t in view["tasks"]] == [
         "draft_audit", "discuss_draft_findings", "quality_assure_report", "respond_to_report",
-        "discuss_audit_findings", "service_manager_follow_up"]
+        "discuss_audit_findings", "review_case_note", "service_manager_follow_up"]
     data = view["data"]
     assert (data["domains"], data["pre_discussion_domains"]) == (REAUDIT, REAUDIT)
     assert (data["previous_grade"], data["overall_grade"], data["grade_change"]) == (
@@ -220,4 +236,7 @@ def test_reaudit_that_keeps_its_grade_is_followed_up_by_the_service_manager(staf
                                                            "recorded_in_case_note": True, "notes": FINDINGS_NOTES})
     [alerted] = [m.recipients for m in messages(engine, "notification", iid) if "uploaded" in m.subject]
     assert {"pat", "tom", "sue", "hal"} <= set(alerted)  # the SM and HoS too
+    told = {m.subject: m.recipients for m in messages(engine, "notification", iid)}
+    assert told["Audit of case C-1001: discussion of findings not recorded"] == ["sue", "quinn"]
+    assert told["Audit of case C-1001: agreed actions not on track"] == ["hal", "quinn"]  # R-25, 2.14: to the HoS
     walk.finish()

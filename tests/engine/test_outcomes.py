@@ -14,6 +14,7 @@ from tests.flows.test_case_audit import (
     discussion,
     draft,
     findings,
+    review_note,
     send_and_accept,
     start,
     submit_for_qa,
@@ -62,6 +63,7 @@ def test_an_audit_completed_on_time_stores_its_outcome_domains_and_deadlines(aud
     send_and_accept(audits, iid)
     assert outcome_count(audits) == 0  # nothing until the audit completes
     complete(audits, iid, "discuss_audit_findings", findings())
+    complete(audits, iid, "review_case_note", review_note())
 
     outcome, domains, deadlines = outcome_of(audits, iid)
     assert (outcome.case_ref, outcome.service_area, outcome.team, outcome.auditor, outcome.practitioner) == (
@@ -92,6 +94,7 @@ def test_late_steps_are_missed_deadlines_whether_or_not_a_timer_swept(audits, cl
     clock.set(at("2026-12-09T09:00:00+00:00"))  # the second QA was due by Tuesday 8 December
     send_and_accept(audits, iid)
     complete(audits, iid, "discuss_audit_findings", findings())  # on time: 5 working days for Inadequate
+    complete(audits, iid, "review_case_note", review_note())
 
     outcome, _, deadlines = outcome_of(audits, iid)
     assert deadlines == {
@@ -112,6 +115,7 @@ def test_an_overdue_discussion_of_findings_is_missed_once_its_timer_fired(audits
     clock.set(at("2026-11-10T09:00:00+00:00"))
     assert audits.fire_due_timers() == 1  # the SM is told
     complete(audits, iid, "discuss_audit_findings", findings())
+    complete(audits, iid, "review_case_note", review_note())
 
     outcome, _, deadlines = outcome_of(audits, iid)
     assert deadlines["findings_discussion_in_time"] == (at("2026-11-09T23:59:59+00:00"), False)
@@ -129,6 +133,7 @@ def test_a_reaudit_stores_how_the_grade_changed(audits, kind, previous, grade, c
     submit_for_qa(audits, iid, grade)
     send_and_accept(audits, iid)
     complete(audits, iid, "discuss_audit_findings", findings())
+    complete(audits, iid, "review_case_note", review_note())
     if change != "improved":
         complete(audits, iid, "service_manager_follow_up", {"followed_up_on": "2026-11-20", "actions_on_track": True})
     outcome, _, _ = outcome_of(audits, iid)
@@ -164,6 +169,7 @@ def test_a_disputed_audit_stores_the_grade_the_dispute_ended_with(audits, checkp
     checkpoint(iid)
     dispute(audits, iid, informal, final)
     complete(audits, iid, "discuss_audit_findings", findings())
+    complete(audits, iid, "review_case_note", review_note())
 
     outcome, domains, _ = outcome_of(audits, iid)
     assert (outcome.overall_grade, outcome.pre_discussion_grade) == (final, "requires_improvement")
@@ -180,6 +186,7 @@ def test_a_thematic_audit_stores_its_own_domains_and_not_applicable(audits):  # 
     complete(audits, iid, "discuss_draft_findings", discussion("outstanding", names=names))
     send_and_accept(audits, iid)
     complete(audits, iid, "discuss_audit_findings", findings())
+    complete(audits, iid, "review_case_note", review_note())
     _, domains, _ = outcome_of(audits, iid)
     assert domains == {"child_protection_core_assessment": ("good", "outstanding"), "conference": (
         "not_applicable", "outstanding"), "strategy_discussion": ("good", "outstanding")}

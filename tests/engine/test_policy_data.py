@@ -54,11 +54,13 @@ def test_a_timer_named_for_a_number_it_does_not_count_is_not_deployed(engine):
     assert problem["element_id"] == "timer_1" and "says 3 working day(s) but the timer counts 5" in problem["message"]
 
 
-def test_the_response_window_is_written_once(engine):
+def test_the_challenge_window_is_written_once(engine):  # R-18 R-34
+    # issue 26: the window is a setting of case_audit_settings.dmn (no window by default), read once
     from lxml import etree
     root = etree.fromstring(definition_files("case_audit.bpmn")["case_audit.bpmn"])
     text = etree.tostring(root).decode()
-    assert text.count("response_days") >= 3 and "within 5 working days" not in text
-    timer = root.xpath("//*[@id='timer_response_due']")[0]
-    assert "5" not in timer.get("name") and timer.xpath("string(.//*[local-name()='timeDate'])") == \
-        "add_working_days(now(), response_days)"
+    scripts = " ".join(root.xpath("//*[local-name()='script']/text()"))
+    assert text.count("challenge_window_days") >= 3 and "5 working days" not in scripts  # quoted, never a number
+    timer = root.xpath("//*[@id='challenge_window_ends']")[0]
+    assert not any(c.isdigit() for c in timer.get("name")) and \
+        timer.xpath("string(.//*[local-name()='timeDate'])") == "add_working_days(report_received_at, challenge_window_days)"

@@ -23,7 +23,7 @@ from engine.reports import ROW_COLUMNS, audit_report, audit_report_rows
 from engine.schema import alembic_config
 from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 from tests.flows.conftest import CASE, complete, definition_files
-from tests.flows.test_case_audit import FILES, findings, start, submit_for_qa
+from tests.flows.test_case_audit import FILES, findings, review_note, start, submit_for_qa
 
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
 
@@ -201,6 +201,7 @@ def test_an_audit_in_dispute_counts_as_open_until_the_dispute_ends(org):  # R-34
                                               "overall_grade": "good"})
     assert report(org, *NOVEMBER)["disputes"]["open"] == 1  # the one started on its own
     complete(org, iid, "discuss_audit_findings", findings())
+    complete(org, iid, "review_case_note", review_note())  # the audit completes once the note is reviewed
 
     figures = report(org, *NOVEMBER)
     assert (figures["total"], figures["by_grade"]["good"], figures["by_service_area"]) == (

@@ -56,3 +56,22 @@ def test_an_alert_raised_in_a_reaudit_says_so_in_words(audits):  # R-40 R-81
     assert "arose during the re-audit on case C-1001" in urgent.body
     assert audits.reads.instance(alert)["data"]["raised_from"] == "case_audit"  # the id stays for reports and events
 
+
+def test_a_reaudit_followed_up_late_and_off_track_reads_in_words(audits, clock):  # R-25 R-27 R-23 R-81
+    from tests.flows.test_case_audit import accepted, fire_at, findings, review_note
+    iid = start(audits, audit_kind="re_audit", previous_grade="requires_improvement")
+    accepted(audits, iid, "requires_improvement")
+    complete(audits, iid, "discuss_audit_findings", findings())
+    fire_at(audits, clock, "2026-11-10T09:00:00+00:00")  # the QA team's review of the case note is late
+    complete(audits, iid, "review_case_note", review_note())
+    fire_at(audits, clock, "2026-12-09T09:00:00+00:00")  # and the service manager's follow-up
+    [late] = [m for m in messages(audits, "notification", iid) if "follow-up of the agreed actions due" in m.subject]
+    assert late.recipients == ["quinn", "sue"]
+    assert "within 20 working days, to monitor that appropriate actions are taken in a timely way" in late.body
+    [review] = [m for m in messages(audits, "notification", iid) if "review of the case note due" in m.subject]
+    assert "within 5 working days (guidance 2.13)" in review.body
+    complete(audits, iid, "service_manager_follow_up", {"followed_up_on": "2026-12-09", "actions_on_track": False})
+    [off] = [m for m in messages(audits, "notification", iid) if "not on track" in m.subject]
+    assert off.recipients == ["hal", "quinn"] and "The case is brought to your attention." in off.body
+    [note] = [m for m in messages(audits, "case_record.upload", iid) if "Discussion of the audit findings" in m.subject]
+    assert "(overall grade Requires Improvement) on 2026-11-04 and agreed SMART actions" in note.body

@@ -18,7 +18,8 @@ def site(app):  # noqa: F811
     """The app with processes/ and forms/ deployed and passwords for the people the tests sign in as."""
     engine = service.engine(app)
     engine.deploy(definition_files("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
-                                   "dispute_resolution.bpmn", "dispute_settings.dmn", "child_safety_alert.bpmn"), "olive")
+                                   "case_audit_settings.dmn", "dispute_resolution.bpmn", "dispute_settings.dmn",
+                                   "child_safety_alert.bpmn"), "olive")
     with engine.db.transaction() as session:
         for username in ("ann", "quinn", "tom", "pia", "pat"):
             dao_set_password(session, username, PASSWORD)

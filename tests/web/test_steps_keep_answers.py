@@ -30,6 +30,7 @@ def test_the_discussion_page_grades_every_domain_again(site, audit):  # R-15
     for part, value in (("day", "10"), ("month", "11"), ("year", "2026")):
         form.set(f"discussion_held_on-{part}", value)
     form.set("discussion_notes", "The October plan was in the file")
+    form.check("team_manager_attended", "no")  # required (issue 26: Appendix A has the TM at the meeting)
     form.check("domains.risk_assessment.grade", "good")
     form.set("domains.risk_assessment.rationale", "Updated in October")
     form.check("overall_grade", "good")
