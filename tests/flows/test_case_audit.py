@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine.errors import InvalidData
 from engine.models import AuditDeadline, AuditOutcome
 from tests.flows.conftest import CASE, complete, definition_files, messages, ready
-from tests.flows.test_dispute_resolution import informal
+from tests.flows.test_dispute_resolution import final_report, informal
 
 FILES = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn", "case_audit_settings.dmn",
          "dispute_resolution.bpmn", "dispute_settings.dmn", "child_safety_alert.bpmn")
@@ -557,7 +557,8 @@ def test_R34_a_dispute_pauses_the_findings_discussion_when_the_setting_says_so(o
     assert ready(org, iid, "discuss_audit_findings") == []
     checkpoint(iid)
     fire_at(org, clock, "2026-11-05T10:00:00+00:00")
-    informal(org, iid, resolved=True)  # ends with Good
+    informal(org, iid, resolved=True)
+    complete(org, iid, "amend_final_report", final_report("good"))  # the auditor's final grade: Good
     [task] = ready(org, iid, "discuss_audit_findings")
     assert task["due_at"] == "2026-11-19T23:59:59+00:00"  # 10 working days (Good) from 5 November
     complete(org, iid, "discuss_audit_findings", findings())
@@ -577,7 +578,8 @@ def test_R34_R19_the_final_grade_reaches_whoever_was_told_the_original(audits, c
     complete(audits, iid, "discuss_audit_findings", findings())
     complete(audits, iid, "review_case_note", review_note())
     checkpoint(iid)
-    informal(audits, iid, resolved=True)  # ends with Good
+    informal(audits, iid, resolved=True)
+    complete(audits, iid, "amend_final_report", final_report("good"))  # the auditor's final grade: Good
     [final] = notices(audits, iid, "final grade after the dispute")
     assert {"pat", "tom", "sue", "hal"} <= set(final.recipients) and "Good" in final.subject
     [changed] = notices(audits, iid, "re-audit follows the final grade")
@@ -684,7 +686,8 @@ def test_R34_a_dispute_ending_before_the_discussion_gives_it_the_final_grade(aud
     assert ready(audits, iid, "discuss_audit_findings")[0]["due_at"] == "2026-11-09T23:59:59+00:00"
     checkpoint(iid)
     fire_at(audits, clock, "2026-11-05T10:00:00+00:00")
-    informal(audits, iid, resolved=True)  # ends with Good
+    informal(audits, iid, resolved=True)
+    complete(audits, iid, "amend_final_report", final_report("good"))  # the auditor's final grade: Good
     [task] = ready(audits, iid, "discuss_audit_findings")
     assert task["due_at"] == "2026-11-19T23:59:59+00:00"
     assert audits.reads.task(task["id"])["data"]["overall_grade"] == "good"

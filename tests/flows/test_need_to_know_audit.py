@@ -10,7 +10,7 @@ from datetime import datetime
 from engine.messages import CHILD_SAFETY_CONCERN
 from tests.flows.conftest import complete, definition_files, messages, ready
 from tests.flows.test_case_audit import FILES as CASE_AUDIT_FILES
-from tests.flows.test_case_audit import discussion, draft, findings, recipients
+from tests.flows.test_case_audit import discussion, draft, findings, recipients, review_note
 
 FILES = ("need_to_know_audit.bpmn", "need_to_know_settings.dmn", *CASE_AUDIT_FILES)
 NOTIFICATION = {"case_ref": "C-2002", "summary": "Serious incident reported by the police",
@@ -36,6 +36,12 @@ def audit_through_qa(org, iid: int, grade: str) -> None:
     complete(org, iid, "respond_to_report", {"dispute": False}, "tom")
 
 
+def findings_held(org, iid: int) -> None:
+    """The team manager's findings discussion, then the QA team's review of its case note (R-21, R-23)."""
+    complete(org, iid, "discuss_audit_findings", findings(), "tom")
+    complete(org, iid, "review_case_note", review_note(), "quinn")
+
+
 def feedback(org, iid: int) -> list:
     return [m for m in messages(org, "notification", iid) if m.subject.endswith(": findings")]
 
@@ -59,11 +65,10 @@ def test_a_need_to_know_audit_follows_the_routine_audit_route(org, checkpoint): 
     [upload] = messages(org, "case_record.upload", iid)
     assert upload.payload["report"]["audit_kind"] == "need_to_know" and "need-to-know audit" in upload.body
     assert recipients(org, iid, "re-audit due") == [["quinn"]]  # reaudit.dmn's need_to_know row (R-24)
-    [task] = ready(org, iid)
-    assert (task["element_id"], task["candidates"], task["due_at"]) == (
-        "discuss_audit_findings", ["tom"], "2026-11-09T23:59:59+00:00")  # 5 working days for inadequate (R-21)
+    [task] = ready(org, iid, "discuss_audit_findings")
+    assert (task["candidates"], task["due_at"]) == (["tom"], "2026-11-09T23:59:59+00:00")  # inadequate: 5 working days (R-21)
     assert feedback(org, iid) == []  # fed back once the findings are discussed
-    complete(org, iid, "discuss_audit_findings", findings(), "tom")
+    findings_held(org, iid)
 
     view = org.reads.instance(iid)
     assert view["status"] == "completed" and view["children"] == []
@@ -83,8 +88,8 @@ def test_the_findings_go_to_the_practitioners_ad_when_the_notification_names_non
     allocate(org, iid)
     checkpoint(iid)
     audit_through_qa(org, iid, "good")
-    assert recipients(org, iid, "uploaded") == [["pat", "tom"]]
-    complete(org, iid, "discuss_audit_findings", findings(), "tom")
+    assert recipients(org, iid, "uploaded") == [["pat", "tom", "sue"]]  # the SM is copied on every audit (R-19)
+    findings_held(org, iid)
     [fed_back] = feedback(org, iid)
     assert fed_back.recipients == ["quinn", "paula", "ada"] and "no re-audit" in fed_back.body
 
@@ -154,7 +159,7 @@ def test_a_need_to_know_audit_names_the_notification_and_the_grade(org):  # R-50
     assert "A need-to-know notification (Serious incident) was shared" in asked.body
     allocate(org, iid)
     audit_through_qa(org, iid, "requires_improvement")
-    complete(org, iid, "discuss_audit_findings", findings(), "tom")
+    findings_held(org, iid)
     [fed_back] = feedback(org, iid)
     assert "following a need-to-know notification (Serious incident) is complete, graded Requires Improvement" in (
         fed_back.body)
