@@ -306,21 +306,29 @@ def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person,
     choose(tom, "recorded_in_case_note", "yes")
     choose(tom, "case_note_type", "supervision")
     walk.complete(tom, "tom-findings")
-    assert "The case is complete" in tom.locator("main").inner_text()
-    walk.case_page(tom, "tom")
+
+    at(clock, "2026-11-09T10:00:00+00:00")  # quinn reviews tom's case note of the discussion (R-23, 2.13)
+    quinn = walk.open_task("quinn", "Review the manager's case note of the discussion", "case_note_review")
+    choose(quinn, "case_note_found", "yes")
+    choose(quinn, "recorded_on_time", "yes")
+    walk.complete(quinn, "quinn-case-note")
+    assert "The case is complete" in quinn.locator("main").inner_text()
+    walk.case_page(quinn, "quinn")
 
     view = engine.reads.instance(iid)
     assert (view["status"], view["children"]) == ("completed", [])
     assert [(t["element_id"], t["completed_by"]) for t in view["tasks"]] == [
         ("place_notification", "quinn"), ("draft_audit", "ann"), ("discuss_draft_findings", "ann"),
-        ("quality_assure_report", "quinn"), ("respond_to_report", "tom"), ("discuss_audit_findings", "tom")]
+        ("quality_assure_report", "quinn"), ("respond_to_report", "tom"), ("discuss_audit_findings", "tom"),
+        ("review_case_note", "quinn")]
     kept = view["data"]
     assert (kept["audit_kind"], kept["practitioner"], kept["auditor"]) == ("need_to_know", "pat", "ann")
     assert (kept["domains"], kept["overall_grade"], kept["areas_for_improvement"]) == (
         NTK_AUDIT, "inadequate", "A safety plan within a week")
     assert (kept["reaudit_due"], kept["next_audit_kind"]) == (True, "re_audit")  # reaudit.dmn's need-to-know row
-    [upload] = messages(engine, "case_record.upload", iid)
-    assert upload.payload["report"]["domains"] == NTK_AUDIT
+    report, discussion = messages(engine, "case_record.upload", iid)  # the report, then tom's discussion
+    assert report.payload["report"]["domains"] == NTK_AUDIT
+    assert "Discussion of the audit findings" in discussion.subject
     told = {m.subject: m.recipients for m in messages(engine, "notification", iid)}
     assert told["Need-to-know notification on case C-2002: case file audit required"] == ["quinn", "paula"]
     assert told["Audit of case C-2002 uploaded: Inadequate"] == ["pat", "tom", "sue", "hal"]  # alerts by grade
