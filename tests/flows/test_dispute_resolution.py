@@ -69,6 +69,16 @@ def overdue(org, iid: int) -> list:
     return [m for m in messages(org, "notification", iid) if "overdue" in m.subject]
 
 
+def overdue_once_past(org, clock, iid: int, due: str) -> list:
+    """The overdue notices once the clock passes `due`: none at the due time itself (the end of the
+    day), one timer a second later."""
+    clock.set(datetime.fromisoformat(due))
+    assert org.fire_due_timers() == 0
+    clock.advance(seconds=1)
+    assert org.fire_due_timers() == 1
+    return overdue(org, iid)
+
+
 def assert_ended(org, iid: int, grade: str, stage: str) -> dict:
     view = org.reads.instance(iid)
     assert view["status"] == "completed"
@@ -144,11 +154,7 @@ def test_R34_the_written_response_has_a_deadline_and_the_audit_team_is_told(org,
     [prepare] = ready(org, iid, "prepare_written_response")
     assert prepare["due_at"] == DUE_5  # dispute_settings.dmn: written_response_days
     checkpoint(iid)
-    clock.set(datetime.fromisoformat(DUE_5))
-    assert org.fire_due_timers() == 0
-    clock.advance(seconds=1)
-    assert org.fire_due_timers() == 1
-    [late] = overdue(org, iid)
+    [late] = overdue_once_past(org, clock, iid, DUE_5)  # due at the end of the day, not before
     assert late.subject == "Audit of case C-1001: written response to the dispute overdue"
     assert late.recipients == ["pat", "tom", "ann", "quinn"]  # practitioner, team manager, auditor, audit team
     assert "within 5 working days" in late.body
@@ -289,11 +295,7 @@ def test_R34_the_assistant_directors_stage_has_a_deadline(org, clock, checkpoint
     [decision] = ready(org, iid, "consider_independent_view")
     assert decision["due_at"] == DUE_5  # dispute_settings.dmn: assistant_director_days
     checkpoint(iid)
-    clock.set(datetime.fromisoformat(DUE_5))
-    assert org.fire_due_timers() == 0
-    clock.advance(seconds=1)
-    assert org.fire_due_timers() == 1
-    [late] = overdue(org, iid)
+    [late] = overdue_once_past(org, clock, iid, DUE_5)  # due at the end of the day, not before
     assert late.subject == "Audit of case C-1001: Assistant Director's decision on the dispute overdue"
     assert late.recipients == ["ada", "paula", "quinn"]  # the AD, the Head of Service for QA, the audit team
     assert len(ready(org, iid, "consider_independent_view")) == 1 and org.reads.instance(iid)["status"] == "running"
@@ -303,11 +305,7 @@ def test_a_missed_stage_deadline_escalates_while_the_task_stays_open(org, clock,
     iid = start(org)
     informal(org, iid, resolved=False)
     checkpoint(iid)
-    clock.set(datetime.fromisoformat(DUE_5))
-    assert org.fire_due_timers() == 0  # due at the end of the day, not before
-    clock.advance(seconds=1)
-    assert org.fire_due_timers() == 1
-    [late] = overdue(org, iid)
+    [late] = overdue_once_past(org, clock, iid, DUE_5)  # due at the end of the day, not before
     assert late.subject == "Audit of case C-1001: formal dispute discussion overdue"
     assert late.recipients == ["quinn", "paula"]  # audit team and the Head of Service for QA / PSW
     assert len(ready(org, iid, "discuss_with_hos_qa")) == 1 and org.reads.instance(iid)["status"] == "running"
