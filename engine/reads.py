@@ -20,6 +20,9 @@ from .reports import audit_report, audit_report_rows
 from .runtime import EngineContext, InstanceRuntime, find_task
 
 UNENDED = ("running", "suspended", "error")  # an instance that may still move on
+# Tasks made ready in one step (the two sides of a parallel gateway) share ready_at: the one ended
+# first comes first, open ones last, then by element so the order never depends on the database.
+TASK_ORDER = (UserTask.ready_at, UserTask.ended_at.is_(None), UserTask.ended_at, UserTask.element_id)
 
 # --- instances ----------------------------------------------------------------------------------
 
@@ -29,7 +32,7 @@ def instance_view(session: Session, instance_id: int, data: dict, version: int |
     row = store.dao_get_instance(session, instance_id)
     version = version or store.dao_get_version(session, row.process_version_id).version
     timers = sorted(timers, key=lambda t: t.due_at) if timers is not None else timers_of(session, instance_id)
-    tasks = session.scalars(select(UserTask).where(UserTask.instance_id == instance_id).order_by(UserTask.ready_at))
+    tasks = session.scalars(select(UserTask).where(UserTask.instance_id == instance_id).order_by(*TASK_ORDER))
     children = session.scalars(select(ProcessInstance.id).where(ProcessInstance.parent_id == instance_id)
                                .order_by(ProcessInstance.id))
     return {
@@ -163,7 +166,7 @@ def instances_before(session: Session, process_id: str, version: int) -> list[di
     rows = session.execute(query).all()
     ready = defaultdict(list)
     for instance_id, name in session.execute(select(UserTask.instance_id, UserTask.name).where(
-            UserTask.instance_id.in_([row.id for row, _ in rows]), UserTask.state == "ready").order_by(UserTask.ready_at)):
+            UserTask.instance_id.in_([row.id for row, _ in rows]), UserTask.state == "ready").order_by(UserTask.ready_at, UserTask.id)):
         ready[instance_id].append(name)
     return [{"id": row.id, "case_ref": row.case_ref, "version": number, "status": row.status,
              "ready_tasks": ready[row.id]} for row, number in rows]

@@ -133,10 +133,12 @@ def test_a_concurrent_duplicate_starts_nothing(engine_of):  # R-50
     racer = threading.Thread(target=lambda: result.update(answer=engine_of.start_instance_once(
         "evt-race", "need_to_know.notified", "need_to_know_audit", {"case_ref": "C-2002"}, "case-record-system")))
     racer.start()
-    _wait_until_blocked(engine_of, racer)
-    holder.commit()
-    holder.close()
-    racer.join(30)
+    try:
+        _wait_until_blocked(engine_of, racer)
+    finally:  # even when the wait fails: a holder left open blocks the racer and the teardown for ever
+        holder.commit()
+        holder.close()
+        racer.join(60)
     assert result["answer"] == (None, False)
     assert counts(engine_of) == (0, 1)
 
@@ -147,10 +149,10 @@ def _wait_until_blocked(engine, racer: threading.Thread) -> None:
         racer.join(0.2)
         return
     with engine.db.engine.connect() as connection:
-        for _ in range(200):
+        for _ in range(1200):  # a minute: the racer first loads the definitions, slow on a busy machine
             waiting = connection.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                                               "AND datname = current_database()")).scalar()
-            if waiting:
+            if waiting or not racer.is_alive():
                 return
             time.sleep(0.05)
     raise AssertionError("the racer never waited for the holder")
