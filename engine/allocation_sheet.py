@@ -19,6 +19,7 @@ from datetime import date, datetime
 from .definitions.forms import resolve_pointer
 from .errors import InvalidData
 
+ALLOCATION_FORM = "allocation_list"  # the audit cycle's allocation step: /allocations lists its open tasks
 MAX_SHEET_BYTES = 2 * 1024 * 1024  # a list of a thousand rows is a few hundred kilobytes
 MAX_UNZIPPED_BYTES = 40 * 1024 * 1024  # an .xlsx is a zip: what it may unpack to, read or not
 MAX_ROWS = 1000  # allocations in one list
