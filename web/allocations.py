@@ -10,7 +10,7 @@ from engine.allocation_sheet import ALLOCATION_FORM, FILE_FIELD, MAX_ROWS, choic
 from engine.allocation_template import CSV_TYPE, XLSX_TYPE, template_csv, template_xlsx
 from engine.case_list import CaseFilter
 from engine.errors import InvalidData
-from service import caller
+from service import caller, engine
 
 from .display import case_rows, due
 from .form_answers import MAX_ROWS as FORM_ROWS
@@ -136,6 +136,7 @@ def _preview_page(task_id: str, shown: dict, accept_error: str | None = None, re
                   status: int = 200):
     form = shown["task"]["form"]
     labels = {field: dict(choice_options(form, field)) for field in ("audit_kind", "previous_grade")}
+    labels["team"] = engine().reads.places()["team"]  # the case keeps the team's id; people read its name
     return render_template("allocations/preview.html", task=shown["task"], rows=shown["rows"], labels=labels,
                            cycle=shown["cycle"], accept_error=accept_error, refusal=refusal, accept_label=ACCEPT,
                            ignored=request.args.getlist("ignored"), too_many_for_form=len(shown["rows"]) > FORM_ROWS), status

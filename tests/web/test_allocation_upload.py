@@ -72,7 +72,7 @@ def test_an_upload_with_a_bad_row_shows_it_and_starts_nothing(listed):
     assert preview.status_code == 200
     assert "Row 2: &#39;an&#39; is not an active person of the directory" in preview.text
     assert re.search(r'id="row-2".*?Error', preview.text, re.S)
-    assert "Requires Improvement" in preview.text and "cic_1" in preview.text  # labels shown, the team's id kept
+    assert "Requires Improvement" in preview.text and "CIC 1" in preview.text  # labels and names shown
     refused = confirm(quinn, task_id)
     assert refused.status_code == 422 and "Nothing has started" in refused.text
     assert started(site, cycle) == []
