@@ -96,7 +96,9 @@ def refuse_nul_bytes():
     """A NUL character is never valid input, and PostgreSQL cannot store one: 400 before any work."""
     from flask import request
     if request.mimetype == "multipart/form-data":
-        return None if _multipart_without_nul(request) else problem(400, "Bad Request", "the request contains a NUL character")
+        if _multipart_without_nul(request):
+            return None
+        return problem(400, "Bad Request", "the request contains a NUL character")
     body = request.get_data(cache=True)
     if "\x00" in request.full_path or "%00" in request.full_path or b"\x00" in body or b"\\u0000" in body:
         return problem(400, "Bad Request", "the request contains a NUL character")

@@ -112,8 +112,11 @@ def _round(engine, clock, round_number: int, count: int, samples: dict) -> None:
     allocations = [r.allocation for r in shown]
     ms, _ = timed(engine.complete_task, task["id"], {"allocations": allocations}, "quinn")
     samples["confirm"].append(ms)
-    children = engine.reads.instance(cycle)["children"]
-    assert len(children) == count and engine.reads.instance(cycle)["status"] == "running", "the list did not start"
+    # Counted, not assumed: SpiffWorkflow 3.2 walks a task tree only 1,000 levels deep (TaskIterator's
+    # max_depth) and the diagram's loop adds four levels per allocation, so a long list stops short
+    # and the audit year ends as "completed" (bench/README.md, "Allocation lists").
+    samples.setdefault("started", []).append(len(engine.reads.instance(cycle)["children"]))
+    samples.setdefault("status", []).append(engine.reads.instance(cycle)["status"])
     log(f"  round {round_number + 1}: xlsx {samples['xlsx'][-1]:.0f} ms, preview {samples['preview'][-1]:.0f} ms, "
         f"confirm {samples['confirm'][-1]:.0f} ms")
 
@@ -125,12 +128,15 @@ def report(label: str, count: int, samples: dict[str, list[float]]) -> str:
              "", f"| operation | median ms | ratio to {count} × one case_audit start ({base:,.0f} ms) |",
              "|---|---:|---:|"]
     for key, words in (("xlsx", "read the .xlsx"), ("csv", "read the .csv"), ("preview", "preview every row"),
-                       ("confirm", f"confirm: one completion that starts {count} case audits")):
+                       ("confirm", f"confirm: one completion of the {count} rows (the starts it makes)")):
         value = median(samples[key])
         lines.append(f"| {words} | {value:,.0f} | {value / base:.2f}x |")
     parse_preview = median(samples["xlsx"]) + median(samples["preview"])
     lines.append(f"| read the .xlsx + preview | {parse_preview:,.0f} | {parse_preview / base:.2f}x |")
     lines.append(f"| one case_audit start (n={len(samples['start'])}) | {one_start:.1f} | — |")
+    lines.append("")
+    lines.append(f"Case audits started per round: {samples['started']} of {count}; the audit cycle after it: "
+                 f"{samples['status']}.")
     return "\n".join(lines)
 
 

@@ -107,7 +107,9 @@ def started(task_id):
     cycle = cycle_of(detail["data"])
     found = caller().cases(CaseFilter(process_id=STARTED_PROCESS, parent_id=detail["instance_id"], cycle=cycle),
                            "oldest", 1, MAX_ROWS)
-    return render_template("allocations/started.html", task=detail, rows=case_rows(found["items"]), total=found["total"])
+    listed = len((detail["data"] or {}).get(sheet_field(detail["form"]) or "") or [])
+    return render_template("allocations/started.html", task=detail, rows=case_rows(found["items"]), total=found["total"],
+                           listed=listed)
 
 
 # --- helpers ------------------------------------------------------------------------------------
