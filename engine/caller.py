@@ -10,7 +10,7 @@ Releasing is for its holder, or an operator freeing a task whose holder is away.
 """
 from datetime import datetime
 
-from . import access, reads, store
+from . import access, allocation_preview, reads, store
 from .accounts import CurrentUser
 from .answers import check_draft
 from .calendar import LONDON
@@ -106,6 +106,17 @@ class Caller:
             access.task_for(session, self.user, task_id, act=True)
             runtime = self.engine.complete_in(session, task_id, data, self.user.username)
             return self.engine.view_after(session, runtime)
+
+    def allocation_preview(self, task_id: str, allocations: list) -> dict:
+        """An allocation list as it would start from its task (engine/allocation_preview.py): every
+        row with its errors and warnings, for whoever may act on the task; it reads, never writes."""
+        with self.db.reading() as session:
+            task = access.task_for(session, self.user, task_id, act=True)
+            detail = reads.task_detail(session, self.engine.ctx, task)
+            cycle = allocation_preview.cycle_of(detail["data"])
+            rows = allocation_preview.preview(session, self.engine.roles_in(session), detail["form"] or {},
+                                              allocations, cycle, now())
+            return {"task": detail, "cycle": cycle, "rows": rows}
 
     # --- instances -----------------------------------------------------------------------------
 
