@@ -16,7 +16,9 @@ from .answers import check_draft
 from .calendar import LONDON
 from .case_list import CaseFilter, area_counts, case_list, facet_counts, step_counts
 from .case_page import VIEWED, alert_raised, case_page, change_of, diagram_file, display_names
+from .audit_year import as_of as audit_year_at
 from .clock import now
+from .cycle_overview import cycle_overview
 from .definitions import catalogue
 from .definitions.deploy import current_files, validate_bundle
 from .definitions.diff import file_diff
@@ -204,6 +206,14 @@ class Caller:
             return {"cycle": cycle, "cycle_steps": step_counts(session, may_see, at, this_cycle),
                     "cycle_areas": area_counts(session, may_see, at, this_cycle),
                     "open_steps": step_counts(session, may_see, at, running)}
+
+    def audit_year(self, year: int | None = None) -> dict:
+        """For the roles that see across: the audit year (this one unless told) as engine/cycle_overview.py counts it."""
+        with self.db.reading() as session:
+            access.require(self.user, *access.SEES_ACROSS)
+            at = now()
+            return cycle_overview(session, self.engine.ctx, access.visible_instances(self.user), at,
+                                  year if year is not None else audit_year_at(at))
 
     def audit_report(self, figure: Figure, compare: bool = False) -> dict:
         """For the roles that see across: the report of the figure's period (engine/report_pack.py)."""
