@@ -42,6 +42,16 @@ def require(user: CurrentUser, *roles: str) -> None:
         raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
 
 
+def may_start(user: CurrentUser, version) -> bool:
+    """Whether the user may start a process version: its camunda:candidateStarterGroups, else the starters."""
+    return user.has(*(version.starter_roles or STARTERS))
+
+
+def require_may_start(user: CurrentUser, version) -> None:
+    """403 unless the user may start the process version (may_start)."""
+    require(user, *(version.starter_roles or STARTERS))
+
+
 def visible_instances(user: CurrentUser):
     """Instances of cases in the user's part of the organisation, or that name them."""
     if user.has(*SEES_ACROSS):

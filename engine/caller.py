@@ -16,14 +16,18 @@ from .answers import check_draft
 from .calendar import LONDON
 from .case_list import CaseFilter, area_counts, case_list, facet_counts, step_counts
 from .case_page import VIEWED, alert_raised, case_page, change_of, diagram_file, display_names
+from .audit_year import as_of as audit_year_at
 from .clock import now
+from .cycle_overview import cycle_overview
 from .definitions import catalogue
 from .definitions.deploy import current_files, validate_bundle
 from .definitions.diff import file_diff
 from .definitions.problems import Problem
+from .directory_choices import choices_for
 from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused
 from .messages import CHILD_SAFETY_CONCERN, messages_taken
 from .runtime import InstanceRuntime
+from .starting import newest_versions
 from .report_figures import Figure
 from .report_pack import audit_pack
 from .reports import alert_report_rows, audit_report_rows
@@ -53,7 +57,7 @@ class Caller:
             draft = store.dao_get_draft(session, task_id, self.user.username)
             detail = reads.task_detail(session, self.engine.ctx, task)
             started_by = display_names(session, [detail["started_by"]]).get(detail["started_by"], detail["started_by"])
-            return detail | {"started_by_name": started_by,
+            return detail | {"started_by_name": started_by, "directory": choices_for(session, detail["form"]),
                 "may_act": may_act, "draft": draft.data if draft else None,
                 "draft_saved_at": draft.saved_at.isoformat() if draft else None,
                 "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail)}
@@ -66,7 +70,7 @@ class Caller:
             version = self.engine.ctx.specs.by_id(session, store.dao_get_instance(session, task.instance_id)
                                                   .process_version_id)[0]
             form = (version.forms or {}).get(task.form_key) or {}
-            return {"form": form.get("schema"), "ui": form.get("ui")}
+            return {"form": form.get("schema"), "ui": form.get("ui"), "directory": choices_for(session, form.get("schema"))}
 
     def save_draft(self, task_id: str, data: dict) -> dict:
         """Keep a person's answers to a ready task to come back to: theirs alone, not history; not checked
@@ -163,9 +167,26 @@ class Caller:
         """Start the newest version of a process: its starter roles only (camunda:candidateStarterGroups)."""
         with self.db.transaction() as session:
             version = store.dao_get_process_version(session, process_id, None)  # the newest; 404 if none
-            access.require(self.user, *(version.starter_roles or access.STARTERS))
+            access.require_may_start(self.user, version)
             runtime = self.engine.start_in(session, process_id, data, self.user.username, version=version)
             return self.engine.view_after(session, runtime)
+
+    def startable(self) -> list[dict]:
+        """The processes the person may start (the check of start()), newest versions, by name: each
+        with its start form's key, or None when it has none (it is started from another step or the API)."""
+        with self.db.reading() as session:
+            return [{"process_id": v.process_id, "name": v.name, "start_form": v.start_form}
+                    for v in newest_versions(session) if access.may_start(self.user, v)]
+
+    def start_form(self, process_id: str) -> dict:
+        """What starting a process asks (its start form, the directory's choices for the people and
+        teams it names); 404 without the process, 403 unless the person may start it (as start())."""
+        with self.db.reading() as session:
+            version = store.dao_get_process_version(session, process_id, None)
+            access.require_may_start(self.user, version)
+            form = (version.forms or {}).get(version.start_form) or {} if version.start_form else {}
+            return {"process_id": process_id, "name": version.name, "start_form": version.start_form,
+                    "form": form.get("schema"), "ui": form.get("ui"), "directory": choices_for(session, form.get("schema"))}
 
     def instances(self, page: int = 1, page_size: int = 20, sort: str = "newest", **filters) -> dict:
         """The API's list: a page of the instances the person may see, newest first unless sorted otherwise."""
@@ -196,6 +217,14 @@ class Caller:
             return {"cycle": cycle, "cycle_steps": step_counts(session, may_see, at, this_cycle),
                     "cycle_areas": area_counts(session, may_see, at, this_cycle),
                     "open_steps": step_counts(session, may_see, at, running)}
+
+    def audit_year(self, year: int | None = None) -> dict:
+        """For the roles that see across: the audit year (this one unless told) as engine/cycle_overview.py counts it."""
+        with self.db.reading() as session:
+            access.require(self.user, *access.SEES_ACROSS)
+            at = now()
+            return cycle_overview(session, self.engine.ctx, access.visible_instances(self.user), at,
+                                  year if year is not None else audit_year_at(at))
 
     def audit_report(self, figure: Figure, compare: bool = False) -> dict:
         """For the roles that see across: the report of the figure's period (engine/report_pack.py)."""

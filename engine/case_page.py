@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import reads, store
+from .audit_year import first_list_note
 from .case_list import CaseFilter, case_list, place_names
 from .diagram_state import diagram_state
 from .messages import messages_taken
@@ -38,6 +39,7 @@ def case_page(session: Session, ctx: EngineContext, instance_id: int, may_see, a
         "element_forms": element_forms(runtime.workflow), "start_form": runtime.version.start_form,
         "value_titles": value_titles(runtime.version.forms or {}),
         "same_case": same_case(session, may_see, at, row.case_ref, instance_id),
+        "first_list": first_list_note(session, ctx, row, view["timers"], view["tasks"]),
     }
 
 

@@ -50,7 +50,7 @@ def answers(fields: list[Field], form: MultiDict, everything: bool = False) -> t
 
 def _answer(f: Field, form: MultiDict, problems: dict, everything: bool = False):
     raw = (form.get(f.name) or "").replace("\r\n", "\n").strip()
-    if f.kind in ("radios", "yes_no", "confirm"):
+    if f.kind in ("radios", "yes_no", "confirm", "select"):
         return f.answers.get(raw)
     if f.kind == "date":
         return _date(f, form, problems)
@@ -151,7 +151,7 @@ def _worded(f: Field) -> str:
     where = f" for {f.context}" if f.context else ""
     if f.kind == "yes_no":
         return f"Select yes or no: {f.label}"
-    if f.kind == "radios":
+    if f.kind in ("radios", "select"):
         return f"Select the {label}{where}"
     if f.kind == "date":
         return f"Enter the date: {label}{where}"

@@ -57,7 +57,7 @@ def _holds_answers(f: Field) -> bool:
 def _words(f: Field) -> str | None:
     if f.value is None or f.value == "":
         return None
-    if f.kind in ("radios", "yes_no", "confirm"):
+    if f.kind in ("radios", "yes_no", "confirm", "select"):
         return dict(f.choices).get(f.value)
     if f.kind == "date":
         try:

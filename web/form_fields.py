@@ -10,6 +10,9 @@ of field it draws back into the answer it stands for.
                                         input when it cannot hold a line break (a pattern, or
                                         "ui:widget": "text")
   integer, number                    -> a numeric text input
+  x-role (a person) or x-team        -> a select of the directory's active people holding the role
+                                        (or the group's roles), or of its teams, with their names,
+                                        when the page is given the choices (engine/directory_choices.py)
   object with properties             -> a fieldset of its fields
   object of additionalProperties     -> a fieldset per entry the case holds (a map: domain -> grade),
                                         titled by the `propertyNames` choice of its key
@@ -34,12 +37,12 @@ MAP_KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")  # a key a field name can carry (n
 
 @dataclass
 class Field:
-    kind: str  # radios | yes_no | confirm | date | text | textarea | number | group | map | list
+    kind: str  # radios | yes_no | confirm | select | date | text | textarea | number | group | map | list
     name: str
     label: str
     hint: str | None = None
     required: bool = False
-    choices: list[tuple[str, str]] = field(default_factory=list)  # (value on the page, words): radios, confirm
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (value on the page, words): radios, confirm, select
     answers: dict[str, Any] = field(default_factory=dict)  # value on the page -> the answer it stands for
     children: list["Field"] = field(default_factory=list)  # a group's or map's fields
     rows: list[list["Field"]] = field(default_factory=list)  # a list's rows, each the item's fields
@@ -48,6 +51,7 @@ class Field:
     height: int = 5  # a textarea's rows
     typed: Any = None  # what was typed but could not be read (a date's [day, month, year], a number), to show again
     error: str | None = None
+    prompt: str | None = None  # a select's first option, which chooses nothing ("Choose a person")
     context: str | None = None  # the group or list row it sits in, to word its errors ("... for Risk Assessment")
 
     @property
@@ -77,8 +81,10 @@ class Shape:
 class FormModel:
     """The fields of one form for one set of answers."""
 
-    def __init__(self, schema: dict, ui: dict | None = None):
-        self.schema, self.ui = schema or {}, ui or {}
+    def __init__(self, schema: dict, ui: dict | None = None, directory: dict | None = None):
+        """`directory`: the people and teams fields may name (engine/directory_choices.choices_for);
+        without it such fields are drawn as what their type says (a one-line text input)."""
+        self.schema, self.ui, self.directory = schema or {}, ui or {}, directory
 
     def fields(self, values: dict, shape: Shape | None = None) -> list[Field]:
         """The form's fields holding `values`; `shape` says how many rows a list shows and which
@@ -132,7 +138,15 @@ class FormModel:
         base = Field("text", name, label, hint, required, value=value if not isinstance(value, (dict, list)) else None)
         options = self._choices(own)
         kind = _kind(own)
-        if options is not None and [answer for answer, _ in options] == [True]:
+        named = self._directory_choices(own)
+        if named is not None:
+            base.kind = "select"
+            base.prompt = ("Choose a team" if own.get("x-team") is True else "Choose a person") if required else "None"
+            self._offer(base, named, value)
+            if isinstance(value, str) and value and base.value is None:
+                # Named elsewhere (a draft, the API) but not offered: kept on the page, for the check to refuse.
+                self._offer(base, [(value, f"{value} (not in the directory for this field)")], value)
+        elif options is not None and [answer for answer, _ in options] == [True]:
             base.kind = "confirm"  # the one answer is "yes": a tick that confirms it
             self._offer(base, [(True, label)], value)
         elif options is not None:
@@ -168,6 +182,17 @@ class FormModel:
             base.choices.append((on_page, words))
             base.answers[on_page] = answer
         base.value = page_value(value) if value is not None and page_value(value) in base.answers else None
+
+    def _directory_choices(self, schema: dict) -> list[tuple[str, str]] | None:
+        """(answer, words) of a field that names a person (x-role) or a team (x-team), from the
+        directory the page was given; None when it names neither or no directory was given."""
+        if self.directory is None:
+            return None
+        if isinstance(schema.get("x-role"), str):
+            return list((self.directory.get("people") or {}).get(schema["x-role"], []))
+        if schema.get("x-team") is True:
+            return list(self.directory.get("teams") or [])
+        return None
 
     def _map(self, base: Field, schema: dict, value, shape: Shape) -> None:
         """A map (domain -> grade): the entries the case holds, or those the submitted page showed."""

@@ -51,7 +51,7 @@ def release(task_id):
 @signed_in
 def task(task_id):
     detail = caller().task(task_id)
-    model = FormModel(detail["form"], detail["ui"])
+    model = FormModel(detail["form"], detail["ui"], detail["directory"])
     values = detail["draft"] if detail["draft"] is not None else model.prefilled(detail["data"])
     return _task_page(detail, model.fields(values), [])
 
@@ -62,12 +62,12 @@ def answer(task_id):
     """One form, four buttons: complete, save a draft, add a row to a list, remove one. The page is
     read with the form alone; the whole task is read again only to show the page once more."""
     form = caller().task_form(task_id)
-    model, action = FormModel(form["form"], form["ui"]), request.form.get("action", "complete")
+    model, action = FormModel(form["form"], form["ui"], form["directory"]), request.form.get("action", "complete")
     shape = shape_shown(request.form)
     fields = model.fields({}, shape)
     typed, problems = answers(fields, request.form, everything=True)  # all of it, for the page and drafts
     if action.startswith(("add:", "remove:")):
-        return _task_page(caller().task(task_id), model.fields(_edit_rows(action, typed, shape.rows), shape), [])
+        return _task_page(caller().task(task_id), model.fields(edit_rows(action, typed, shape.rows), shape), [])
     if action == "save":
         caller().save_draft(task_id, typed)
         flash("Your answers are saved. They are yours alone until you complete the task.")
@@ -100,7 +100,7 @@ def _task_page(detail: dict, fields, error_summary, status: int = 200):
                            error_summary=error_summary), status
 
 
-def _edit_rows(action: str, data: dict, rows: dict[str, int]) -> dict:
+def edit_rows(action: str, data: dict, rows: dict[str, int]) -> dict:
     """Add an empty row to a list, or take one out (its answers with it)."""
     kind, _, target = action.partition(":")
     name, _, index = target.rpartition(":") if kind == "remove" else (target, "", "")

@@ -25,10 +25,9 @@ Start data this check cannot see is not guessed at. How the five processes start
 - dispute_resolution: case_audit's call activity: checked against what the audit can have set
   by then (a start of its own gives a subset: case_ref, auditor, practitioner, overall_grade,
   audit_kind).
-- audit_cycle (over the API with `year`) and need_to_know_audit (the case-record webhook with
-  case_ref, summary, notification_type, practitioner; or the API): no start form and nothing in
-  the bundle starts them, so any field may come with the start and they are not checked. A start
-  form would make them checked; so would a `**mapping` whose keys cannot be read cheaply make
+- audit_cycle and need_to_know_audit: their start forms (forms/audit_cycle_start.json: `year`;
+  forms/need_to_know_notification.json): checked. A process with no start form that nothing in the
+  bundle starts takes any field with its start and is not checked; so would a `**mapping` whose keys cannot be read cheaply make
   the process it starts unchecked.
 """
 import ast

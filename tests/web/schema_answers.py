@@ -5,7 +5,9 @@ in two and a half minutes), so answers are built here from the keywords forms us
 enum, oneOf/anyOf, patterns, lengths, bounds, dates, objects with required and optional fields,
 maps (additionalProperties with propertyNames), arrays, and if/then/else on a field's answer
 (`then` adds the fields it requires, `else` takes away those it forbids). Text is what a person
-can type: printable characters and line breaks. A form using a keyword not known here fails the
+can type: printable characters and line breaks. A field that names a person or a team (x-role,
+x-team) takes what its page offers, as a person chooses it from the select: `named(node)` gives
+those choices (None for any other field). A form using a keyword not known here fails the
 test with its name, rather than being tested loosely.
 """
 from datetime import date
@@ -21,17 +23,20 @@ TYPED = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Cn",
 TEXT = st.text(st.one_of(TYPED, st.sampled_from(" \n")), max_size=60)
 
 
-def answers(schema: dict) -> st.SearchStrategy:
+def answers(schema: dict, named=None) -> st.SearchStrategy:
     """Any answers the form takes (valid against it: drawn values that are not are filtered out)."""
     validator = Draft202012Validator(schema)
-    return _value(schema, schema).filter(validator.is_valid)
+    return _value(schema, schema, named or (lambda node: None)).filter(validator.is_valid)
 
 
-def _value(root: dict, node) -> st.SearchStrategy:
+def _value(root: dict, node, named) -> st.SearchStrategy:
     node = resolved(root, node)
     unknown = {key for key in node if key not in KNOWN and not key.startswith("x-")}  # x-: annotations
     if unknown:
         raise NotImplementedError(f"the round-trip test does not know the keywords {sorted(unknown)}")
+    offered = named(node)
+    if offered is not None:
+        return st.sampled_from(offered) if offered else st.nothing()
     if "const" in node:
         return st.just(node["const"])
     if "enum" in node:
@@ -39,13 +44,13 @@ def _value(root: dict, node) -> st.SearchStrategy:
     options = node.get("oneOf") or node.get("anyOf")
     if options:
         merged = [{**{k: v for k, v in node.items() if k not in ("oneOf", "anyOf")}, **resolved(root, o)} for o in options]
-        return st.one_of([_value(root, option) for option in merged])
+        return st.one_of([_value(root, option, named) for option in merged])
     kinds = node.get("type") or ("object" if "properties" in node else "string")
     if isinstance(kinds, list):
-        return st.one_of([_value(root, {**node, "type": kind}) for kind in kinds])
+        return st.one_of([_value(root, {**node, "type": kind}, named) for kind in kinds])
     return {"string": _text, "integer": _integer, "number": _number, "boolean": lambda n: st.booleans(),
-            "null": lambda n: st.none(), "array": lambda n: _array(root, n),
-            "object": lambda n: _object(root, n)}[kinds](node)
+            "null": lambda n: st.none(), "array": lambda n: _array(root, n, named),
+            "object": lambda n: _object(root, n, named)}[kinds](node)
 
 
 def _text(node: dict) -> st.SearchStrategy:
@@ -65,24 +70,24 @@ def _number(node: dict) -> st.SearchStrategy:
     return st.floats(node.get("minimum", -1e6), node.get("maximum", 1e6), allow_nan=False, allow_infinity=False)
 
 
-def _array(root: dict, node: dict) -> st.SearchStrategy:
+def _array(root: dict, node: dict, named) -> st.SearchStrategy:
     low = node.get("minItems", 0)
-    return st.lists(_value(root, node.get("items", {"type": "string"})), min_size=low,
+    return st.lists(_value(root, node.get("items", {"type": "string"}), named), min_size=low,
                     max_size=min(node.get("maxItems", low + 3), low + 3))
 
 
-def _object(root: dict, node: dict) -> st.SearchStrategy:
+def _object(root: dict, node: dict, named) -> st.SearchStrategy:
     @st.composite
     def build(draw):
         value = {}
         for name, field in (node.get("properties") or {}).items():
             if name in node.get("required", []) or draw(st.booleans()):
-                value[name] = draw(_value(root, field))
+                value[name] = draw(_value(root, field, named))
         entry = node.get("additionalProperties")
         if isinstance(entry, dict):
-            names = _value(root, node.get("propertyNames") or {"pattern": "^[a-z][a-z0-9_]{0,20}$"})
+            names = _value(root, node.get("propertyNames") or {"pattern": "^[a-z][a-z0-9_]{0,20}$"}, named)
             low = node.get("minProperties", 0)
-            value |= draw(st.dictionaries(names, _value(root, entry), min_size=low, max_size=low + 3))
+            value |= draw(st.dictionaries(names, _value(root, entry, named), min_size=low, max_size=low + 3))
         for test, then, otherwise in _conditions(root, node):
             holds = Draft202012Validator({**test, "$defs": root.get("$defs", {})}).is_valid(value)
             branch = then if holds else otherwise
@@ -90,7 +95,7 @@ def _object(root: dict, node: dict) -> st.SearchStrategy:
                 if name not in value:
                     field = {**resolved(root, node["properties"].get(name, {})),
                              **((branch.get("properties") or {}).get(name) or {})}
-                    value[name] = draw(_value(root, field))
+                    value[name] = draw(_value(root, field, named))
             for name, allowed in ((branch or {}).get("properties") or {}).items():
                 if allowed is False:
                     value.pop(name, None)

@@ -10,6 +10,9 @@ Each task form is reached through a one-step process asking for it (tests/fixtur
 a start form (the start event of a process of processes/ names it) is drawn and read back by the
 same renderer and reader the pages use.
 
+A field that names a person or a team (x-role, x-team) is a select of the directory's people holding
+the role, or its teams: the answers choose among what the page offers, as a browser can.
+
 "As a person can give it": a page keeps text without surrounding spaces; an empty field is no
 answer, so an empty string, list or object, or a null, is the same as leaving the field out.
 """
@@ -28,6 +31,7 @@ import service
 from engine.accounts import dao_set_password
 from engine.definitions.bundle import parse_files
 from engine.definitions.forms import declared_fields
+from engine.directory_choices import choices_for
 from tests.api.conftest import bearer, seeded_app
 from tests.fixtures.diagrams import chain
 from tests.web import schema_answers
@@ -68,12 +72,30 @@ def ann(forms_site):
     return signed_in(forms_site, "ann")
 
 
+@pytest.fixture(scope="module")
+def directory(forms_site):
+    """Per form, the people and teams its pages offer for the fields that name them."""
+    with service.engine(forms_site).db.reading() as session:
+        return {key: choices_for(session, schema) for key, schema in FORMS.items()}
+
+
 # --- answers --------------------------------------------------------------------------------------
 
-def answers_to(key: str) -> st.SearchStrategy:
-    """Answers the form takes, as a person can give them."""
+def answers_to(key: str, offered: dict) -> st.SearchStrategy:
+    """Answers the form takes, as a person can give them (`offered`: the directory's choices)."""
     schema = FORMS[key]
-    return schema_answers.answers(schema).map(as_typed).filter(lambda value: valid(schema, value))
+    return schema_answers.answers(schema, _chosen_from(offered)).map(as_typed).filter(lambda value: valid(schema, value))
+
+
+def _chosen_from(offered: dict):
+    """What a field naming a person or a team may take: the values of its select's options."""
+    def named(node: dict):
+        if isinstance(node.get("x-role"), str):
+            return [username for username, _ in offered["people"].get(node["x-role"], [])]
+        if node.get("x-team") is True:
+            return [team for team, _ in offered["teams"]]
+        return None
+    return named
 
 
 def as_typed(value):
@@ -152,9 +174,9 @@ def draft_of(app, task_id: str):
 # --- the properties -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("key", TASK_FORMS)
-def test_what_a_page_posts_is_what_the_case_keeps(forms_site, ann, key):
+def test_what_a_page_posts_is_what_the_case_keeps(forms_site, ann, directory, key):
     @SETTINGS
-    @given(answers_to(key))
+    @given(answers_to(key, directory[key]))
     def round_trip(value):
         _instance, task_id = new_task(forms_site, key)
         saved = ann.post(f"/tasks/{task_id}", data=PageForm(page_holding(forms_site, ann, task_id, value), "save").post_data())
@@ -167,9 +189,9 @@ def test_what_a_page_posts_is_what_the_case_keeps(forms_site, ann, key):
 
 
 @pytest.mark.parametrize("key", TASK_FORMS)
-def test_answers_that_break_the_form_are_named_kept_on_the_page_and_not_stored(forms_site, ann, key):
+def test_answers_that_break_the_form_are_named_kept_on_the_page_and_not_stored(forms_site, ann, directory, key):
     @SETTINGS
-    @given(answers_to(key), st.data())
+    @given(answers_to(key, directory[key]), st.data())
     def refused(value, data):
         wrong, path = broken(FORMS[key], value, data.draw)
         assume(not valid(FORMS[key], wrong))
@@ -188,19 +210,19 @@ def test_answers_that_break_the_form_are_named_kept_on_the_page_and_not_stored(f
 
 
 @pytest.mark.parametrize("key", START_FORMS)
-def test_a_start_form_reads_back_what_it_draws(forms_site, key):
-    schema = FORMS[key]
+def test_a_start_form_reads_back_what_it_draws(forms_site, directory, key):
+    schema, offered = FORMS[key], directory[key]
     template = forms_site.jinja_env.from_string(
         '{% from "fields.html" import render_fields %}<form method="post">{{ render_fields(fields) }}'
         '<button name="action" value="complete">Start</button></form>')
 
     @SETTINGS
-    @given(answers_to(key))
+    @given(answers_to(key, offered))
     def round_trip(value):
         with forms_site.test_request_context():
-            page = template.render(fields=FormModel(schema).fields(value))
+            page = template.render(fields=FormModel(schema, None, offered).fields(value))
         sent = PageForm(page).post_data()
-        read, problems = answers(FormModel(schema).fields({}, shape_shown(sent)), sent)
+        read, problems = answers(FormModel(schema, None, offered).fields({}, shape_shown(sent)), sent)
         assert (read, problems) == (value, {})
     round_trip()
 
@@ -208,9 +230,9 @@ def test_a_start_form_reads_back_what_it_draws(forms_site, key):
 def test_the_property_draws_every_kind_of_field():
     """The forms between them hold each kind of field the renderer draws, so the properties above
     exercise each one's reading back."""
-    kinds = {f.kind for key, schema in FORMS.items() for top in FormModel(schema).fields(
+    kinds = {f.kind for key, schema in FORMS.items() for top in FormModel(schema, None, {"people": {}, "teams": []}).fields(
         {"domains": {"risk_assessment": {}}}) for f in top.walk()}
-    assert kinds >= {"radios", "yes_no", "confirm", "date", "text", "textarea", "number", "group", "map", "list"}
+    assert kinds >= {"radios", "yes_no", "confirm", "select", "date", "text", "textarea", "number", "group", "map", "list"}
 
 
 # --- reading a page -------------------------------------------------------------------------------
