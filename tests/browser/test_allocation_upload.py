@@ -5,7 +5,7 @@ first working day, Monday 2 November 2026."""
 import re
 
 import service
-from tests.browser.walks import Walk, replace, staff  # noqa: F401  (staff: a fixture)
+from tests.browser.walks import Walk, staff  # noqa: F401  (staff: a fixture)
 from tests.fixtures.allocation_sheets import allocation_task, xlsx_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,7 +43,7 @@ def test_quinn_uploads_the_list_fixes_a_row_and_starts_it_and_ann_finds_her_audi
     quinn.get_by_role("link", name="fix the rows in the form").click()  # the rows are quinn's draft of the task
     quinn.wait_for_url(re.compile(r"/tasks/[^/]+$"))
     walk.check(quinn, "quinn-task-with-rows", "task:allocation_list")
-    replace(quinn, "allocations-1-auditor", "ann")
+    quinn.locator("#allocations-1-auditor").select_option(label="Ann (auditor, team manager)")  # from the directory
     quinn.get_by_role("button", name="Save and come back later").click()
     quinn.wait_for_url(re.compile(r"/tasks/[^/]+$"))
     quinn.get_by_role("link", name="Check your saved list row by row and start it").click()
