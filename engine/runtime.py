@@ -143,7 +143,8 @@ class InstanceRuntime:
     def complete_task(self, task_id: str, data: dict, actor: str) -> None:
         task = self._ready_task(task_id)
         key = task.task_spec.form.key
-        check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved)
+        check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved,
+                         self.session, task.data)
         self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
         store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
@@ -155,8 +156,9 @@ class InstanceRuntime:
         start_id = messages_taken(self.workflow).get(message)
         if start_id is None:
             raise Conflict(f"process instance {self.row.id} ({self.row.process_id}) does not take '{message}'")
-        check_completion(message, self.version.forms.get(message, {}).get("schema"), fields, self.ctx.reserved)
         case_data = self.current_data()
+        check_completion(message, self.version.forms.get(message, {}).get("schema"), fields, self.ctx.reserved,
+                         self.session, case_data)
 
         def step():
             if not deliver(self.workflow, message, fields, case_data):

@@ -6,9 +6,12 @@ enum, oneOf/anyOf, patterns, lengths, bounds, dates, objects with required and o
 maps (additionalProperties with propertyNames), arrays, and if/then/else on a field's answer
 (`then` adds the fields it requires, `else` takes away those it forbids). Text is what a person
 can type: printable characters and line breaks. A form using a keyword not known here fails the
-test with its name, rather than being tested loosely.
+test with its name, rather than being tested loosely. A field that names a person or a team
+(`x-role`, `x-team`) takes one the demo directory allows: the engine refuses anyone else.
 """
+import json
 from datetime import date
+from pathlib import Path
 
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -19,6 +22,7 @@ KNOWN = {"$schema", "$defs", "$ref", "title", "description", "type", "properties
          "minLength", "maxLength", "minimum", "maximum", "default", "examples"}
 TYPED = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc", "Co", "Cn", "Cf", "Zl", "Zp", "Zs"))
 TEXT = st.text(st.one_of(TYPED, st.sampled_from(" \n")), max_size=60)
+DIRECTORY = json.loads((Path(__file__).resolve().parents[2] / "data" / "demo_organisation.json").read_text())
 
 
 def answers(schema: dict) -> st.SearchStrategy:
@@ -32,6 +36,9 @@ def _value(root: dict, node) -> st.SearchStrategy:
     unknown = {key for key in node if key not in KNOWN and not key.startswith("x-")}  # x-: annotations
     if unknown:
         raise NotImplementedError(f"the round-trip test does not know the keywords {sorted(unknown)}")
+    if "x-role" in node or node.get("x-team"):
+        kinds = node.get("type")
+        return st.one_of(st.none(), _named(node)) if isinstance(kinds, list) and "null" in kinds else _named(node)
     if "const" in node:
         return st.just(node["const"])
     if "enum" in node:
@@ -46,6 +53,14 @@ def _value(root: dict, node) -> st.SearchStrategy:
     return {"string": _text, "integer": _integer, "number": _number, "boolean": lambda n: st.booleans(),
             "null": lambda n: st.none(), "array": lambda n: _array(root, n),
             "object": lambda n: _object(root, n)}[kinds](node)
+
+
+def _named(node: dict) -> st.SearchStrategy:
+    """A team of the demo directory, or one of its people holding the field's role (or a role of its group)."""
+    if node.get("x-team"):
+        return st.sampled_from(sorted(team["id"] for team in DIRECTORY["teams"]))
+    roles = set(DIRECTORY["role_groups"].get(node["x-role"], [node["x-role"]]))
+    return st.sampled_from(sorted(p["username"] for p in DIRECTORY["people"] if roles & set(p["roles"])))
 
 
 def _text(node: dict) -> st.SearchStrategy:
