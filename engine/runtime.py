@@ -18,6 +18,7 @@ from .budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from .calendar import WorkingCalendar
 from .clock import now
 from .commands import Command, Complete, Deliver
+from .cycles import with_cycle
 from .definitions.notifications import free_text_fields
 from .definitions.rules import role_for_lane
 from .effects import Effect, collecting
@@ -86,7 +87,7 @@ class InstanceRuntime:
     def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
         info, spec, deps = ctx.specs.get(version)
         workflow = BpmnWorkflow(spec, deps, script_engine=ctx.script_engine)
-        data = with_defaults(info.start_schema(), data)
+        data = with_cycle(session, ctx.script_engine, info.start_schema(), with_defaults(info.start_schema(), data))
         workflow.task_tree.data.update(data)  # the start event's data flows to every task
         at = now()
         # The state is written by save(); a start that fails stores initial_state() instead.
