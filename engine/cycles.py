@@ -18,7 +18,7 @@ from .models import DefinitionFile
 
 CALENDAR = "audit_calendar"  # the decision's id: a process owner edits its rows, not its name
 CYCLE_FIELDS = ("cycle_year", "cycle_month")
-_decisions: dict[int, object] = {}  # definition file id -> its decision engine (None: not the calendar)
+_decisions: dict[str, object] = {}  # a file's SHA-256 -> its decision engine (None: not the calendar)
 
 
 def with_cycle(session: Session, script_engine, form: dict | None, data: dict) -> dict:
@@ -53,13 +53,15 @@ def runs_cycle(decision, script_engine, year: int, month: int) -> bool:
 
 def _calendar(session: Session):
     """The decision engine of the newest deployed file that holds the calendar decision."""
-    rows = session.execute(select(DefinitionFile.id, DefinitionFile.file_name, DefinitionFile.content)
-                           .where(DefinitionFile.kind == "dmn").order_by(DefinitionFile.id.desc()))
-    for row_id, file_name, content in rows:
-        if row_id not in _decisions:
-            _decisions[row_id] = _decision_of(file_name, content)
-        if _decisions[row_id] is not None:
-            return _decisions[row_id]
+    # Keyed by content, not row id: ids start again in another database (each test's own).
+    rows = session.execute(select(DefinitionFile.id, DefinitionFile.sha256)
+                           .where(DefinitionFile.kind == "dmn").order_by(DefinitionFile.id.desc())).all()
+    for row_id, digest in rows:
+        if digest not in _decisions:
+            row = session.get(DefinitionFile, row_id)
+            _decisions[digest] = _decision_of(row.file_name, row.content)
+        if _decisions[digest] is not None:
+            return _decisions[digest]
     return None
 
 
