@@ -104,7 +104,7 @@ def _round(engine, clock, round_number: int, count: int, samples: dict) -> None:
 
     def preview():
         with engine.db.reading() as session:
-            return allocation_preview.preview(session, engine.roles_in(session), form, sheet.allocations, "2026-11", now())
+            return allocation_preview.preview(session, form, sheet.allocations, "2026-11", now())
     ms, shown = timed(preview)
     samples["preview"].append(ms)
     bad = [(r.number, r.errors) for r in shown if r.errors]

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .allocation_sheet import COLUMNS, choice_options, row_schema, sheet_field
-from .answers import place_errors
 from .calendar import LONDON
 from .definitions.forms import validation_errors
 from .models import AuditOutcome, ProcessInstance, Team
+from .naming import naming_errors
 
 REAUDITS = ("re_audit", "re_re_audit")  # a re-audit follows an audit of the same case by design: no warning
 RECENT = timedelta(days=365)
@@ -28,21 +28,22 @@ class RowPreview:
     warnings: list[str] = field(default_factory=list)
 
 
-def named_errors(session: Session, roles, allocation: dict) -> dict[str, list[str]]:
-    """Who a row names that may not be named there. Until the engine's one check of who may be named
-    lands (issue 22, item 2), the directory checks every start makes (engine.answers.place_errors):
-    the check's function replaces this body, one line."""
-    return place_errors(session, allocation, roles)
+def named_errors(session: Session, form: dict, allocation: dict) -> dict[str, list[str]]:
+    """Who a row names that may not be named there: the one check every start and step goes through
+    (engine/naming.py), on this row as the list's form declares it, keyed by the row's own fields."""
+    prefix = f"{sheet_field(form)}.0."
+    errors = naming_errors(session, form, {sheet_field(form): [allocation]})
+    return {path.removeprefix(prefix): messages for path, messages in errors.items()}
 
 
-def preview(session: Session, roles, form: dict, allocations: list, cycle: str | None, at: datetime) -> list[RowPreview]:
+def preview(session: Session, form: dict, allocations: list, cycle: str | None, at: datetime) -> list[RowPreview]:
     """Each allocation with its errors and warnings; `cycle` ("2026-11") is the month the list is for."""
     rows = [RowPreview(n, a if isinstance(a, dict) else {}) for n, a in enumerate(allocations, 1)]
     teams = _team_ids(session)
     for row in rows:
         _resolve_team(row.allocation, teams)
         row.errors = _merged(_formula_errors(row.allocation), _form_errors(form, row.allocation),
-                             named_errors(session, roles, row.allocation))
+                             named_errors(session, form, row.allocation))
     _twice_in_list(rows)
     _allocated_in_cycle(session, rows, cycle)
     _audited_recently(session, rows, cycle, at)

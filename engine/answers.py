@@ -4,18 +4,18 @@ A completion takes only the fields its task's form declares, checked against its
 any other key is refused (422 naming it), so answering one step cannot rewrite what an earlier
 step decided (a QA-accepted grade, the auditor). The fields that place a case (its reference,
 team and the people it names) come from its start and no form may declare them (deploy rule,
-definitions/rules.py). A start names only people and teams of the directory. No field may take
-the name of a function or builtin that scripts call: it would hide it from every script.
+definitions/rules.py). A start, and a step whose form names people or teams, names only those the
+form allows (engine/naming.py: active people holding the field's role, existing teams). No field
+may take the name of a function or builtin that scripts call: it would hide it from every script.
 """
 import json
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .budget import MAX_ANSWER_BYTES
 from .definitions.forms import declared_fields, validation_errors
 from .errors import InvalidData
-from .models import Person, Team
+from .naming import ANY_ROLE, NOT_SAME_AS, ROLE, TEAM, naming_errors
 
 CASE_FIELDS = ("case_ref", "team")  # a case's reference and place: its own columns (R-81)
 SUBJECT_FIELDS = ("previous_practitioner",)  # people a task may act relative to (camunda property `subject`)
@@ -27,8 +27,10 @@ def case_fields(roles) -> set[str]:
     return {*CASE_FIELDS, *SUBJECT_FIELDS, *roles}
 
 
-def check_completion(form_key: str, form: dict | None, data: dict, reserved: set[str]) -> None:
-    """422 unless `data` holds only the form's fields, none shadowing a script name, and satisfies it."""
+def check_completion(form_key: str, form: dict | None, data: dict, reserved: set[str],
+                     session: Session | None = None, case: dict | None = None) -> None:
+    """422 unless `data` holds only the form's fields, none shadowing a script name, and satisfies
+    it, naming only whom and what its fields allow (`case`: the case's data so far)."""
     errors = _size_errors(data)
     if not errors:
         declared = declared_fields(form or {})
@@ -36,6 +38,8 @@ def check_completion(form_key: str, form: dict | None, data: dict, reserved: set
         errors |= _shadowing(data, reserved)
     if not errors and form:
         errors = validation_errors(form, data)
+        if session is not None:
+            errors = naming_errors(session, form, data, case) | errors
     if errors:
         raise InvalidData(f"the data does not satisfy the form '{form_key}'", errors)
 
@@ -58,20 +62,26 @@ def check_start(session: Session, data: dict, roles, reserved: set[str], form: d
     case_ref = data.get("case_ref")
     if case_ref is not None and not (isinstance(case_ref, str) and 1 <= len(case_ref) <= MAX_CASE_REF):
         errors["case_ref"] = [f"a case reference is a string of 1 to {MAX_CASE_REF} characters"]
-    errors |= place_errors(session, data, roles)
+    errors = place_errors(session, data, roles, form) | errors
     if errors:
         raise InvalidData("the start data names what does not exist", errors)
 
 
-def place_errors(session: Session, data: dict, roles) -> dict[str, list[str]]:
-    """The team and people a case's data names that are not in the directory (at its start, or
-    when a step places it: effects.place_case)."""
-    errors = {}
-    team = data.get("team")
-    if team is not None and not (isinstance(team, str) and session.get(Team, team) is not None):
-        errors["team"] = [f"{team!r} is not a team of the directory"]
-    return errors | _people_errors(session, {key: data[key] for key in (*roles, *SUBJECT_FIELDS)
-                                             if data.get(key) is not None})
+def place_errors(session: Session, data: dict, roles, form: dict | None = None) -> dict[str, list[str]]:
+    """The team and people a case's data names that it may not (at its start, or when a step places
+    it: effects.place_case): what the form declares of its fields (engine/naming.py), and for the
+    fields that place a case without the form saying whom (a role's name, a subject, the team),
+    that they are an active person or a team of the directory."""
+    return naming_errors(session, placing_form(form, roles), data)
+
+
+def placing_form(form: dict | None, roles) -> dict:
+    """The form, its fields that name a case's people and team checked at least as people and a team."""
+    fields = (form or {}).get("properties") or {}
+    implied = {key: {ROLE: ANY_ROLE} for key in (*roles, *SUBJECT_FIELDS)} | {"team": {TEAM: True}}
+    implied = {key: field for key, field in implied.items()
+               if not (isinstance(fields.get(key), dict) and {ROLE, TEAM, NOT_SAME_AS} & set(fields[key]))}
+    return (form or {}) | {"properties": fields | implied}
 
 
 def with_defaults(form: dict | None, data: dict) -> dict:
@@ -80,17 +90,6 @@ def with_defaults(form: dict | None, data: dict) -> dict:
     properties = (form or {}).get("properties") or {}
     return {key: field["default"] for key, field in properties.items()
             if isinstance(field, dict) and "default" in field and key not in data} | data
-
-
-def _people_errors(session: Session, named: dict) -> dict[str, list[str]]:
-    errors = {key: ["must be a username (a string)"] for key, value in named.items() if not isinstance(value, str)}
-    usernames = {value for value in named.values() if isinstance(value, str)}
-    # Whole rows, not usernames: a start then finds its practitioner's team (case_place) without a query.
-    known = {person.username for person in session.scalars(
-        select(Person).where(Person.username.in_(usernames), Person.active.is_(True)))} if usernames else set()
-    errors |= {key: [f"'{value}' is not an active person of the directory"]
-               for key, value in named.items() if isinstance(value, str) and value not in known}
-    return errors
 
 
 def _shadowing(data: dict, reserved: set[str]) -> dict[str, list[str]]:

@@ -118,8 +118,7 @@ class Caller:
             task = access.task_for(session, self.user, task_id, act=True)
             detail = reads.task_detail(session, self.engine.ctx, task)
             cycle = allocation_preview.cycle_of(detail["data"])
-            rows = allocation_preview.preview(session, self.engine.roles_in(session), detail["form"] or {},
-                                              allocations, cycle, now())
+            rows = allocation_preview.preview(session, detail["form"] or {}, allocations, cycle, now())
             return {"task": detail, "cycle": cycle, "rows": rows}
 
     # --- instances -----------------------------------------------------------------------------

@@ -40,7 +40,33 @@ def case_page(session: Session, ctx: EngineContext, instance_id: int, may_see, a
         "value_titles": value_titles(runtime.version.forms or {}),
         "same_case": same_case(session, may_see, at, row.case_ref, instance_id),
         "first_list": first_list_note(session, ctx, row, view["timers"], view["tasks"]),
+        "error_words": error_in_words(row.error, element_names(runtime.workflow)) if row.error else None,
     }
+
+
+# What went wrong, by the kind of failure (runtime.ExecutionFailed), and who can put it right.
+DIAGRAM_FIX = "An administrator can retry this step after the process owner fixes the diagram."
+FAILURES = {
+    "diagram": ("a script, condition or deadline in the process diagram could not be worked out", DIAGRAM_FIX),
+    "budget": ("the step needed more work or data than one step may use (a script that does not end, or "
+               "the case's data grown too large)", DIAGRAM_FIX),
+    "data": ("a script in the process diagram left answers the case cannot keep", DIAGRAM_FIX),
+    "outcome": ("the audit's outcome could not be recorded for the reports: the case lacks a field it needs",
+                DIAGRAM_FIX),
+    "recipients": ("a notification at this step names nobody who can receive it",
+                   "An administrator can retry this step once the directory names someone in that role, or "
+                   "after the process owner fixes the diagram."),
+}
+
+
+def error_in_words(error: dict, names: dict[str, str]) -> dict:
+    """An instance in error, said to the QA team: the step by its name, what went wrong in plain
+    words, and who can fix it. The exception's text stays in `error` for administrators."""
+    element = error.get("element_id")
+    step = names.get(element, element) if element else None
+    what, who = FAILURES.get(error.get("kind") or "diagram", FAILURES["diagram"])
+    where = f"at the step \u201c{step}\u201d" if step else "at a step the diagram does not name"
+    return {"step": step, "what": what, "who": who, "sentence": f"This case stopped {where}: {what}."}
 
 
 def parent(session: Session, parent_id: int | None) -> dict | None:

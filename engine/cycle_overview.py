@@ -13,7 +13,7 @@ from .audit_year import (AUDIT_YEAR_PROCESS, FIRST_DAY_TIMER, LIST_TASK, calenda
                          next_cycle_month)
 from .calendar import LONDON
 from .case_list import CaseFilter, area_counts
-from .directory_choices import people_for
+from .naming import people_for
 from .models import ProcessInstance, TaskCandidate, TaskDraft, UserTask, WaitingTimer
 
 AUDITOR_ROLE = "auditor"  # the role of an audit's drafting step, whose candidate is its auditor

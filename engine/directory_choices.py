@@ -3,50 +3,13 @@ person holding that role, or one of the roles of that role group of the organisa
 (`role_groups`, e.g. "auditing"); a field marked `"x-team": true` names a team (forms/README.md).
 The pages draw such fields as a choice of these, so that nobody is named blind.
 
-The check that refuses a wrong name on every entry point lives with the engine's start and
-completion checks; this module only offers the choices.
+The check that refuses a wrong name on every entry point (engine/naming.py) reads the same
+directory, role groups included (stored from the organisation file when it is seeded); this module
+only gathers, per form, the choices its page offers.
 """
-import functools
-import json
-from pathlib import Path
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Person, PersonRole, Team
-
-ORGANISATION_FILE = Path(__file__).resolve().parent.parent / "data" / "demo_organisation.json"
-
-
-@functools.cache
-def role_groups() -> dict[str, tuple[str, ...]]:
-    """The role groups the organisation file declares ({"auditing": ("auditor", ...)}); its
-    `_comment` is not a group."""
-    try:
-        declared = json.loads(ORGANISATION_FILE.read_text()).get("role_groups") or {}
-    except (OSError, ValueError):
-        return {}
-    return {name: tuple(roles) for name, roles in declared.items()
-            if not name.startswith("_") and isinstance(roles, list)}
-
-
-def roles_of(x_role: str) -> tuple[str, ...]:
-    """The roles a field's x-role stands for: a group's roles, or the role itself."""
-    return role_groups().get(x_role, (x_role,))
-
-
-def people_for(session: Session, x_role: str) -> list[tuple[str, str]]:
-    """(username, display name) of the active people who may be named in a field of this x-role,
-    by name."""
-    query = (select(Person.username, Person.display_name).join(PersonRole, PersonRole.username == Person.username)
-             .where(PersonRole.role_id.in_(roles_of(x_role)), Person.active.is_(True))
-             .distinct().order_by(Person.display_name, Person.username))
-    return [(username, name) for username, name in session.execute(query)]
-
-
-def teams(session: Session) -> list[tuple[str, str]]:
-    """(id, name) of every team of the directory, by name."""
-    return [(team_id, name) for team_id, name in session.execute(select(Team.id, Team.name).order_by(Team.name, Team.id))]
+from .naming import people_for, teams
 
 
 def choices_for(session: Session, schema: dict | None) -> dict:

@@ -1,6 +1,11 @@
 """Domain errors. Each carries the HTTP status a client should see, so routes stay thin."""
 
 
+class Sentence(str):
+    """An error message written for people (engine/naming.py): a page shows it as it is, beside its
+    field, instead of wording one from the field's label."""
+
+
 class EngineError(Exception):
     status = 500
     title = "Engine error"

@@ -198,6 +198,15 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class RoleGroup(Base):
+    """One role of a group a form field may stand for (`x-role: auditing`), from the organisation
+    file's `role_groups`: a person holding any role of the group may be named in that field."""
+    __tablename__ = "role_group"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role_id: Mapped[str] = mapped_column(ForeignKey("role.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # the file's order, to name the roles in it
+
+
 class PersonRole(Base):
     __tablename__ = "person_role"
     username: Mapped[str] = mapped_column(ForeignKey("person.username"), primary_key=True)

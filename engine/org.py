@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .accounts import dao_add_person, dao_set_roles
-from .models import Person, PersonRole, ServiceArea, Team
+from .models import Person, PersonRole, RoleGroup, ServiceArea, Team
 
 # The line of management above a case's team, as attributes of its team or service area.
 HIERARCHY = {
@@ -84,7 +84,9 @@ def people_named(session: Session, data: dict, roles: dict, also: tuple = ()) ->
 
 
 def seed_organisation(session: Session, document: dict) -> bool:
-    """Load an organisation document into an empty directory; False if people already exist."""
+    """Load an organisation document into an empty directory; False if people already exist. Its
+    role groups are stored whenever none are, so a directory seeded before they existed gets them."""
+    seed_role_groups(session, document.get("role_groups") or {})
     if session.scalar(select(Person.username).limit(1)):
         return False
     session.add_all(ServiceArea(id=s["id"], name=s["name"], service_manager=s.get("service_manager"),
@@ -99,3 +101,14 @@ def seed_organisation(session: Session, document: dict) -> bool:
                        p.get("team"))
         dao_set_roles(session, p["username"], p["roles"])
     return True
+
+
+def seed_role_groups(session: Session, groups: dict) -> None:
+    """The organisation file's `role_groups` ({"auditing": ["auditor", ...]}; `_comment` is not a
+    group), unless groups are stored already."""
+    if session.scalar(select(RoleGroup.name).limit(1)):
+        return
+    session.add_all(RoleGroup(name=name, role_id=role, position=position) for name, roles in groups.items()
+                    if not name.startswith("_") and isinstance(roles, list)
+                    for position, role in enumerate(dict.fromkeys(roles)))
+    session.flush()

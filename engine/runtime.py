@@ -18,6 +18,7 @@ from .budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from .calendar import WorkingCalendar
 from .clock import now
 from .commands import Command, Complete, Deliver
+from .cycles import with_cycle
 from .definitions.notifications import free_text_fields
 from .definitions.rules import role_for_lane
 from .effects import Effect, collecting
@@ -35,14 +36,17 @@ from .versions import SpecCache, VersionInfo
 
 
 class ExecutionFailed(Exception):
-    """A script or expression failed at run time; carries where and why."""
+    """A script or expression failed at run time; carries where and why, and what kind of failure
+    it was (engine/case_page.error_in_words says it to people): "diagram" (a script, condition or
+    timer), "budget" (more work or data than a step may take), "data" (data a case cannot keep),
+    "recipients" (a notification that names nobody) or "outcome" (an outcome without its fields)."""
 
-    def __init__(self, element_id: str | None, message: str, line: int | None):
+    def __init__(self, element_id: str | None, message: str, line: int | None, kind: str = "diagram"):
         super().__init__(message)
-        self.element_id, self.message, self.line = element_id, message, line
+        self.element_id, self.message, self.line, self.kind = element_id, message, line, kind
 
     def as_dict(self) -> dict:
-        return {"element_id": self.element_id, "message": self.message, "line": self.line}
+        return {"element_id": self.element_id, "message": self.message, "line": self.line, "kind": self.kind}
 
 
 @dataclass
@@ -86,7 +90,7 @@ class InstanceRuntime:
     def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
         info, spec, deps = ctx.specs.get(version)
         workflow = BpmnWorkflow(spec, deps, script_engine=ctx.script_engine)
-        data = with_defaults(info.start_schema(), data)
+        data = with_cycle(session, ctx.script_engine, info.start_schema(), with_defaults(info.start_schema(), data))
         workflow.task_tree.data.update(data)  # the start event's data flows to every task
         at = now()
         # The state is written by save(); a start that fails stores initial_state() instead.
@@ -143,7 +147,8 @@ class InstanceRuntime:
     def complete_task(self, task_id: str, data: dict, actor: str) -> None:
         task = self._ready_task(task_id)
         key = task.task_spec.form.key
-        check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved)
+        check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved,
+                         self.session, task.data)
         self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
         store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
@@ -155,8 +160,9 @@ class InstanceRuntime:
         start_id = messages_taken(self.workflow).get(message)
         if start_id is None:
             raise Conflict(f"process instance {self.row.id} ({self.row.process_id}) does not take '{message}'")
-        check_completion(message, self.version.forms.get(message, {}).get("schema"), fields, self.ctx.reserved)
         case_data = self.current_data()
+        check_completion(message, self.version.forms.get(message, {}).get("schema"), fields, self.ctx.reserved,
+                         self.session, case_data)
 
         def step():
             if not deliver(self.workflow, message, fields, case_data):
@@ -182,7 +188,7 @@ class InstanceRuntime:
         except (Conflict, NotFound, InvalidData):
             raise
         except BudgetExceeded as over:
-            raise ExecutionFailed(over.element_id, over.message, over.line) from None
+            raise ExecutionFailed(over.element_id, over.message, over.line, "budget") from None
         except Exception as error:
             raise _as_failure(error) from error
         # An event a diagram throws that no task of this instance catches (a signal nobody waits for
@@ -208,7 +214,7 @@ class InstanceRuntime:
             state = dump_state(self.workflow)
         except (TypeError, ValueError, RecursionError) as error:  # a script left data JSON cannot hold
             raise ExecutionFailed(self.completed and self._element_of(self.completed[0]),
-                                  f"the data cannot be saved: {error}", None) from None
+                                  f"the data cannot be saved: {error}", None, "data") from None
         if len(state) > self.ctx.max_state_bytes:
             raise self._too_large(len(state))
         store.dao_write_instance(self.session, self.row, self.loaded_revision, state=state,
@@ -251,20 +257,20 @@ class InstanceRuntime:
             return len(json.dumps(task.data, default=str)), task.last_state_change
         biggest = max(self.workflow.get_tasks(), key=weight)
         return ExecutionFailed(biggest.task_spec.bpmn_id, f"exceeded its budget: the instance's data would take "
-                               f"{size:,} bytes; at most {self.ctx.max_state_bytes:,}", None)
+                               f"{size:,} bytes; at most {self.ctx.max_state_bytes:,}", None, "budget")
 
     def _write_messages(self, at) -> None:
         try:
             write_messages(self.session, self.row, self.effects, at, self.ctx.base_url,
                            self.ctx.free_text_of(self.version))
         except RecipientError as error:  # a recipient that names nobody: the diagram's mistake
-            raise ExecutionFailed(error.element_id, str(error), None) from error
+            raise ExecutionFailed(error.element_id, str(error), None, "recipients") from error
 
     def _write_outcomes(self, at) -> None:
         try:
             write_outcomes(self.session, self.row, self.effects, at)
         except OutcomeError as error:  # an outcome without the fields it needs: the diagram's mistake
-            raise ExecutionFailed(error.element_id, str(error), None) from error
+            raise ExecutionFailed(error.element_id, str(error), None, "outcome") from error
 
     def _sync_user_tasks(self, at) -> list[UserTask]:
         """End the rows of tasks no longer ready and add rows for new ones; answers the new rows."""

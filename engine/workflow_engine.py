@@ -291,11 +291,6 @@ class WorkflowEngine:
         if not self.ctx.roles:
             self.ctx.roles = {role.id: role.label for role in session.query(Role)}
 
-    def roles_in(self, session) -> dict[str, str]:
-        """The directory's roles (id -> label), read once."""
-        self._load_roles(session)
-        return self.ctx.roles
-
 
 def _require_running(row) -> None:
     if row.status != "running":

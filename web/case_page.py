@@ -139,7 +139,7 @@ def _diagrams(case: dict, names: dict) -> list[dict]:
         for element, due_at in state["timers"].items():
             badges.setdefault(element, []).append({"kind": "timer", "text": due(due_at)["words"]})
         if error.get("element_id") in state["elements"]:
-            badges.setdefault(error["element_id"], []).append({"kind": "error", "text": f"Error: {error.get('message')}"})
+            badges.setdefault(error["element_id"], []).append({"kind": "error", "text": "Stopped here with an error"})
         for child in case["children"]:
             if child["element_id"] in state["elements"]:
                 badges.setdefault(child["element_id"], []).append(

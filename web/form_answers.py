@@ -6,6 +6,8 @@ from datetime import date
 
 from werkzeug.datastructures import MultiDict
 
+from engine.errors import Sentence
+
 from .form_fields import MAP_KEY, Field, Shape
 
 ROWS_SUFFIX = "-rows"  # a hidden input per list: how many rows the page showed
@@ -129,7 +131,7 @@ def place_errors(fields: list[Field], errors: dict[str, list[str]], problems: di
         if target is None:
             summary.append(("", messages[0]))
         elif target.error is None:
-            target.error = _worded(target)
+            target.error = _said(target, messages[0]) if isinstance(messages[0], Sentence) else _worded(target)
     for top in fields:
         for f in top.walk():
             if f.error:
@@ -143,6 +145,11 @@ def _nearest(by_name: dict[str, Field], name: str) -> Field | None:
         if name in by_name:
             return by_name[name]
     return by_name.get(name)
+
+
+def _said(f: Field, sentence: str) -> str:
+    """The engine's own words (whom a field may name), with the field and row they are about."""
+    return f"{f.label}{f' for {f.context}' if f.context else ''}: {sentence}"
 
 
 def _worded(f: Field) -> str:

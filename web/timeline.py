@@ -80,8 +80,8 @@ def _words(kind: str, who: str, step: str | None, detail: dict, words: CaseWords
         "instance_suspended": f"{who} suspended the case{reason}",
         "instance_resumed": f"{who} resumed the case{reason}",
         "instance_terminated": f"{who} ended the case{reason}",
-        "instance_error": f"An error stopped the case at {step}: {detail.get('message', '')}"
-                          + (f" (line {detail['line']})" if detail.get("line") else ""),
+        # The exception's text is for administrators: the case page shows it to them apart.
+        "instance_error": f"An error stopped the case at {step or 'a step'}",
         "instance_retried": f"{who} retried the step that failed",
         "instance_migrated": f"{who} moved the case from version {detail.get('from_version', '?')} to "
                              f"{detail.get('to_version', '?')}",

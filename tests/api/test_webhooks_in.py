@@ -282,3 +282,20 @@ def test_with_a_settable_clock_a_signature_on_the_senders_real_time_is_accepted(
     assert client.post(URL, **signed(EVENT, "evt-real", at=int(time.time()))).status_code == 201
     assert client.post(URL, **signed(EVENT, "evt-stale", at=int(time.time()) - 3600)).status_code == 401
     service.engine(app).db.dispose()
+
+
+# R-50 R-81: the webhook's start goes through the one check of whom a form may name (engine/naming.py)
+@pytest.mark.parametrize("change, field, words", [
+    ({"practitioner": "ghost"}, "practitioner", "'ghost' is not a person of the directory"),
+    ({"practitioner": "gus"}, "practitioner", "'gus' is no longer active in the directory"),
+    ({"practitioner": "quinn"}, "practitioner", "'quinn' does not hold the practitioner role"),
+    ({"assistant_director": "pat"}, "assistant_director", "'pat' does not hold the assistant director role"),
+    ({"team": "nowhere"}, "team", "'nowhere' is not a team of the directory"),
+])
+def test_a_notification_naming_whom_it_may_not_is_422_and_starts_nothing(client, engine_of, change, field, words):
+    from engine.accounts import dao_add_person, dao_set_roles
+    with engine_of.db.transaction() as session:  # gus, a practitioner who left
+        dao_add_person(session, "gus", "Gus (practitioner, left)", active=False)
+        dao_set_roles(session, "gus", ["practitioner"])
+    problem = refused(client.post(URL, **signed(EVENT | change)), 422, engine_of)
+    assert list(problem["errors"]) == [field] and problem["errors"][field] == [words]

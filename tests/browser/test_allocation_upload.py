@@ -34,7 +34,7 @@ def test_quinn_uploads_the_list_fixes_a_row_and_starts_it_and_ann_finds_her_audi
     quinn.get_by_role("button", name="Upload and check the list").click()
     quinn.wait_for_url(re.compile(r"/allocations/preview"))
     summary = quinn.locator(".govuk-error-summary").inner_text()
-    assert "Row 2: 'an' is not an active person of the directory" in summary
+    assert "Row 2: 'an' is not a person of the directory" in summary
     assert quinn.get_by_test_id("summary").inner_text().startswith("3 allocations: 1 with an error")
     assert quinn.locator("#row-1").inner_text().startswith("1\tC-8001\tCase audit")  # the HYPERLINK's text, as shown
     walk.check(quinn, "quinn-preview-error", "allocation-preview")

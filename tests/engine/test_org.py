@@ -75,5 +75,5 @@ def test_start_data_naming_no_real_person_or_team_is_refused_and_starts_nothing(
     with pytest.raises(InvalidData) as refused:
         org.start_instance("scripted", odd, "quinn")
     assert set(refused.value.errors) == {"team_manager", "team", "auditor", "practitioner"}
-    assert "'ghost' is not an active person" in refused.value.errors["practitioner"][0]
+    assert "'ghost' is not a person of the directory" in refused.value.errors["practitioner"][0]
     assert org.reads.ready_tasks() == []

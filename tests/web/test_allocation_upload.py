@@ -70,7 +70,7 @@ def test_an_upload_with_a_bad_row_shows_it_and_starts_nothing(listed):
     assert answer.status_code == 302 and answer.location.endswith(f"/tasks/{task_id}/allocations/preview")
     preview = quinn.get(answer.location)
     assert preview.status_code == 200
-    assert "Row 2: &#39;an&#39; is not an active person of the directory" in preview.text
+    assert "Row 2: &#39;an&#39; is not a person of the directory" in preview.text
     assert re.search(r'id="row-2".*?Error', preview.text, re.S)
     assert "Requires Improvement" in preview.text and "CIC 1" in preview.text  # labels and names shown
     refused = confirm(quinn, task_id)

@@ -190,12 +190,29 @@ def test_an_administrator_sees_the_error_and_retries(site):  # R-80
         dao_set_password(session, "root", PASSWORD)
     root = signed_in(site, "root")
     page = root.get(f"/instances/{iid}").text
-    assert "This case stopped with an error at Run" in page and "division by zero" in page
+    assert "This case stopped at the step “Run”" in page and "division by zero" in page
     confirm = root.get(f"/instances/{iid}/retry")
     assert 'data-testid="error-detail"' in confirm.text and "division by zero" in confirm.text
     again = root.post(f"/instances/{iid}/retry", data={"csrf_token": csrf_of(confirm.text)})
     assert again.status_code == 302  # retried (it fails again: the script has not changed)
     assert [e["event"] for e in engine.reads.history(iid)].count("instance_retried") == 1
+
+
+@pytest.mark.parametrize("username, technical", [("root", True), ("quinn", False)])
+def test_an_error_is_said_in_words_with_the_detail_for_administrators_only(site, username, technical):  # R-80
+    engine = service.engine(site)
+    engine.deploy({"broken.bpmn": scripted("broken", script="x = 1 / 0"), "note.json": NOTE_FORM}, "olive")
+    iid = engine.start_instance("broken", {"case_ref": "E-1", "practitioner": "pat"}, "quinn")
+    with engine.db.transaction() as session:
+        dao_set_password(session, "root", PASSWORD)
+    page = signed_in(site, username).get(f"/instances/{iid}").text
+    said = page.split('data-testid="error-in-words"')[1].split('data-testid="case-summary"')[0]
+    sentence = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", said)).replace("&#39;", "'")
+    assert ("This case stopped at the step “Run”: a script, condition or deadline in the process diagram "
+            "could not be worked out. An administrator can retry this step after the process owner fixes the "
+            "diagram.") in sentence  # which step, what went wrong, who can fix it
+    assert ('data-testid="error-technical"' in page) is technical  # a GOV.UK Details disclosure
+    assert ("division by zero" in page) is technical  # the exception's text: administrators only
 
 
 def test_the_overview_counts_link_to_the_cases_behind_them(cases):
