@@ -1,6 +1,7 @@
 """The Cycle page (issue 22, item 4): the audit calendar of the current audit year from
 audit_calendar.dmn (a Practice Week shown), when the next allocation list is due, each cycle's
 audits by service area, and the auditors below the minimum of auditor_minimum.dmn, named."""
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -64,6 +65,7 @@ def test_the_cycle_page_shows_the_calendar_the_cycles_counts_and_auditors_behind
     assert "Below the minimum of 7" in behind and "Ann (auditor, team manager)" in behind
     auditors = {row[0]: row[1:] for row in _rows(page.text, "auditors")}
     assert auditors["Ann (auditor, team manager)"][:2] == ["3", "0"]
+    assert not re.search(r"\bR-\d", lxml_html.fromstring(page.text).text_content())  # words, not requirement ids
 
 
 def test_the_cycle_page_is_for_those_who_see_across(cycle_site):
