@@ -52,7 +52,9 @@ def answers(fields: list[Field], form: MultiDict, everything: bool = False) -> t
 
 def _answer(f: Field, form: MultiDict, problems: dict, everything: bool = False):
     raw = (form.get(f.name) or "").replace("\r\n", "\n").strip()
-    if f.kind in ("radios", "yes_no", "confirm", "select"):
+    if f.kind == "select":  # a person or team: one not offered is kept, for the engine's check to name it
+        return f.answers.get(raw, raw or None)
+    if f.kind in ("radios", "yes_no", "confirm"):
         return f.answers.get(raw)
     if f.kind == "date":
         return _date(f, form, problems)

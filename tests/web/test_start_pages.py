@@ -9,8 +9,8 @@ import pytest
 from lxml import html as lxml_html
 
 import service
-from engine.accounts import dao_set_password
-from engine.models import ProcessInstance
+from engine.accounts import dao_set_password, dao_set_roles
+from engine.models import Person, ProcessInstance
 from tests.api.conftest import bearer
 from tests.flows.conftest import definition_files
 from tests.web.browser_form import PageForm
@@ -107,6 +107,32 @@ def test_refused_answers_are_named_kept_and_nothing_starts(start_site):
     sent.setlist("audit_kind", ["audit"])
     refused = quinn.post("/start/case_audit", data=sent)
     assert refused.status_code == 400 and "#practitioner" in refused.text
+
+
+# R-12 R-81: the start page refuses, through the engine's one check, whom the case audit may not name
+@pytest.mark.parametrize("change, field, words", [
+    ({"auditor": "an"}, "auditor", "&#39;an&#39; is not a person of the directory"),
+    ({"auditor": "gus"}, "auditor", "&#39;gus&#39; is no longer active in the directory"),
+    ({"auditor": "sue"}, "auditor", "&#39;sue&#39; does not hold an auditing role"),
+    ({"auditor": "pia", "practitioner": "pia"}, "auditor", "&#39;pia&#39; is the practitioner of this case"),
+    ({"team": "nowhere"}, "team", "&#39;nowhere&#39; is not a team of the directory"),
+])
+def test_the_start_page_refuses_whom_the_case_may_not_name(start_site, change, field, words):
+    engine = service.engine(start_site)
+    with engine.db.transaction() as session:  # gus, an auditor who has left; pia also audits (never her own case)
+        session.add(Person(username="gus", display_name="Gus (auditor, left)", active=False))
+        session.flush()
+        dao_set_roles(session, "gus", ["auditor"])
+        dao_set_roles(session, "pia", ["practitioner", "auditor"])
+    quinn = signed_in(start_site, "quinn")
+    sent = PageForm(quinn.get("/start/case_audit").text).post_data()
+    answers = {"case_ref": "C-5003", "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"} | change
+    for name, value in answers.items():  # posted by hand: the selects offer none of these
+        sent.setlist(name, [value])
+    refused = quinn.post("/start/case_audit", data=sent)
+    assert refused.status_code == 400 and f'href="#{field}"' in refused.text and words in refused.text
+    with engine.db.reading() as session:
+        assert session.query(ProcessInstance).filter_by(case_ref="C-5003").count() == 0
 
 
 # R-10 R-11: the audit year (April to March) of today when none is given
