@@ -62,5 +62,11 @@ def test_quinn_uploads_the_list_fixes_a_row_and_starts_it_and_ann_finds_her_audi
             for d in started] == [("C-8001", "ann", "pat", "audit", None, None), ("C-8002", "ann", "pat", "audit", None, None),
                                   ("C-8003", "ann", "pia", "re_audit", "requires_improvement", "cic_1")]
 
+    quinn.get_by_role("link", name="See the cycles of the audit year").click()  # the Cycle page counts them
+    quinn.wait_for_url(re.compile(r"/cycle"))
+    november = quinn.get_by_test_id("calendar").locator("tr", has_text="November 2026").locator("td")
+    assert november.nth(1).inner_text().split()[0] == "3"  # allocated in November's cycle
+    walk.check(quinn, "quinn-cycle")
+
     walk.open_task("ann", "Review case file and draft audit report", "audit_tool")  # her new audit, from My tasks
     walk.finish()
