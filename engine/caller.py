@@ -24,6 +24,7 @@ from .definitions.deploy import current_files, validate_bundle
 from .definitions.diff import file_diff
 from .definitions.problems import Problem
 from .directory_choices import choices_for
+from .task_waits import waits_for
 from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused
 from .messages import CHILD_SAFETY_CONCERN, messages_taken
 from .runtime import InstanceRuntime
@@ -50,6 +51,15 @@ class Caller:
         with self.db.reading() as session:
             return reads.ready_tasks(session, *access.oversight_clauses(self.user), **filters)
 
+    def task_list(self, team: bool = False, **filters) -> list[dict]:
+        """My tasks (or, for managers, their teams'), each with whom it waits for, who holds it and
+        since when (engine/task_waits.py), for a page that lets them be chased."""
+        clauses = access.oversight_clauses(self.user) if team else access.inbox_clauses(self.user)
+        with self.db.reading() as session:
+            tasks = reads.ready_tasks(session, *clauses, **filters)
+            waits = waits_for(session, [task["id"] for task in tasks])
+            return [task | waits.get(task["id"], {}) for task in tasks]
+
     def task(self, task_id: str) -> dict:
         """One task with its form, UI schema and data, whether the person may act on it, and their draft."""
         with self.db.reading() as session:
@@ -57,7 +67,7 @@ class Caller:
             draft = store.dao_get_draft(session, task_id, self.user.username)
             detail = reads.task_detail(session, self.engine.ctx, task)
             started_by = display_names(session, [detail["started_by"]]).get(detail["started_by"], detail["started_by"])
-            return detail | {"started_by_name": started_by, "directory": choices_for(session, detail["form"]),
+            return detail | waits_for(session, [task.id]).get(task.id, {}) | {"started_by_name": started_by, "directory": choices_for(session, detail["form"]),
                 "may_act": may_act, "draft": draft.data if draft else None,
                 "draft_saved_at": draft.saved_at.isoformat() if draft else None,
                 "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail)}

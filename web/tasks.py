@@ -1,6 +1,7 @@
 """Staff's daily path: the tasks they may act on, a task's form, saving a draft, completing it."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from engine.calendar import LONDON
 from engine.errors import InvalidData
 from service import caller
 
@@ -20,7 +21,7 @@ def my_tasks():
     filters = {"case_ref": request.args.get("case_ref", "").strip() or None,
                "process_id": request.args.get("process_id") or None}
     team = request.args.get("view") == "team" and _manages(g.user)
-    tasks = caller().team_tasks(**filters) if team else caller().inbox(**filters)
+    tasks = caller().task_list(team=bool(team), **filters)
     rows = [_row(task) for task in tasks]
     if request.args.get("overdue"):
         rows = [row for row in rows if row["overdue"]]
@@ -130,7 +131,20 @@ def _container(data: dict, dotted: str):
 
 def _row(task: dict) -> dict:
     deadline = due(task.get("due_at"))
-    return {"task": task, "due": deadline["words"], "colour": deadline["colour"], "overdue": deadline["overdue"]}
+    return {"task": task, "due": deadline["words"], "colour": deadline["colour"], "overdue": deadline["overdue"],
+            "held": held_in_words(task)}
+
+
+def held_in_words(task: dict) -> str:
+    """'Nobody yet', or who holds the task and since when ("Ann (auditor), since Monday 2 November")."""
+    if not task.get("assignee"):
+        return "Nobody yet"
+    holder = task.get("held_by") or task["assignee"]
+    since = task.get("held_since")
+    if since is None:
+        return holder
+    day = since.astimezone(LONDON)
+    return f"{holder}, since {day:%A} {day.day} {day:%B}"
 
 
 def _manages(user) -> bool:
