@@ -5,8 +5,8 @@ team, with 422 naming the field (the row's, for a list), and nothing starts or c
 import pytest
 from sqlalchemy import func, select
 
-from engine.accounts import dao_set_roles
-from engine.models import Person, ProcessInstance
+from engine.models import ProcessInstance
+from tests.fixtures.directory import add_leaver_and_auditing_practitioner
 from tests.flows.conftest import definition_files
 from tests.flows.test_audit_cycle import deploy as deploy_everything
 from tests.flows.test_case_audit import FILES as CASE_AUDIT_FILES
@@ -28,11 +28,7 @@ REFUSALS = [
 @pytest.fixture
 def directory(engine_of):
     """gus, an auditor who left; pia, a practitioner who also audits (never her own case)."""
-    with engine_of.db.transaction() as session:
-        session.add(Person(username="gus", display_name="Gus (auditor, left)", active=False))
-        session.flush()
-        dao_set_roles(session, "gus", ["auditor"])
-        dao_set_roles(session, "pia", ["practitioner", "auditor"])
+    add_leaver_and_auditing_practitioner(engine_of)
     return engine_of
 
 

@@ -5,10 +5,10 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine.accounts import dao_set_roles
 from engine.errors import InvalidData, Sentence
-from engine.models import Person, ProcessInstance, RoleGroup
+from engine.models import ProcessInstance, RoleGroup
 from engine.naming import naming_errors, people_for, teams
+from tests.fixtures.directory import add_leaver_and_auditing_practitioner
 from tests.flows.conftest import ROOT, definition_files
 from tests.flows.test_case_audit import FILES as CASE_AUDIT_FILES
 
@@ -24,11 +24,7 @@ def form(key: str) -> dict:
 def directory(org):
     """The demo directory with one person who left (gus, an auditor no longer active) and a
     practitioner who also audits (pia), who may audit any case but her own."""
-    with org.db.transaction() as session:
-        session.add(Person(username="gus", display_name="Gus (auditor, left)", active=False))
-        session.flush()
-        dao_set_roles(session, "gus", ["auditor"])
-        dao_set_roles(session, "pia", ["practitioner", "auditor"])
+    add_leaver_and_auditing_practitioner(org)
     return org
 
 

@@ -9,9 +9,10 @@ import pytest
 from lxml import html as lxml_html
 
 import service
-from engine.accounts import dao_set_password, dao_set_roles
-from engine.models import Person, ProcessInstance
+from engine.accounts import dao_set_password
+from engine.models import ProcessInstance
 from tests.api.conftest import bearer
+from tests.fixtures.directory import add_leaver_and_auditing_practitioner
 from tests.flows.conftest import definition_files
 from tests.web.browser_form import PageForm
 from tests.web.conftest import PASSWORD, signed_in
@@ -119,11 +120,7 @@ def test_refused_answers_are_named_kept_and_nothing_starts(start_site):
 ])
 def test_the_start_page_refuses_whom_the_case_may_not_name(start_site, change, field, words):
     engine = service.engine(start_site)
-    with engine.db.transaction() as session:  # gus, an auditor who has left; pia also audits (never her own case)
-        session.add(Person(username="gus", display_name="Gus (auditor, left)", active=False))
-        session.flush()
-        dao_set_roles(session, "gus", ["auditor"])
-        dao_set_roles(session, "pia", ["practitioner", "auditor"])
+    add_leaver_and_auditing_practitioner(engine)  # gus has left; pia also audits (never her own case)
     quinn = signed_in(start_site, "quinn")
     sent = PageForm(quinn.get("/start/case_audit").text).post_data()
     answers = {"case_ref": "C-5003", "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"} | change
