@@ -8,6 +8,8 @@ Director decides. The case keeps every answer, ann is told how it ended, and the
 it was."""
 import re
 
+from playwright.sync_api import expect
+
 import service
 from engine.accounts import dao_set_password
 from tests.browser.test_staff_path import choose, start_audit, type_into
@@ -41,7 +43,7 @@ def test_a_concern_raised_mid_audit_goes_up_to_the_director(site, person):  # R-
     ann.get_by_role("link", name=re.compile("Raise a child-safety concern")).click()
     walk.check(ann, "raise-concern", "concern")
     ann.get_by_role("button", name="Raise the concern now").click()
-    assert ann.locator(".govuk-error-summary").get_by_role("link", name="Enter the concern").is_visible()
+    expect(ann.locator(".govuk-error-summary").get_by_role("link", name="Enter the concern")).to_be_visible()
     walk.check(ann, "raise-concern-error")
     type_into(ann, "concern", CONCERN)
     ann.get_by_role("button", name="Raise the concern now").click()

@@ -2,6 +2,8 @@
 the person its lane names, who finds it in My tasks; afterwards an engine read of what the case
 keeps. The engine starts each instance as the monthly allocation does (starting from the pages is
 a later issue). The clock moves on between steps, never real time: Monday 2 November 2026 onwards."""
+from playwright.sync_api import expect
+
 import service
 from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
     SEEN_NARROW, TITLES, Walk, at, choose, choose_by_keyboard, draw_up, enter_date, replace, shown_value, staff,
@@ -73,7 +75,7 @@ def test_case_audit_from_the_draft_to_the_findings_discussion(staff, person, clo
     assert shown_value(quinn, "Grade", within="Risk Assessment") == "Good"
     assert shown_value(quinn, "Rationale", within="Risk Assessment") == AMENDED["rationale"]
     choose(quinn, "qa_outcome", "accepted")
-    assert not quinn.locator("#areas_to_review").is_visible()
+    expect(quinn.locator("#areas_to_review")).to_be_hidden()
     walk.check(quinn, "quinn-accepting")
     walk.complete(quinn, "quinn-accepted")
 

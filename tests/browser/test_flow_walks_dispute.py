@@ -2,6 +2,8 @@
 challenge to the Assistant Director's decision (issue 26: the service manager escalates to the Head of
 Service, whose outcome the Head of Service for QA / PSW confirms), and a need-to-know audit started by the case-record
 system. Each step through the pages by the person its lane names; then an engine read."""
+from playwright.sync_api import expect
+
 import service
 from api.webhooks_in import ACTOR, PROCESS_OF
 from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
@@ -56,7 +58,7 @@ def stage_outcome(walk, page, step: str, answer: dict) -> None:
     walk.expect_unanswered(page, step, "summary", "resolved")
     replace(page, "summary", answer["summary"])
     choose(page, "resolved", "no")
-    assert not page.locator("#agreed_grade").is_visible()  # asked only when resolved
+    expect(page.locator("#agreed_grade")).to_be_hidden()  # asked only when resolved
 
 
 def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decision(staff, person, clock):
@@ -148,7 +150,7 @@ def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decisio
     assert shown_value(paula, "Summary of the discussion") == STAGES["hos_discuss_with_hos_qa"][1]["summary"]
     assert shown_value(paula, "Resolved, as recorded by the Head of Service") == "No"
     walk.expect_unanswered(paula, "joint outcome", "hos_qa_agrees")
-    assert not paula.locator("#hos_qa_view").is_visible()  # asked only when she does not agree
+    expect(paula.locator("#hos_qa_view")).to_be_hidden()  # asked only when she does not agree
     choose(paula, "hos_qa_agrees", "yes")
     walk.complete(paula, "paula-agrees-unresolved")
 

@@ -7,6 +7,7 @@ import io
 import subprocess
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 import service
@@ -98,8 +99,8 @@ def test_the_pack_prints_with_its_tables_and_without_the_menus(pack, person):  #
     quinn = person("quinn")
     quinn.goto("/reports?period=2026-Q3")
     quinn.emulate_media(media="print")
-    assert not quinn.locator("form.app-filters").is_visible()
-    assert quinn.locator("[data-testid=grades-table]").is_visible()  # behind its details on screen
+    expect(quinn.locator("form.app-filters")).to_be_hidden()
+    expect(quinn.locator("[data-testid=grades-table]")).to_be_visible()  # behind its details on screen
     check_page(quinn, "53-reports-print-media")
 
 

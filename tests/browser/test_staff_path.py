@@ -3,6 +3,8 @@ meets an error, saves a draft, comes back to it and submits; quinn returns the r
 Every page visited passes axe-core and is photographed (tests/screenshots/)."""
 import re
 
+from playwright.sync_api import expect
+
 import service
 from tests.browser.conftest import SCREENSHOTS, check_page, sign_in
 from tests.flows.test_case_audit import TOOL_DOMAINS, discussion, draft
@@ -51,7 +53,7 @@ def test_ann_drafts_the_audit_meets_an_error_saves_returns_and_submits(site, per
     fill_audit_tool(page, skip_rationale="risk_assessment")
     page.get_by_role("button", name="Complete task", exact=True).click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     check_page(page, "03-audit-tool-error")
     link = summary.get_by_role("link", name="Enter the rationale for Risk Assessment")
     link.click()
@@ -94,11 +96,11 @@ def test_quinn_returns_the_report_and_ann_amends_it(site, person):
     quinn.get_by_role("link", name=re.compile("Quality assure the audit report")).click()
     check_page(quinn, "06-quality-assurance")
     areas = quinn.locator("#areas_to_review")
-    assert not areas.is_visible()  # asked only when the report is returned
+    expect(areas).to_be_hidden()  # asked only when the report is returned
     choose(quinn, "qa_outcome-2")  # Returned: reveals what to review
-    assert areas.is_visible()
+    expect(areas).to_be_visible()
     choose(quinn, "qa_outcome")  # Accepted (the first radio's id has no number): hides it again
-    assert not areas.is_visible()
+    expect(areas).to_be_hidden()
     choose(quinn, "qa_outcome-2")
     returned = quinn.locator("#qa_outcome-2")
     assert returned.get_attribute("aria-controls") == areas.locator("xpath=ancestor::div[contains(@class, "
@@ -131,7 +133,7 @@ def test_without_javascript_the_qa_page_asks_every_question(site, browser, serve
         quinn = context.new_page()
         sign_in(quinn, "quinn")
         quinn.get_by_role("link", name=re.compile("Quality assure the audit report")).click()
-        assert quinn.locator("#areas_to_review").is_visible()
+        expect(quinn.locator("#areas_to_review")).to_be_visible()
         quinn.screenshot(path=str(SCREENSHOTS / "06-quality-assurance-without-javascript.png"), full_page=True)
         choose(quinn, "qa_outcome")  # Accepted, the question left empty
         quinn.get_by_role("button", name="Complete task", exact=True).click()
