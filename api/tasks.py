@@ -64,6 +64,21 @@ class Release(MethodView):
         return caller().release(task_id)
 
 
+class Reassignment(Schema):
+    to = Text(required=True, metadata={"description": "username of the person the task will wait for"})
+    reason = Text(required=True, metadata={"description": "why, for the history (not sent in messages)"})
+
+
+@blp.route("/<task_id>/reassign")
+class Reassign(MethodView):
+    @blp.arguments(Reassignment)
+    @blp.response(200, TaskSchema)
+    def post(self, body, task_id):
+        """Make another person the only one the task waits for, free for them to take: a manager
+        above the case or the person, or an operator; 422 names why the person or reason will not do."""
+        return caller().reassign(task_id, body["to"], body["reason"])
+
+
 @blp.route("/<task_id>/complete")
 class Complete(MethodView):
     @blp.arguments(Completion)

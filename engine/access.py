@@ -6,6 +6,7 @@ from sqlalchemy import and_, case, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from .accounts import CurrentUser
+from .away import covered_now
 from .errors import Forbidden, NotFound
 from .models import InstanceParticipant, ProcessInstance, TaskCandidate, UserTask
 
@@ -63,11 +64,16 @@ def visible_instances(user: CurrentUser):
 
 
 def actionable_tasks(user: CurrentUser):
-    """Tasks the user may act on: named as a candidate, open to a role they hold, or claimed by them."""
+    """Tasks the user may act on: named as a candidate, open to a role they hold, or claimed by them;
+    and, with a role of the task, those naming or held by someone they cover today (engine/away.py)."""
     named = select(TaskCandidate.task_id).where(TaskCandidate.username == user.username)
+    covered = covered_now(user.username)
+    covered_named = select(TaskCandidate.task_id).where(TaskCandidate.username.in_(covered))
     # coalesce: a free task's NULL assignee must make this false, not unknown, so that NOT of it holds.
     return or_(UserTask.id.in_(named), and_(UserTask.open_to_role.is_(True), UserTask.role.in_(user.roles)),
-               func.coalesce(UserTask.assignee, "") == user.username)
+               func.coalesce(UserTask.assignee, "") == user.username,
+               and_(UserTask.role.in_(user.roles),
+                    or_(UserTask.id.in_(covered_named), func.coalesce(UserTask.assignee, "").in_(covered))))
 
 
 def require_visible(session: Session, user: CurrentUser, instance_id: int) -> None:
@@ -120,7 +126,8 @@ def task_and_right(session: Session, user: CurrentUser, task_id: str, act: bool 
 
 def inbox_clauses(user: CurrentUser) -> tuple:
     """The ready tasks a user's inbox lists: theirs to act on, free or held by them."""
-    return actionable_tasks(user), or_(UserTask.assignee.is_(None), UserTask.assignee == user.username)
+    return actionable_tasks(user), or_(UserTask.assignee.is_(None), UserTask.assignee == user.username,
+                                       UserTask.assignee.in_(covered_now(user.username)))
 
 
 def oversight_clauses(user: CurrentUser) -> tuple:

@@ -10,7 +10,7 @@ Releasing is for its holder, or an operator freeing a task whose holder is away.
 """
 from datetime import datetime
 
-from . import access, allocation_preview, reads, store
+from . import access, allocation_preview, away, handover, reads, store
 from .accounts import CurrentUser
 from .answers import check_draft
 from .calendar import LONDON
@@ -25,7 +25,10 @@ from .definitions.diff import file_diff
 from .definitions.problems import Problem
 from .directory_choices import choices_for
 from .task_waits import waits_for
-from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused
+from .away import covers_now
+from .naming import people_for
+from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused, NotFound
+from .models import Person, ProcessInstance
 from .messages import CHILD_SAFETY_CONCERN, messages_taken
 from .runtime import InstanceRuntime
 from .starting import newest_versions
@@ -70,7 +73,9 @@ class Caller:
             return detail | waits_for(session, [task.id]).get(task.id, {}) | {"started_by_name": started_by, "directory": choices_for(session, detail["form"]),
                 "may_act": may_act, "draft": draft.data if draft else None,
                 "draft_saved_at": draft.saved_at.isoformat() if draft else None,
-                "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail)}
+                "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail),
+                "may_reassign": task.state == "ready" and handover.may_reassign(
+                    session, self.user, task, session.get(ProcessInstance, task.instance_id))}
 
     def task_form(self, task_id: str) -> dict:
         """Only a task's form and UI schema (what reading a submitted page needs): no case data, and
@@ -115,11 +120,65 @@ class Caller:
             return self.engine.release_in(session, task_id, self.user.username, holder)
 
     def complete(self, task_id: str, data: dict) -> dict:
-        """Complete a task with its form's data; answers the instance's new state."""
+        """Complete a task with its form's data; answers the instance's new state. A cover completing
+        a task the away person holds first releases it for them, in the history."""
         with self.db.transaction() as session:
-            access.task_for(session, self.user, task_id, act=True)
+            task = access.task_for(session, self.user, task_id, act=True)
+            if task.assignee not in (None, self.user.username) and covers_now(session, self.user.username,
+                                                                               task.assignee):
+                self.engine.release_in(session, task_id, self.user.username, task.assignee)
             runtime = self.engine.complete_in(session, task_id, data, self.user.username)
             return self.engine.view_after(session, runtime)
+
+    # --- handing work over (engine/handover.py, engine/away.py) ---------------------------------
+
+    def reassign_form(self, task_id: str) -> dict:
+        """A ready task and the people it could be reassigned to; 403 unless the caller may reassign it."""
+        with self.db.reading() as session:
+            task, instance = self._reassignable(session, task_id)
+            people = handover.choices(session, task, instance, self.engine.case_data(session, task))
+            return reads.task_view(task) | waits_for(session, [task.id])[task.id] | {"choices": people}
+
+    def reassign(self, task_id: str, to: str, reason: str) -> dict:
+        with self.db.transaction() as session:
+            self._reassignable(session, task_id)
+            return self.engine.reassign_in(session, task_id, to, reason, self.user.username)
+
+    def _reassignable(self, session, task_id: str):
+        task = access.task_for(session, self.user, task_id)
+        instance = session.get(ProcessInstance, task.instance_id)
+        if not handover.may_reassign(session, self.user, task, instance):
+            raise Forbidden("only a manager above the case or the person, or an operator, may reassign this task")
+        if task.state != "ready":
+            raise Conflict(f"task {task_id} is {task.state}, no longer ready")
+        return task, instance
+
+    def away(self, username: str | None = None) -> dict:
+        """A person's away periods (the caller's own by default), whom the caller covers, and the
+        people who could cover; 404 for someone the caller may not mark away."""
+        username = username or self.user.username
+        with self.db.reading() as session:
+            if session.get(Person, username) is None:
+                raise NotFound(f"no person {username}")
+            if not away.may_mark_away(session, self.user, username):
+                raise Forbidden("only the person, their managers or an administrator see their away periods")
+            periods, covering = away.away_periods(session, username), away.covering(session, username)
+            names = display_names(session, [username, *(p.cover for p in periods), *(p.username for p in covering)])
+            return {"username": username, "name": names.get(username, username),
+                    "periods": [away.period_view(p, names) for p in periods],
+                    "covering": [away.period_view(p, names) for p in covering],
+                    "people": [pair for pair in people_for(session, None) if pair[0] != username],
+                    "managed": away.people_marked_by(session, self.user)}
+
+    def mark_away(self, username: str, cover: str, first_day, last_day) -> dict:
+        with self.db.transaction() as session:
+            period = away.dao_mark_away(session, self.user, username, cover, first_day, last_day)
+            return away.period_view(period, display_names(session, [username, cover]))
+
+    def cancel_away(self, period_id: int, username: str | None = None) -> dict:
+        with self.db.transaction() as session:
+            period = away.dao_cancel_away(session, self.user, period_id, username)
+            return away.period_view(period, display_names(session, [period.username, period.cover]))
 
     def allocation_preview(self, task_id: str, allocations: list) -> dict:
         """An allocation list as it would start from its task (engine/allocation_preview.py): every

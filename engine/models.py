@@ -198,6 +198,20 @@ class Person(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class AwayPeriod(Base):
+    """A person away from one day to another (both included), with a named cover who may act on
+    their tasks in that window (issue 23). Kept after it ends: who covered whom is history."""
+    __tablename__ = "away_period"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("person.username"), index=True)
+    cover: Mapped[str] = mapped_column(ForeignKey("person.username"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    set_by: Mapped[str] = mapped_column(String(100))
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class RoleGroup(Base):
     """One role of a group a form field may stand for (`x-role: auditing`), from the organisation
     file's `role_groups`: a person holding any role of the group may be named in that field."""

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from . import inbound, migration, reads, store
+from . import handover, inbound, migration, reads, store
 from .answers import check_start
 from .budget import MAX_STATE_BYTES
 from .calendar import WorkingCalendar
@@ -245,6 +245,22 @@ class WorkflowEngine:
         store.dao_append_history(session, task.instance_id, actor, "task_released", now(), task.element_id,
                                  task_id=task_id, holder=holder)
         return reads.task_view(task)
+
+    def reassign_in(self, session, task_id: str, to: str, reason: str, actor: str) -> dict:
+        """Make `to` the only person a ready task waits for (engine/handover.py); answers the task."""
+        task = store.dao_get_user_task(session, task_id)
+        instance = store.dao_get_instance(session, task.instance_id, lock=True)  # the order completion takes
+        _require_running(instance)
+        session.refresh(task)
+        if task.state != "ready":
+            raise Conflict(f"task {task_id} is {task.state}, no longer ready")
+        handover.dao_reassign(session, task, instance, self.case_data(session, task), to, reason, actor, now(),
+                              self.ctx.base_url)
+        return reads.task_view(task)
+
+    def case_data(self, session, task) -> dict:
+        """The data a ready task sees: the case as the step knows it (its practitioner, auditor...)."""
+        return reads.task_detail(session, self.ctx, task)["data"]
 
     def view_after(self, session, runtime: InstanceRuntime) -> dict:
         """The instance's state once an action ran in this transaction."""

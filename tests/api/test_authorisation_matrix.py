@@ -31,6 +31,7 @@ SEES_ACROSS = {"quinn", "paula", "ada", "dee", "root"}  # qa_team, psw/head of Q
 # TM), sue (its SM), hal (HoS), and the people it names: pat and ann (its auditor). Not pia, ivan, olive.
 SEES_CASE = SEES_ACROSS | {"tom", "sue", "hal", "pat", "ann"}
 OPERATORS = {"root", "quinn", "paula"}  # admin, qa_team, head_of_service_qa
+PAT_AND_ABOVE = {"pat", "tom", "sue", "hal", "ada", "root"}  # pat, his TM, SM, HoS, AD; admin
 STARTERS = {"quinn", "paula", "root"}  # case_audit names no starters: the default qa_team, head of QA, psw, admin
 # Who may raise a child-safety concern on it (R-40): the audit team (quinn, paula) and the people it names
 # (ann, its auditor acting on it, pat, its practitioner); its managers see it but act through the alert.
@@ -88,6 +89,11 @@ ROWS = [
     Row("GET", "/api/people/pat", only({"root"}, 200)),
     Row("PATCH", "/api/people/pat", only({"root"}, 200), body={"name": "Pat (practitioner)"}),
     Row("GET", "/api/people/pat/history", only({"root"}, 200)),
+    # Away periods: the person, the managers of their team and service area, administrators.
+    Row("GET", "/api/people/pat/away", only(PAT_AND_ABOVE, 200)),
+    Row("POST", "/api/people/pat/away", only(PAT_AND_ABOVE, 422),  # pat cannot cover himself: no change
+        body={"cover": "pat", "first_day": "2026-11-04", "last_day": "2026-11-06"}),
+    Row("DELETE", "/api/people/pat/away/999999", everyone(404)),
     Row("GET", f"/api/reports/audits?{NOVEMBER}", only(SEES_ACROSS, 200)),
     Row("POST", "/api/process-instances", only(STARTERS, 201), body={"process_id": "case_audit", "data": CASE}),
     Row("GET", "/api/process-instances", everyone(200), lists_case_for=SEES_CASE),
@@ -110,6 +116,8 @@ ROWS = [
     Row("GET", "/api/tasks/{task}", on_the_case(SEES_CASE, 200)),
     Row("POST", "/api/tasks/{task}/claim", on_the_case({"ann"}, 200)),  # ann holds it already: no change
     Row("POST", "/api/tasks/{task}/release", on_the_case({"ann"} | OPERATORS, 200), fresh="held"),
+    Row("POST", "/api/tasks/{task}/reassign", on_the_case(OPERATORS | {"tom", "sue", "hal", "ada"}, 422),
+        body={"to": "nobody", "reason": "r"}),  # no such person: no change
     Row("POST", "/api/tasks/{task}/complete", on_the_case({"ann"}, 422), body={"data": {}}),  # invalid: no change
     Row("GET", "/api/tasks/{task}/draft", on_the_case(SEES_CASE, 200)),  # each sees their own (none yet)
     Row("PUT", "/api/tasks/{task}/draft", on_the_case({"ann"}, 200), body={"data": {"overall_grade": "good"}},
@@ -220,7 +228,8 @@ def test_every_api_route_is_in_the_matrix(world):
     """A new endpoint must be added to the table above (and so decide who may call it)."""
     covered = {(row.method, row.path.split("?")[0].replace("{instance}", "<int:instance_id>")
                 .replace("{task}", "<task_id>").replace("{subscription}", "<int:subscription_id>")
-                .replace("{delivery}", "<int:delivery_id>")) for row in ROWS}
+                .replace("{delivery}", "<int:delivery_id>").replace("/away/999999", "/away/<int:period_id>"))
+               for row in ROWS}
     routes = set()
     for rule in world.app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
