@@ -170,6 +170,13 @@ class Caller:
                     "people": [pair for pair in people_for(session, None) if pair[0] != username],
                     "managed": away.people_marked_by(session, self.user)}
 
+    def covering_now(self) -> list[dict]:
+        """The away periods in which the caller covers someone today."""
+        with self.db.reading() as session:
+            periods = [p for p in away.covering(session, self.user.username) if covers_now(session, p.cover, p.username)]
+            names = display_names(session, [p.username for p in periods])
+            return [away.period_view(p, names) for p in periods]
+
     def mark_away(self, username: str, cover: str, first_day, last_day) -> dict:
         with self.db.transaction() as session:
             period = away.dao_mark_away(session, self.user, username, cover, first_day, last_day)
@@ -325,6 +332,8 @@ class Caller:
                 dao_append_history(session, instance_id, self.user.username, VIEWED, now())
             page = case_page(session, self.engine.ctx, instance_id, access.visible_instances(self.user), now())
             page["history"] = self._shown(page["history"])
+            waits = waits_for(session, [task["id"] for task in page["tasks"] if task["state"] == "ready"])
+            page["tasks"] = [task | waits.get(task["id"], {}) for task in page["tasks"]]
             page["may"] = {"operate": self.user.has(*access.OPERATORS), "retry": self.user.has(*access.ADMINISTRATORS),
                            "see_viewers": self.user.has(*access.SEES_ACROSS),
                            "raise_concern": self._may_raise_concern(session, instance_id, page)}

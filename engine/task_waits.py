@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .away import away_today
 from .models import HistoryEvent, Person, ProcessInstance, Role, Team, UserTask
 
 
@@ -17,19 +18,36 @@ def waits_for(session: Session, task_ids: list[str]) -> dict[str, dict]:
     rows = session.execute(
         select(UserTask, ProcessInstance.team_id).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
         .where(UserTask.id.in_(task_ids))).all()
-    people = _names(session, Person.username, Person.display_name,
-                    {n for task, _ in rows for n in [*(task.candidates or []), task.assignee] if n})
+    named = {n for task, _ in rows for n in [*(task.candidates or []), task.assignee] if n}
+    away = away_today(session, named)
+    people = _names(session, Person.username, Person.display_name, named | {p.cover for p in away.values()})
     roles = _names(session, Role.id, Role.label, {task.role for task, _ in rows})
     teams = _names(session, Team.id, Team.name, {team for _, team in rows if team})
     since = _held_since(session, [task for task, _ in rows if task.assignee])
-    return {task.id: {"waits_for": _waiting(task, team, people, roles, teams),
-                      "held_by": people.get(task.assignee, task.assignee) if task.assignee else None,
+    return {task.id: {"waits_for": _waiting(task, team, _Names(people, away), roles, teams),
+                      "held_by": _Names(people, away).get(task.assignee) if task.assignee else None,
                       "held_since": since.get(task.id)} for task, team in rows}
 
 
-def _waiting(task: UserTask, team: str | None, people: dict, roles: dict, teams: dict) -> str:
+class _Names:
+    """People's names, each away today followed by their cover: "Ann (away until Friday 6 November;
+    cover: Bea)", so a manager chases the cover, not an empty desk."""
+
+    def __init__(self, people: dict[str, str], away: dict):
+        self.people, self.away = people, away
+
+    def get(self, username: str, _default=None) -> str:
+        name = self.people.get(username, username)
+        period = self.away.get(username)
+        if period is None:
+            return name
+        last = period.last_day
+        return f"{name} (away until {last:%A} {last.day} {last:%B}; cover: {self.people.get(period.cover, period.cover)})"
+
+
+def _waiting(task: UserTask, team: str | None, people: _Names, roles: dict, teams: dict) -> str:
     if task.candidates and not task.open_to_role:
-        return ", ".join(people.get(name, name) for name in task.candidates)
+        return ", ".join(people.get(name) for name in task.candidates)
     role = roles.get(task.role, task.role.replace("_", " "))
     return f"Anyone with the role {role}" + (f", {teams.get(team, team)}" if team else "")
 

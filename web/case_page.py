@@ -9,7 +9,7 @@ from engine.errors import Conflict, InvalidData, NotFound
 from engine.workflow_engine import STATUS_CHANGES
 from service import caller
 
-from .display import due, holder, process_names, role_label
+from .display import due, held_in_words, holder, process_names, role_label
 from .session import signed_in
 from .timeline import CaseWords, timeline, viewers
 
@@ -115,7 +115,8 @@ def _words(case: dict) -> CaseWords:
 
 
 def _open(task: dict, names: dict) -> dict:
-    return task | {"holder": holder(task, names), "due": due(task["due_at"]), "role_label": role_label(task["role"])}
+    return task | {"holder": holder(task, names), "held": held_in_words(task), "due": due(task["due_at"]),
+                   "role_label": role_label(task["role"])}
 
 
 def _actions(case: dict) -> list[dict]:

@@ -1,5 +1,5 @@
 """How the pages word what the engine answers: process and role names, deadlines, case rows."""
-from engine.calendar import parse_instant
+from engine.calendar import LONDON, parse_instant
 from engine.clock import now
 from service import engine
 
@@ -41,6 +41,18 @@ def holder(step: dict, names: dict[str, str] | None = None) -> str:
     if step.get("assignee"):
         return f"held by {(names or {}).get(step['assignee'], step['assignee'])}"
     return f"for the {in_a_sentence(role_label(step.get('role')))}"
+
+
+def held_in_words(task: dict) -> str:
+    """'Nobody yet', or who holds the task and since when ("Ann (auditor), since Monday 2 November")."""
+    if not task.get("assignee"):
+        return "Nobody yet"
+    holder = task.get("held_by") or task["assignee"]
+    since = task.get("held_since")
+    if since is None:
+        return holder
+    day = since.astimezone(LONDON)
+    return f"{holder}, since {day:%A} {day.day} {day:%B}"
 
 
 def case_rows(items: list[dict]) -> list[dict]:

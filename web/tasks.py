@@ -1,11 +1,10 @@
 """Staff's daily path: the tasks they may act on, a task's form, saving a draft, completing it."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.calendar import LONDON
 from engine.errors import InvalidData
 from service import caller
 
-from .display import due, process_names
+from .display import due, held_in_words, process_names
 from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_context import shown_answers
 from .form_fields import FormModel
@@ -29,6 +28,7 @@ def my_tasks():
     rows.sort(key=lambda row: (not row["task"]["urgent"], row["task"]["due_at"] is None, row["task"]["due_at"] or "",
                                row["task"]["id"]))
     return render_template("tasks/index.html", rows=rows, team=team, manages=_manages(g.user),
+                           covering=caller().covering_now(),
                            processes=process_names(), filters=request.args)
 
 
@@ -44,7 +44,7 @@ def claim(task_id):
 @signed_in
 def release(task_id):
     caller().release(task_id)
-    flash("The task is released: anyone who may act on it can take it.")
+    flash("You handed the task back: anyone who may act on it can take it.")
     return redirect(local_path(request.form.get("back")) or url_for("web_tasks.my_tasks"))
 
 
@@ -132,19 +132,7 @@ def _container(data: dict, dotted: str):
 def _row(task: dict) -> dict:
     deadline = due(task.get("due_at"))
     return {"task": task, "due": deadline["words"], "colour": deadline["colour"], "overdue": deadline["overdue"],
-            "held": held_in_words(task)}
-
-
-def held_in_words(task: dict) -> str:
-    """'Nobody yet', or who holds the task and since when ("Ann (auditor), since Monday 2 November")."""
-    if not task.get("assignee"):
-        return "Nobody yet"
-    holder = task.get("held_by") or task["assignee"]
-    since = task.get("held_since")
-    if since is None:
-        return holder
-    day = since.astimezone(LONDON)
-    return f"{holder}, since {day:%A} {day.day} {day:%B}"
+            "away": deadline["away"], "held": held_in_words(task)}
 
 
 def _manages(user) -> bool:
