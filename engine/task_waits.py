@@ -30,8 +30,8 @@ def waits_for(session: Session, task_ids: list[str]) -> dict[str, dict]:
 
 
 class _Names:
-    """People's names, each away today followed by their cover: "Ann (away until Friday 6 November;
-    cover: Bea)", so a manager chases the cover, not an empty desk."""
+    """People's names, each away today followed by their cover: "Ann, away until Friday 6 November,
+    cover: Bea", so a manager chases the cover, not an empty desk."""
 
     def __init__(self, people: dict[str, str], away: dict):
         self.people, self.away = people, away
@@ -42,7 +42,7 @@ class _Names:
         if period is None:
             return name
         last = period.last_day
-        return f"{name} (away until {last:%A} {last.day} {last:%B}; cover: {self.people.get(period.cover, period.cover)})"
+        return f"{name}, away until {last:%A} {last.day} {last:%B}, cover: {self.people.get(period.cover, period.cover)}"
 
 
 def _waiting(task: UserTask, team: str | None, people: _Names, roles: dict, teams: dict) -> str:

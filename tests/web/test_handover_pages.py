@@ -99,7 +99,7 @@ def test_ann_marks_herself_away_and_bea_covers_in_the_window(site, audit, bea, c
     assert "You cover Ann (auditor, team manager) until Friday 6 November" in bea_page
     assert f"/tasks/{task_id}" in bea_page
     tom_list = signed_in(site, "tom").get("/?view=team").text
-    assert "Ann (auditor, team manager) (away until Friday 6 November; cover: Bea (auditor))" in tom_list
+    assert "Ann (auditor, team manager), away until Friday 6 November, cover: Bea (auditor)" in tom_list
 
 
 def test_a_cover_sharing_no_role_is_refused_beside_the_field(site, audit, bea):
