@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from .accounts import CurrentUser
 from .away import covered_now
 from .errors import Forbidden, NotFound
-from .models import InstanceParticipant, ProcessInstance, TaskCandidate, UserTask
+from .models import InstanceParticipant, Person, ProcessInstance, TaskCandidate, Team, UserTask
 
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     # They oversee every case (and see who viewed one) and read the reports: QA team, PSW, head of QA, AD,
@@ -41,6 +41,28 @@ def require(user: CurrentUser, *roles: str) -> None:
     """403 unless the user holds one of the roles."""
     if not user.has(*roles):
         raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+
+
+def manages(user: CurrentUser) -> bool:
+    """Whether the user manages a team or a service area (team manager, service manager, head of
+    service, assistant director): they oversee their area (issue 23)."""
+    return bool(user.managed_teams or user.managed_services)
+
+
+def may_oversee(user: CurrentUser) -> bool:
+    """The overview and the audit year: across the service for SEES_ACROSS, narrowed to their area for managers."""
+    return user.has(*SEES_ACROSS) or manages(user)
+
+
+def require_oversight(user: CurrentUser) -> None:
+    if not may_oversee(user):
+        raise Forbidden("this is for the QA team, the roles that see across, and managers of a team or service")
+
+
+def people_managed(user: CurrentUser):
+    """SELECT of the usernames of the people in the teams and service areas the user manages."""
+    teams = select(Team.id).where(or_(Team.id.in_(user.managed_teams), Team.service_area_id.in_(user.managed_services)))
+    return select(Person.username).where(Person.team_id.in_(teams))
 
 
 def may_start(user: CurrentUser, version) -> bool:

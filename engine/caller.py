@@ -280,11 +280,11 @@ class Caller:
             return found
 
     def dashboard(self, cycle: str | None = None) -> dict:
-        """For the roles that see across: the audit cycle's open cases (this month's unless told) by
+        """For the roles that see across, and managers for their area: the audit cycle's open cases (this month's unless told) by
         step and by service area, and every open step by the process it belongs to, with how many
         are past their deadline."""
         with self.db.reading() as session:
-            access.require(self.user, *access.SEES_ACROSS)
+            access.require_oversight(self.user)
             may_see, at = access.visible_instances(self.user), now()
             local = at.astimezone(LONDON)
             cycle = cycle or f"{local.year:04d}-{local.month:02d}"
@@ -294,12 +294,14 @@ class Caller:
                     "open_steps": step_counts(session, may_see, at, running)}
 
     def audit_year(self, year: int | None = None) -> dict:
-        """For the roles that see across: the audit year (this one unless told) as engine/cycle_overview.py counts it."""
+        """The audit year (this one unless told) as engine/cycle_overview.py counts it: for the roles
+        that see across, and for managers their area's cases and their own people's audits (R-12)."""
         with self.db.reading() as session:
-            access.require(self.user, *access.SEES_ACROSS)
+            access.require_oversight(self.user)
             at = now()
+            among = None if self.user.has(*access.SEES_ACROSS) else access.people_managed(self.user)
             return cycle_overview(session, self.engine.ctx, access.visible_instances(self.user), at,
-                                  year if year is not None else audit_year_at(at))
+                                  year if year is not None else audit_year_at(at), auditors_among=among)
 
     def audit_report(self, figure: Figure, compare: bool = False) -> dict:
         """For the roles that see across: the report of the figure's period (engine/report_pack.py)."""

@@ -20,7 +20,9 @@ AUDITOR_ROLE = "auditor"  # the role of an audit's drafting step, whose candidat
 QA_ROLE = "qa_team"  # an audit is submitted once a step is the QA team's (its quality assurance)
 
 
-def cycle_overview(session: Session, ctx, may_see, at: datetime, year: int) -> dict:
+def cycle_overview(session: Session, ctx, may_see, at: datetime, year: int, auditors_among=None) -> dict:
+    """`auditors_among`: a SELECT of usernames (a manager's people) to list only those auditors,
+    counting all their audits (numbers, no case); None lists every auditor."""
     months = calendar_of(session, ctx, year)
     cycles = [m["cycle"] for m in months]
     progress = _progress(session, may_see, cycles)
@@ -33,7 +35,7 @@ def cycle_overview(session: Session, ctx, may_see, at: datetime, year: int) -> d
                            for key in ("allocated", "started", "submitted", "overdue")}
     minimum = minimum_audits(session, ctx)
     return {"year": year, "months": months, "next_list": next_list(session, ctx),
-            "minimum": minimum, "auditors": _auditors(session, may_see, cycles, minimum)}
+            "minimum": minimum, "auditors": _auditors(session, may_see, cycles, minimum, auditors_among)}
 
 
 def _progress(session: Session, may_see, cycles: list[str]) -> dict:
@@ -52,17 +54,21 @@ def _progress(session: Session, may_see, cycles: list[str]) -> dict:
             for cycle, area, n_started, n_submitted in session.execute(query)}
 
 
-def _auditors(session: Session, may_see, cycles: list[str], minimum: int | None) -> list[dict]:
+def _auditors(session: Session, may_see, cycles: list[str], minimum: int | None, among=None) -> list[dict]:
     """Each auditor (everyone holding the auditor role, and anyone else allocated an audit this
     year): audits allocated and completed this year, and whether they are below the minimum."""
     query = (select(TaskCandidate.username, func.count(func.distinct(ProcessInstance.id)),
                     func.count(func.distinct(case((ProcessInstance.status == "completed", ProcessInstance.id)))))
              .join(UserTask, UserTask.id == TaskCandidate.task_id)
              .join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
-             .where(may_see, UserTask.role == AUDITOR_ROLE, ProcessInstance.cycle.in_(cycles))
+             .where(may_see if among is None else TaskCandidate.username.in_(among),
+                    UserTask.role == AUDITOR_ROLE, ProcessInstance.cycle.in_(cycles))
              .group_by(TaskCandidate.username))
     counted = {username: (allocated, completed) for username, allocated, completed in session.execute(query)}
     names = dict(people_for(session, AUDITOR_ROLE))
+    if among is not None:
+        mine = set(session.scalars(among))
+        names = {username: name for username, name in names.items() if username in mine}
     rows = []
     for username in sorted(set(names) | set(counted), key=lambda u: names.get(u, u)):
         allocated, completed = counted.get(username, (0, 0))

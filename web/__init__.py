@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
 from api import errors as api_errors
-from engine.access import AUDIT_TEAM, DEPLOYERS, MIGRATORS, SEES_ACROSS
+from engine.access import AUDIT_TEAM, DEPLOYERS, MIGRATORS, SEES_ACROSS, may_oversee
 from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
 
@@ -34,7 +34,8 @@ def init_web(app: Flask) -> None:
     app.jinja_loader = ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                      PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
     app.jinja_env.globals.update(council_name=lambda: app.config["COUNCIL_NAME"], service_name=SERVICE_NAME,
-                                 oversees=lambda: _holds(SEES_ACROSS), may_deploy=lambda: _holds(DEPLOYERS),
+                                 oversees=lambda: _holds(SEES_ACROSS),
+                                 oversees_area=lambda: bool(g.user) and may_oversee(g.user), may_deploy=lambda: _holds(DEPLOYERS),
                                  may_migrate=lambda: _holds(MIGRATORS), may_start=start.may_start_from_pages,
                                  allocates=lambda: _holds(AUDIT_TEAM), field_suffixes=FIELD_SUFFIXES)
     app.jinja_env.filters.update(error_link=_error_link, london=_london, line_breaks_kept=_line_breaks_kept)

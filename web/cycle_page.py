@@ -1,8 +1,10 @@
-"""The audit year for the QA team and the roles that see across (R-10 to R-12): the audit calendar
+"""The audit year for the QA team, the roles that see across and, narrowed to their area and their
+people, managers of a team or service (R-10 to R-12): the audit calendar
 of the year (April to March), when the next allocation list is due, each cycle's audits by service
 area, and each auditor's audits against the minimum. Numbers link to the case list behind them."""
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 
+from engine.access import manages
 from service import caller, engine
 
 from .session import signed_in
@@ -26,5 +28,5 @@ def cycle_page():
             row["overdue_href"] = url_for("web_cases.case_list", cycle=month["cycle"], overdue=1,
                                           service_area_id=row["service_area_id"])
     behind = [a["name"] for a in overview["auditors"] if a["behind"]]
-    return render_template("cycle.html", o=overview, behind=behind,
+    return render_template("cycle.html", o=overview, behind=behind, chase=manages(g.user),
                            previous=overview["year"] - 1, following=overview["year"] + 1)

@@ -3,12 +3,13 @@ step by process (alerts by stage, disputes by stage), and how many are late. Eac
 the case list filtered to the cases behind it."""
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, g, render_template, request, url_for
 
+from engine.access import manages
 from engine.case_list import CYCLE
 from service import caller, engine
 
-from .display import process_names
+from .display import due, held_in_words, process_names
 from .session import signed_in
 
 blp = Blueprint("web_dashboard", __name__)
@@ -35,7 +36,17 @@ def overview():
         cycle_areas=[_linked(a, areas.get(a["service_area_id"], "No service area"), status="running", cycle=cycle,
                              service_area_id=a["service_area_id"]) for a in counts["cycle_areas"]],
         by_process=sorted(by_process.items(), key=lambda item: names.get(item[0], item[0])),
+        late=_late_in_my_area() if manages(g.user) else None,
         previous=_shift(cycle, -1), following=_shift(cycle, 1))
+
+
+def _late_in_my_area() -> list[dict]:
+    """For a manager, the overdue steps of their teams' and services' cases, the most overdue first,
+    with whom each waits for: what to chase."""
+    rows = [{"task": task, "due": due(task["due_at"]), "held": held_in_words(task)}
+            for task in caller().task_list(team=True)]
+    late = [row for row in rows if row["due"]["overdue"]]
+    return sorted(late, key=lambda row: (row["task"]["due_at"], row["task"]["id"]))
 
 
 def _linked(row: dict, label: str, **filters) -> dict:

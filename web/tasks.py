@@ -1,6 +1,7 @@
 """Staff's daily path: the tasks they may act on, a task's form, saving a draft, completing it."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from engine.access import manages
 from engine.errors import InvalidData
 from service import caller
 
@@ -19,15 +20,18 @@ def my_tasks():
     """The tasks the person may act on, soonest due first; managers also see their teams' (read only)."""
     filters = {"case_ref": request.args.get("case_ref", "").strip() or None,
                "process_id": request.args.get("process_id") or None}
-    team = request.args.get("view") == "team" and _manages(g.user)
+    team = request.args.get("view") == "team" and manages(g.user)
     tasks = caller().task_list(team=bool(team), **filters)
     rows = [_row(task) for task in tasks]
     if request.args.get("overdue"):
         rows = [row for row in rows if row["overdue"]]
+    if request.args.get("person"):  # a manager chasing one person: the steps naming or held by them
+        person = request.args["person"]
+        rows = [row for row in rows if person in (row["task"]["candidates"] or []) or row["task"]["assignee"] == person]
     # Urgent tasks (a child's safety, as the diagram marks them) first, then the soonest due.
     rows.sort(key=lambda row: (not row["task"]["urgent"], row["task"]["due_at"] is None, row["task"]["due_at"] or "",
                                row["task"]["id"]))
-    return render_template("tasks/index.html", rows=rows, team=team, manages=_manages(g.user),
+    return render_template("tasks/index.html", rows=rows, team=team, manages=manages(g.user),
                            covering=caller().covering_now(),
                            processes=process_names(), filters=request.args)
 
@@ -135,7 +139,5 @@ def _row(task: dict) -> dict:
             "away": deadline["away"], "held": held_in_words(task)}
 
 
-def _manages(user) -> bool:
-    return bool(user.managed_teams or user.managed_services)
 
 

@@ -68,7 +68,25 @@ def test_the_cycle_page_shows_the_calendar_the_cycles_counts_and_auditors_behind
     assert not re.search(r"\bR-\d", lxml_html.fromstring(page.text).text_content())  # words, not requirement ids
 
 
-def test_the_cycle_page_is_for_those_who_see_across(cycle_site):
-    assert signed_in(cycle_site, "ann").get("/cycle").status_code == 403
-    assert 'href="/cycle"' not in signed_in(cycle_site, "ann").get("/").text
+def test_the_cycle_page_is_for_those_who_see_across_and_managers(cycle_site):
+    assert signed_in(cycle_site, "pat").get("/cycle").status_code == 403
+    assert 'href="/cycle"' not in signed_in(cycle_site, "pat").get("/").text
+    assert 'href="/cycle"' in signed_in(cycle_site, "tom").get("/").text
     assert signed_in(cycle_site, "quinn").get("/cycle?year=abc").status_code == 400
+
+
+# R-12 R-81: a manager's audit year is their area's cases and their own people's audits against the minimum
+def test_a_manager_sees_the_year_of_their_area_and_their_people(cycle_site, clock):
+    engine = service.engine(cycle_site)
+    _audit(engine, "C-8001", "pat", 11)  # pat: SAS 1, Safeguarding and Support (tom, sue)
+    _audit(engine, "C-8002", "pia", 11)  # pia: CIC 1, Children in Care (ann, sid)
+    with engine.db.transaction() as session:
+        dao_set_password(session, "sid", PASSWORD)
+    sid = signed_in(cycle_site, "sid").get("/cycle").text
+    assert [row[0] for row in _rows(sid, "areas-2026-11")] == ["Children in Care"]
+    assert [row[0] for row in _rows(sid, "auditors")] == ["Ann (auditor, team manager): open tasks"]
+    assert _rows(sid, "auditors")[0][1:3] == ["2", "0"]  # both of ann's audits, one outside sid's area
+    assert "/?view=team&amp;person=ann" in sid
+    tom = signed_in(cycle_site, "tom").get("/cycle").text
+    assert [row[0] for row in _rows(tom, "areas-2026-11")] == ["Safeguarding and Support"]
+    assert _rows(tom, "auditors") == [["None of your people audits"]]
