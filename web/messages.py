@@ -29,7 +29,7 @@ def _bounded_id(_endpoint, values) -> None:
 @blp.get("/messages")
 @signed_in
 def messages():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), 1_000_000)
     found = caller().messages(page=page, page_size=PAGE_SIZE)
     last_page = max((found["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("messages/index.html", found=found, last_page=last_page)
