@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from .calendar import LONDON
+from .day_totals import DIALECT_INSERTS
 from .errors import NotFound
 from .models import Delivery, MessageRead, OutboxMessage
 
@@ -57,11 +58,8 @@ def dao_mark_read(session: Session, username: str, message_id: int, at: datetime
     row = session.execute(_addressed_to(username).where(OutboxMessage.id == message_id)).first()
     if row is None:
         raise NotFound(f"no message {message_id}")
-    read = session.get(MessageRead, (message_id, username))
-    if read is None:
-        read = MessageRead(message_id=message_id, username=username, read_at=at)
-        session.add(read)
-    return shown(row[0], row[1], read.read_at)
+    _dao_read(session, username, [message_id], at)
+    return shown(row[0], row[1], _read_at(session, username, [message_id])[message_id])
 
 
 def dao_mark_all_read(session: Session, username: str, at: datetime) -> int:
@@ -69,8 +67,17 @@ def dao_mark_all_read(session: Session, username: str, at: datetime) -> int:
     ids = session.scalars(select(OutboxMessage.id).join(Delivery, Delivery.message_id == OutboxMessage.id)
                           .where(Delivery.recipient == username, Delivery.channel == "email",
                                  OutboxMessage.event_type == "notification", _unread(username))).all()
-    session.add_all(MessageRead(message_id=message_id, username=username, read_at=at) for message_id in set(ids))
+    _dao_read(session, username, sorted(set(ids)), at)
     return len(set(ids))
+
+
+def _dao_read(session: Session, username: str, ids: list[int], at: datetime) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING: read twice, or in two tabs at once, the first time stays
+    and neither fails."""
+    if ids:
+        insert = DIALECT_INSERTS[session.get_bind().dialect.name](MessageRead)
+        session.execute(insert.values([{"message_id": i, "username": username, "read_at": at} for i in ids])
+                        .on_conflict_do_nothing(index_elements=["message_id", "username"]))
 
 
 def _read_at(session: Session, username: str, ids: list[int]) -> dict[int, datetime]:
