@@ -28,7 +28,9 @@ def init_api(app) -> Api:
     app.before_request(errors.refuse_nul_bytes)
     app.before_request(errors.refuse_deep_json)
     app.before_request(auth.authenticate)
-    from . import away, clock, definitions, instances, people, reports, session, tasks, webhooks_in, webhooks_out
-    for module in (session, clock, definitions, people, away, reports, instances, tasks, webhooks_in, webhooks_out):
+    from . import (away, clock, definitions, instances, messages, people, reports, session, tasks, webhooks_in,
+                   webhooks_out)
+    for module in (session, clock, definitions, people, away, reports, instances, tasks, messages, webhooks_in,
+                   webhooks_out):
         api.register_blueprint(module.blp)
     return api

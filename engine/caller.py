@@ -10,7 +10,7 @@ Releasing is for its holder, or an operator freeing a task whose holder is away.
 """
 from datetime import datetime
 
-from . import access, allocation_preview, away, handover, reads, store
+from . import access, allocation_preview, away, handover, inbox, reads, store
 from .accounts import CurrentUser
 from .answers import check_draft
 from .calendar import LONDON
@@ -196,6 +196,26 @@ class Caller:
             cycle = allocation_preview.cycle_of(detail["data"])
             rows = allocation_preview.preview(session, detail["form"] or {}, allocations, cycle, now())
             return {"task": detail, "cycle": cycle, "rows": rows}
+
+    # --- messages (what the service told the person) -------------------------------------------
+
+    def messages(self, page: int = 1, page_size: int = 20) -> dict:
+        """The notifications addressed to the person, newest first, read or not (engine/inbox.py)."""
+        with self.db.reading() as session:
+            return inbox.dao_list_messages(session, self.user.username, page, page_size)
+
+    def unread_messages(self) -> int:
+        with self.db.reading() as session:
+            return inbox.dao_count_unread(session, self.user.username)
+
+    def mark_read(self, message_id: int) -> dict:
+        """Their read state only, not history; 404 for a message not addressed to them."""
+        with self.db.transaction() as session:
+            return inbox.dao_mark_read(session, self.user.username, message_id, now())
+
+    def mark_all_read(self) -> int:
+        with self.db.transaction() as session:
+            return inbox.dao_mark_all_read(session, self.user.username, now())
 
     # --- instances -----------------------------------------------------------------------------
 

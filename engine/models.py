@@ -247,6 +247,15 @@ class OutboxMessage(Base):
     deliveries: Mapped[list["Delivery"]] = relationship(back_populates="message", order_by="Delivery.id")
 
 
+class MessageRead(Base):
+    """When a person read a notification addressed to them (engine/inbox.py): their own read state,
+    not history. Their messages are found through their email delivery rows, hence the index below."""
+    __tablename__ = "message_read"
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class WebhookSubscription(Base):
     """Where events of some types are POSTed, signed with the subscription's own secret."""
     __tablename__ = "webhook_subscription"
@@ -288,6 +297,10 @@ class Delivery(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     message: Mapped[OutboxMessage] = relationship(back_populates="deliveries")
+
+
+# A person's messages, newest first, and their unread count read this index, not every delivery.
+Index("ix_delivery_recipient", Delivery.recipient, Delivery.message_id)
 
 
 class DeliveryAttempt(Base):

@@ -15,7 +15,7 @@ from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
 
 from . import (allocations, auth, case_page, cases, concern, cycle_page, dashboard, definitions, deploy_page,
-               handover, migration_page, pages, reports, start, tasks)
+               handover, messages, migration_page, pages, reports, start, tasks)
 from .form_answers import KEY_SUFFIX, ROWS_SUFFIX
 from .security import configure_session, security_headers
 from .session import load_user
@@ -23,7 +23,7 @@ from .session import load_user
 HERE = Path(__file__).resolve().parent
 PAGE_BLUEPRINTS = (auth.blp, tasks.blp, allocations.blp, cases.blp, case_page.blp, concern.blp, dashboard.blp,
                    reports.blp, definitions.blp, deploy_page.blp, migration_page.blp, start.blp, cycle_page.blp,
-                   handover.blp, pages.blp)
+                   handover.blp, messages.blp, pages.blp)
 csrf = CSRFProtect()
 FIELD_SUFFIXES = {"rows": ROWS_SUFFIX, "key": KEY_SUFFIX}  # the hidden inputs that carry a form page's shape
 
@@ -37,7 +37,8 @@ def init_web(app: Flask) -> None:
                                  oversees=lambda: _holds(SEES_ACROSS),
                                  oversees_area=lambda: bool(g.user) and may_oversee(g.user), may_deploy=lambda: _holds(DEPLOYERS),
                                  may_migrate=lambda: _holds(MIGRATORS), may_start=start.may_start_from_pages,
-                                 allocates=lambda: _holds(AUDIT_TEAM), field_suffixes=FIELD_SUFFIXES)
+                                 allocates=lambda: _holds(AUDIT_TEAM), field_suffixes=FIELD_SUFFIXES,
+                                 unread_messages=messages.unread_count)
     app.jinja_env.filters.update(error_link=_error_link, london=_london, line_breaks_kept=_line_breaks_kept)
     app.static_folder = str(HERE / "static")  # /static/build/: the assets `make assets` builds
     csrf.init_app(app)

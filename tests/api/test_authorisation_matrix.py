@@ -16,6 +16,7 @@ import service
 from app import ROOT
 from engine.clock import now
 from engine.models import Delivery
+from engine.outbox import dao_add_event
 from tests.api.conftest import bearer, seeded_app
 from tests.flows.conftest import definition_files
 from webhooks.subscriptions import dao_add_subscription
@@ -132,6 +133,9 @@ ROWS = [
     Row("POST", "/api/webhook-deliveries/{delivery}/replay", only({"root"}, 409)),  # still pending: no change
     Row("POST", "/api/webhook-deliveries/run", only({"root"}, 200)),
     Row("GET", "/api/outbox", only(OPERATORS, 200)),
+    # Messages are the caller's own: pat's (about C-1001) is in pat's list alone, another's is 404.
+    Row("GET", "/api/messages", everyone(200), lists_case_for={"pat"}),
+    Row("POST", "/api/messages/{message}/read", only({"pat"}, 200, others=404)),
 ]
 
 
@@ -142,6 +146,7 @@ class World:
     task: str
     subscription: int = 0  # to the shared case audit's task events: its deliveries are pending
     delivery: int = 0
+    message: int = 0  # a notification to pat about the shared case audit
 
     @property
     def engine(self):
@@ -167,6 +172,14 @@ class World:
             return dao_add_subscription(session, "http://127.0.0.1:9/hook", ["task.ready"], "k" * 32, None,
                                         "root", now()).id
 
+    def tell_pat(self) -> int:
+        """A notification to pat about the shared case, written as a step writes one."""
+        with self.engine.db.transaction() as session:
+            message = dao_add_event(session, "notification", now(), self.instance, CASE_REF, {"link": "/"},
+                                    recipients=["pat"], subject=f"About case {CASE_REF}", body="See the case.")
+            session.flush()
+            return message.id
+
     def engine_deliveries(self) -> list[int]:
         with self.engine.db.transaction() as session:
             return list(session.scalars(select(Delivery.id).order_by(Delivery.id)))
@@ -180,6 +193,7 @@ def world(migrated_url, tmp_path_factory):
         world.subscription = world.subscribe()
         world.instance, world.task = world.case_audit("held")
         world.delivery = world.engine_deliveries()[0]
+        world.message = world.tell_pat()
         yield world
 
 
@@ -189,7 +203,8 @@ def _request(world: World, row: Row, username: str):
         subscription = world.subscribe()
     elif row.fresh and row.expect[username] < 300:
         instance, task = world.case_audit(row.fresh)
-    path = row.path.format(instance=instance, task=task, subscription=subscription, delivery=world.delivery)
+    path = row.path.format(instance=instance, task=task, subscription=subscription, delivery=world.delivery,
+                           message=world.message)
     kwargs = {"headers": world.token(username)}
     if row.upload:
         kwargs |= {"data": {"files": (io.BytesIO((ROOT / "forms" / "audit_tool.json").read_bytes()), "audit_tool.json")},
@@ -228,8 +243,8 @@ def test_every_api_route_is_in_the_matrix(world):
     """A new endpoint must be added to the table above (and so decide who may call it)."""
     covered = {(row.method, row.path.split("?")[0].replace("{instance}", "<int:instance_id>")
                 .replace("{task}", "<task_id>").replace("{subscription}", "<int:subscription_id>")
-                .replace("{delivery}", "<int:delivery_id>").replace("/away/999999", "/away/<int:period_id>"))
-               for row in ROWS}
+                .replace("{delivery}", "<int:delivery_id>").replace("{message}", "<int:message_id>")
+                .replace("/away/999999", "/away/<int:period_id>")) for row in ROWS}
     routes = set()
     for rule in world.app.url_map.iter_rules():
         if not rule.rule.startswith("/api/"):
