@@ -77,6 +77,12 @@ class Caller:
                 "may_reassign": task.state == "ready" and handover.may_reassign(
                     session, self.user, task, session.get(ProcessInstance, task.instance_id))}
 
+    def task_summary(self, task_id: str) -> dict:
+        """A task as lists show it, with whom it waits for, without its form: 404 unless the person may see it."""
+        with self.db.reading() as session:
+            task = access.task_for(session, self.user, task_id)
+            return reads.task_view(task) | waits_for(session, [task.id])[task.id]
+
     def task_form(self, task_id: str) -> dict:
         """Only a task's form and UI schema (what reading a submitted page needs): no case data, and
         the instance's workflow is not loaded."""

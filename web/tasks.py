@@ -10,6 +10,7 @@ from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_context import shown_answers
 from .form_fields import FormModel
 from .session import local_path, signed_in
+from .task_filters import SORTS, narrowed, step_choices
 
 blp = Blueprint("web_tasks", __name__)
 
@@ -21,19 +22,11 @@ def my_tasks():
     filters = {"case_ref": request.args.get("case_ref", "").strip() or None,
                "process_id": request.args.get("process_id") or None}
     team = request.args.get("view") == "team" and manages(g.user)
-    tasks = caller().task_list(team=bool(team), **filters)
-    rows = [_row(task) for task in tasks]
-    if request.args.get("overdue"):
-        rows = [row for row in rows if row["overdue"]]
-    if request.args.get("person"):  # a manager chasing one person: the steps naming or held by them
-        person = request.args["person"]
-        rows = [row for row in rows if person in (row["task"]["candidates"] or []) or row["task"]["assignee"] == person]
-    # Urgent tasks (a child's safety, as the diagram marks them) first, then the soonest due.
-    rows.sort(key=lambda row: (not row["task"]["urgent"], row["task"]["due_at"] is None, row["task"]["due_at"] or "",
-                               row["task"]["id"]))
+    every = [_row(task) for task in caller().task_list(team=bool(team), **filters)]
+    rows = narrowed(every, request.args)
     return render_template("tasks/index.html", rows=rows, team=team, manages=manages(g.user),
                            covering=caller().covering_now(),
-                           processes=process_names(), filters=request.args)
+                           processes=process_names(), filters=request.args, steps=step_choices(every), sorts=SORTS)
 
 
 @blp.post("/tasks/<task_id>/claim")
