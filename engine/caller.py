@@ -27,6 +27,7 @@ from .directory_choices import choices_for
 from .task_waits import waits_for
 from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused
 from .messages import CHILD_SAFETY_CONCERN, messages_taken
+from .notes import add_note, case_notes, visible_notes
 from .runtime import InstanceRuntime
 from .starting import newest_versions
 from .report_figures import Figure
@@ -70,7 +71,8 @@ class Caller:
             return detail | waits_for(session, [task.id]).get(task.id, {}) | {"started_by_name": started_by, "directory": choices_for(session, detail["form"]),
                 "may_act": may_act, "draft": draft.data if draft else None,
                 "draft_saved_at": draft.saved_at.isoformat() if draft else None,
-                "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail)}
+                "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail),
+                "notes": visible_notes(session, self.user, task.instance_id)}
 
     def task_form(self, task_id: str) -> dict:
         """Only a task's form and UI schema (what reading a submitted page needs): no case data, and
@@ -266,6 +268,7 @@ class Caller:
                 dao_append_history(session, instance_id, self.user.username, VIEWED, now())
             page = case_page(session, self.engine.ctx, instance_id, access.visible_instances(self.user), now())
             page["history"] = self._shown(page["history"])
+            page["notes"] = case_notes(session, instance_id)
             page["may"] = {"operate": self.user.has(*access.OPERATORS), "retry": self.user.has(*access.ADMINISTRATORS),
                            "see_viewers": self.user.has(*access.SEES_ACROSS),
                            "raise_concern": self._may_raise_concern(session, instance_id, page)}
@@ -302,6 +305,19 @@ class Caller:
         if self.user.has(*access.SEES_ACROSS):
             return events
         return [e for e in events if e["event"] != VIEWED]
+
+    def notes(self, instance_id: int) -> list[dict]:
+        """The case's notes, oldest first (engine/notes.py): for whoever may see the case, else 404."""
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, instance_id)
+            return case_notes(session, instance_id)
+
+    def add_note(self, instance_id: int, text: str, task_id: str | None = None) -> dict:
+        """Post a note on a case the person may see (404 otherwise), left on one of its tasks or not;
+        422 naming what is wrong with the text. Recorded in the history; its participants are told
+        that a note was added, never what it says (R-81)."""
+        with self.db.transaction() as session:
+            return add_note(session, self.user, instance_id, text, task_id, now(), self.engine.ctx.base_url)
 
     def set_status(self, instance_id: int, status: str, reason: str) -> dict:
         """Suspend ("suspended"), resume ("running") or terminate ("terminated"): operators."""
