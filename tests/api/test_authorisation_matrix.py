@@ -94,6 +94,9 @@ ROWS = [
     Row("GET", f"/api/process-instances?case_ref={CASE_REF}", everyone(200), lists_case_for=SEES_CASE),
     Row("GET", "/api/process-instances/{instance}", on_the_case(SEES_CASE, 200)),
     Row("GET", "/api/process-instances/{instance}/history", on_the_case(SEES_CASE, 200)),
+    Row("GET", "/api/process-instances/{instance}/notes", on_the_case(SEES_CASE, 200)),
+    Row("POST", "/api/process-instances/{instance}/notes", on_the_case(SEES_CASE, 201), body={"text": "Matrix note"},
+        fresh="running"),
     Row("POST", "/api/process-instances/{instance}/concerns", on_the_case(RAISERS, 422), body={"fields": {}}),  # no change
     Row("POST", "/api/process-instances/{instance}/suspend", on_the_case(OPERATORS, 200), body={"reason": "r"},
         fresh="running"),
