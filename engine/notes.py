@@ -32,7 +32,8 @@ def checked_text(text) -> str:
         problem = f"The note must be {NOTE_MAX:,} characters or fewer (it has {len(trimmed):,})"
         raise InvalidData(problem, {"text": [problem]})
     if "\x00" in trimmed:  # PostgreSQL cannot store it
-        raise InvalidData("The note must not contain NUL characters", {"text": ["The note must not contain NUL characters"]})
+        problem = "The note must not contain NUL characters"
+        raise InvalidData(problem, {"text": [problem]})
     return trimmed
 
 

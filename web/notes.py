@@ -31,7 +31,8 @@ def add(instance_id):
         error = (invalid.errors or {}).get("text", [invalid.detail])[0]
         return _again(instance_id, task_id, error, text)
     flash(ADDED)
-    back = url_for("web_tasks.task", task_id=task_id) if task_id else url_for("web_case.case_page", instance_id=instance_id)
+    back = (url_for("web_tasks.task", task_id=task_id) if task_id
+            else url_for("web_case.case_page", instance_id=instance_id))
     return redirect(f"{back}#notes")
 
 

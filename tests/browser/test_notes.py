@@ -54,6 +54,7 @@ def test_sue_leaves_a_note_on_a_case_of_her_service_and_others_see_it(site, pers
 
     ann = person("ann")
     ann.goto(f"/tasks/{task['id']}")
+    ann.get_by_role("link", name="Notes on this case (1)").click()  # the notes are below the task's long form
     assert "Sue (service manager)" in ann.locator("[data-testid=notes]").inner_text()
     ann.locator("#note-text").fill("Thanks: I will check the review before drafting.")
     ann.get_by_role("button", name="Add note").click()
