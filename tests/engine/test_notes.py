@@ -3,11 +3,11 @@ case, never copied into a notification (R-81), and never changed once posted."""
 import pytest
 from sqlalchemy import select, text
 
-from engine.accounts import dao_load_user
+from engine.accounts import CurrentUser, dao_load_user
 from engine.caller import Caller
 from engine.errors import InvalidData, NotFound
 from engine.models import OutboxMessage, Person
-from engine.notes import NOTE_MAX
+from engine.notes import NOTE_MAX, visible_notes
 from tests.flows.conftest import definition_files
 
 CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}
@@ -96,3 +96,11 @@ def test_a_note_cannot_be_changed(org, audit):
             with org.db.transaction() as session:
                 session.execute(text(statement))
     assert [n["text"] for n in as_person(org, "sue").notes(audit)] == [SECRET]
+
+
+def test_a_task_page_shows_notes_only_to_those_who_may_see_the_case(org, audit):  # R-81
+    """A task is visible to whoever may act on it, even without seeing its case: its page then shows no notes."""
+    as_person(org, "sue").add_note(audit, SECRET)
+    with org.db.reading() as session:
+        assert visible_notes(session, CurrentUser("stranger", frozenset({"practitioner"})), audit) is None
+        assert [n["text"] for n in visible_notes(session, as_person(org, "tom").user, audit)] == [SECRET]
