@@ -11,9 +11,11 @@ from marshmallow import Schema, fields, validate
 
 from engine.case_list import CYCLE, SORTS
 from engine.errors import NotFound
+from engine.notes import NOTE_MAX
 from service import caller
 
-from .schemas import MAX_ID, NO_NUL, HistoryEventSchema, InstancePageSchema, InstanceSchema, InstanceSummarySchema, Text
+from .schemas import (MAX_ID, NO_NUL, HistoryEventSchema, InstancePageSchema, InstanceSchema, InstanceSummarySchema,
+                      NoteSchema, Text)
 
 blp = Blueprint("instances", __name__, url_prefix="/api/process-instances", description="Process instances")
 
@@ -60,6 +62,14 @@ class ConcernRaisedSchema(Schema):
     alerts = fields.List(fields.Nested(RaisedAlertSchema))
 
 
+class NoteRequest(Schema):
+    """Trimmed and checked by the engine (422 naming what is wrong: empty, or too long)."""
+    text = fields.String(required=True, validate=NO_NUL,
+                         metadata={"description": f"at most {NOTE_MAX} characters once trimmed"})
+    task_id = fields.String(load_default=None, allow_none=True, validate=[validate.Length(max=36), NO_NUL],
+                            metadata={"description": "the task of this case the note is left on, if any"})
+
+
 class MigrateRequest(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
@@ -101,6 +111,22 @@ class History(MethodView):
     def get(self, instance_id):
         """Every recorded event of the instance, oldest first (R-80)."""
         return caller().history(instance_id)
+
+
+@blp.route("/<int:instance_id>/notes")
+class Notes(MethodView):
+    @blp.response(200, NoteSchema(many=True))
+    def get(self, instance_id):
+        """The case's notes, oldest first: for whoever may see the case (R-81)."""
+        return caller().notes(instance_id)
+
+    @blp.arguments(NoteRequest)
+    @blp.response(201, NoteSchema)
+    def post(self, body, instance_id):
+        """Add a note to a case the caller may see; never edited afterwards (a correction is a new
+        note). Recorded in the history; the people the case names are told a note was added, with
+        the link, never its text (R-81)."""
+        return caller().add_note(instance_id, body["text"], body["task_id"])
 
 
 @blp.route("/<int:instance_id>/concerns")

@@ -92,3 +92,15 @@ class HistoryEventSchema(Schema):
     event = fields.String()
     element_id = fields.String(allow_none=True)
     detail = fields.Dict()
+
+
+class NoteSchema(Schema):
+    """A note on a case (engine/notes.py): never changed once posted."""
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    author = fields.String(metadata={"description": "username"})
+    author_name = fields.String()
+    created_at = fields.String()
+    text = fields.String()
+    task_id = fields.String(allow_none=True, metadata={"description": "the task it was left on, if any"})
+    task_name = fields.String(allow_none=True)

@@ -30,6 +30,7 @@ from .naming import people_for
 from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused, NotFound
 from .models import Person, ProcessInstance
 from .messages import CHILD_SAFETY_CONCERN, messages_taken
+from .notes import add_note, case_notes, visible_notes
 from .runtime import InstanceRuntime
 from .starting import newest_versions
 from .report_figures import Figure
@@ -75,7 +76,8 @@ class Caller:
                 "draft_saved_at": draft.saved_at.isoformat() if draft else None,
                 "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail),
                 "may_reassign": task.state == "ready" and handover.may_reassign(
-                    session, self.user, task, session.get(ProcessInstance, task.instance_id))}
+                    session, self.user, task, session.get(ProcessInstance, task.instance_id)),
+                "notes": visible_notes(session, self.user, task.instance_id)}
 
     def task_summary(self, task_id: str) -> dict:
         """A task as lists show it, with whom it waits for, without its form: 404 unless the person may see it."""
@@ -362,6 +364,7 @@ class Caller:
             page["history"] = self._shown(page["history"])
             waits = waits_for(session, [task["id"] for task in page["tasks"] if task["state"] == "ready"])
             page["tasks"] = [task | waits.get(task["id"], {}) for task in page["tasks"]]
+            page["notes"] = case_notes(session, instance_id)
             page["may"] = {"operate": self.user.has(*access.OPERATORS), "retry": self.user.has(*access.ADMINISTRATORS),
                            "see_viewers": self.user.has(*access.SEES_ACROSS),
                            "raise_concern": self._may_raise_concern(session, instance_id, page)}
@@ -398,6 +401,19 @@ class Caller:
         if self.user.has(*access.SEES_ACROSS):
             return events
         return [e for e in events if e["event"] != VIEWED]
+
+    def notes(self, instance_id: int) -> list[dict]:
+        """The case's notes, oldest first (engine/notes.py): for whoever may see the case, else 404."""
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, instance_id)
+            return case_notes(session, instance_id)
+
+    def add_note(self, instance_id: int, text: str, task_id: str | None = None) -> dict:
+        """Post a note on a case the person may see (404 otherwise), left on one of its tasks or not;
+        422 naming what is wrong with the text. Recorded in the history; its participants are told
+        that a note was added, never what it says (R-81)."""
+        with self.db.transaction() as session:
+            return add_note(session, self.user, instance_id, text, task_id, now(), self.engine.ctx.base_url)
 
     def set_status(self, instance_id: int, status: str, reason: str) -> dict:
         """Suspend ("suspended"), resume ("running") or terminate ("terminated"): operators."""

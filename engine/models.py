@@ -169,6 +169,18 @@ class HistoryEvent(Base):
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
+class CaseNote(Base):
+    """A note on a case, left on its page or one of its tasks' (engine/notes.py). Append-only like the
+    history: a correction is a new note, and database triggers refuse UPDATE and DELETE (migration 0017)."""
+    __tablename__ = "case_note"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    author: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # --- organisation (R-01, R-03, R-04) --------------------------------------------------------
 
 class ServiceArea(Base):

@@ -15,7 +15,7 @@ from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
 
 from . import (allocations, auth, bulk_tasks, case_page, cases, concern, cycle_page, dashboard, definitions,
-               deploy_page, handover, messages, migration_page, pages, reports, start, tasks)
+               deploy_page, handover, messages, migration_page, notes, pages, reports, start, tasks)
 from .form_answers import KEY_SUFFIX, ROWS_SUFFIX
 from .security import configure_session, security_headers
 from .session import load_user
@@ -23,7 +23,7 @@ from .session import load_user
 HERE = Path(__file__).resolve().parent
 PAGE_BLUEPRINTS = (auth.blp, tasks.blp, allocations.blp, cases.blp, case_page.blp, concern.blp, dashboard.blp,
                    reports.blp, definitions.blp, deploy_page.blp, migration_page.blp, start.blp, cycle_page.blp,
-                   handover.blp, bulk_tasks.blp, messages.blp, pages.blp)
+                   handover.blp, bulk_tasks.blp, messages.blp, notes.blp, pages.blp)
 csrf = CSRFProtect()
 FIELD_SUFFIXES = {"rows": ROWS_SUFFIX, "key": KEY_SUFFIX}  # the hidden inputs that carry a form page's shape
 

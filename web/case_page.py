@@ -109,6 +109,9 @@ def _page(case: dict) -> dict:
             "diagrams": _diagrams(case, names), "actions": _actions(case), "processes": process_names()}
 
 
+page_of = _page  # web/notes.py shows the page again with a note's error
+
+
 def _words(case: dict) -> CaseWords:
     return CaseWords(case["names"], case["element_names"], process_names(), case["forms"], case["element_forms"],
                      case["start_form"], case["field_titles"], case["value_titles"])

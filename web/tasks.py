@@ -48,10 +48,15 @@ def release(task_id):
 @blp.get("/tasks/<task_id>")
 @signed_in
 def task(task_id):
+    return task_page(task_id, [])
+
+
+def task_page(task_id: str, error_summary, status: int = 200, **extra):
+    """The task's page as opened (the draft, else the task's data); web/notes.py shows it again with a note's error."""
     detail = caller().task(task_id)
     model = FormModel(detail["form"], detail["ui"], detail["directory"])
     values = detail["draft"] if detail["draft"] is not None else model.prefilled(detail["data"])
-    return _task_page(detail, model.fields(values), [])
+    return _task_page(detail, model.fields(values), error_summary, status, **extra)
 
 
 @blp.post("/tasks/<task_id>")
@@ -92,10 +97,10 @@ def completed(task_id):
 
 # --- helpers ------------------------------------------------------------------------------------
 
-def _task_page(detail: dict, fields, error_summary, status: int = 200):
+def _task_page(detail: dict, fields, error_summary, status: int = 200, **extra):
     shown = shown_answers(detail["form"], detail["ui"], detail["data"])
     return render_template("tasks/task.html", task=detail, row=_row(detail), fields=fields, shown=shown,
-                           error_summary=error_summary), status
+                           error_summary=error_summary, **extra), status
 
 
 def edit_rows(action: str, data: dict, rows: dict[str, int]) -> dict:

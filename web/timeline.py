@@ -86,6 +86,8 @@ def _words(kind: str, who: str, step: str | None, detail: dict, words: CaseWords
         "instance_migrated": f"{who} moved the case from version {detail.get('from_version', '?')} to "
                              f"{detail.get('to_version', '?')}",
         "instance_completed": "The case finished",
+        # The text is in the Notes section only (engine/notes.py keeps it in one place).
+        "note_added": f"{who} added a note" + (f" on {step}" if step else ""),
         "event_received": f"{who} sent {INBOUND.get(detail.get('event_type'), 'a message')}",
         "message_received": (f"{who} raised a child-safety concern" if detail.get("message") == CHILD_SAFETY_CONCERN
                              else f"{who} sent {_humanised(detail.get('message', 'a message')).lower()}"),

@@ -101,6 +101,9 @@ ROWS = [
     Row("GET", f"/api/process-instances?case_ref={CASE_REF}", everyone(200), lists_case_for=SEES_CASE),
     Row("GET", "/api/process-instances/{instance}", on_the_case(SEES_CASE, 200)),
     Row("GET", "/api/process-instances/{instance}/history", on_the_case(SEES_CASE, 200)),
+    Row("GET", "/api/process-instances/{instance}/notes", on_the_case(SEES_CASE, 200)),
+    Row("POST", "/api/process-instances/{instance}/notes", on_the_case(SEES_CASE, 201), body={"text": "Matrix note"},
+        fresh="running"),
     Row("POST", "/api/process-instances/{instance}/concerns", on_the_case(RAISERS, 422), body={"fields": {}}),  # no change
     Row("POST", "/api/process-instances/{instance}/suspend", on_the_case(OPERATORS, 200), body={"reason": "r"},
         fresh="running"),
@@ -134,7 +137,9 @@ ROWS = [
     Row("POST", "/api/webhook-deliveries/run", only({"root"}, 200)),
     Row("GET", "/api/outbox", only(OPERATORS, 200)),
     # Messages are the caller's own: pat's (about C-1001) is in pat's list alone, another's is 404.
-    Row("GET", "/api/messages", everyone(200), lists_case_for={"pat"}),
+    # Messages are the caller's own: about C-1001 only for the people it names (pat is told of the
+    # audit; the notes other rows add tell its starter, auditor and practitioner), never anyone else.
+    Row("GET", "/api/messages", everyone(200), lists_case_for={"pat", "quinn", "ann"}),
     Row("POST", "/api/messages/{message}/read", only({"pat"}, 200, others=404)),
 ]
 
