@@ -37,6 +37,8 @@ class InstanceQuery(Schema):
     step = Text(metadata={"description": "an element id: instances with a ready task there"})
     overdue = fields.Boolean(load_default=False, metadata={"description": "only those with a task past its deadline"})
     cycle = fields.String(validate=validate.Regexp(CYCLE), metadata={"description": "e.g. 2026-11"})
+    person = Text(metadata={"description": "a username: cases naming them (practitioner, auditor, asked to act)"})
+    grade = Text(metadata={"description": "a completed audit's final grade, e.g. good"})
     sort = fields.String(load_default="newest", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

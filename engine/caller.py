@@ -178,6 +178,11 @@ class Caller:
                     "people": [pair for pair in people_for(session, None) if pair[0] != username],
                     "managed": away.people_marked_by(session, self.user)}
 
+    def directory_people(self) -> list[tuple[str, str]]:
+        """(username, name) of the active people, by name: what a page's person filter offers."""
+        with self.db.reading() as session:
+            return people_for(session, None)
+
     def covering_now(self) -> list[dict]:
         """The away periods in which the caller covers someone today."""
         with self.db.reading() as session:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
-from .models import ProcessInstance, ProcessVersion, ServiceArea, Team, UserTask
+from .models import AuditOutcome, InstanceParticipant, ProcessInstance, ProcessVersion, ServiceArea, Team, UserTask
 from .report_figures import Figure
 
 SORTS = {  # the name a page or a query gives → ORDER BY; ties broken by id, newest first but for "oldest"
@@ -35,6 +35,8 @@ class CaseFilter:
     overdue: bool = False  # instances with a ready task past its deadline
     cycle: str | None = None  # "2026-11"
     parent_id: int | None = None
+    person: str | None = None  # a username: cases naming them (practitioner, auditor, asked to act)
+    grade: str | None = None  # a completed audit's final grade
     report: Figure | None = None  # the instances one figure of a report counts
 
     def clauses(self, at: datetime, leave_out: str | None = None) -> list:
@@ -51,6 +53,12 @@ class CaseFilter:
             clauses.append(_has_ready_task(UserTask.element_id == self.step))
         if self.overdue:
             clauses.append(_has_ready_task(UserTask.due_at < at))
+        if self.person:
+            clauses.append(ProcessInstance.id.in_(select(InstanceParticipant.instance_id)
+                                                  .where(InstanceParticipant.username == self.person)))
+        if self.grade:
+            clauses.append(ProcessInstance.id.in_(select(AuditOutcome.instance_id)
+                                                  .where(AuditOutcome.overall_grade == self.grade)))
         if self.report:
             clauses.append(ProcessInstance.id.in_(self.report.instance_ids()))
         return clauses

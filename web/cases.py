@@ -74,6 +74,8 @@ def _selects(found: dict, where: CaseFilter, sort: str) -> dict[str, list[dict]]
         "team_id": _options(places["team"], where.team_id, "All teams"),
         "step": _counted(steps, step_counts, where.step, "Any step"),
         "cycle": _counted(cycles, counts["cycle"], where.cycle, "Any cycle"),
+        "person": _options(dict(caller().directory_people()), where.person, "Anyone"),
+        "grade": _options(engine().reads.report_labels()["grades"], where.grade, "Any final grade"),
         "sort": [{"value": value, "text": text, "selected": value == sort} for value, text in SORT_NAMES.items()],
     }
 
@@ -114,5 +116,6 @@ def _filters(args) -> tuple[CaseFilter, str, int]:
                        case_ref=args.get("case_ref", "").strip()[:100] or None,
                        service_area_id=args.get("service_area_id") or None, team_id=args.get("team_id") or None,
                        step=args.get("step") or None, overdue=bool(args.get("overdue")), cycle=cycle,
+                       person=args.get("person") or None, grade=args.get("grade") or None,
                        report=figure_asked(args) if args.get("figure") else None)
     return where, sort, int(page)

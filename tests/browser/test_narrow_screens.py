@@ -71,3 +71,23 @@ def test_the_diagram_editor_opens_on_a_phone(owner):
     check_page(owner, "62-modeller-phone")
     assert_no_sideways_scroll(owner)
     assert owner.locator("#canvas .djs-element").count() > 0
+
+
+# Issue 23, item 7: at 375 px (a phone) and at 200% zoom of a 1280 px window (640 CSS px), the
+# pages a person works in day to day need no sideways scrolling: My tasks, the team list with its
+# chase links, a task page, the case page with its notes, Messages, Away and cover, Overview.
+ZOOMED = {"width": 640, "height": 900}
+
+
+@pytest.mark.parametrize("size", [PHONE, ZOOMED], ids=["375px", "200pct"])
+def test_the_daily_pages_fit_a_phone_and_200_percent_zoom(site, person, size):
+    instance_id, task_id = start_audit(site)
+    pages = {"ann": ["/", f"/tasks/{task_id}", f"/instances/{instance_id}", "/messages", "/away"],
+             "tom": ["/?view=team", "/overview", f"/tasks/{task_id}/reassign"]}
+    for username, paths in pages.items():
+        page = person(username)
+        page.set_viewport_size(size)
+        for number, path in enumerate(paths, 1):
+            page.goto(path)
+            assert page.evaluate("document.documentElement.scrollWidth") <= size["width"], (username, path)
+            check_page(page, f"63-{username}-{number}-{size['width']}px")

@@ -10,6 +10,7 @@ import service
 from engine.accounts import dao_set_password
 from engine.case_list import CaseFilter, case_list
 from engine.clock import get_clock, now
+from engine.models import AuditOutcome
 from tests.fixtures.diagrams import NOTE_FORM, scripted
 from tests.flows.conftest import complete
 from tests.flows.test_case_audit import discussion, draft
@@ -60,6 +61,20 @@ def test_the_case_list_filters_counts_sorts_and_pages(cases):  # R-80 R-81
     for bad in ("status=lost", "cycle=2026-13", "sort=random", "page=0", "page=x"):
         answer = quinn.get(f"/cases?{bad}")
         assert answer.status_code == 400 and "There is a problem" in answer.text, bad
+
+
+def test_the_case_list_finds_cases_by_the_person_they_name_and_by_final_grade(cases):  # R-81 issue 23
+    engine = service.engine(cases)
+    quinn = signed_in(cases, "quinn")
+    assert listed(quinn.get("/cases?person=pia").text) == ["D-2001"]  # her case, as its practitioner
+    assert listed(quinn.get("/cases?person=ann").text) == ["C-1003", "D-2001", "C-1002", "C-1001"]  # their auditor
+    [c1002] = [row for row in engine.reads.ready_tasks() if row["case_ref"] == "C-1002"]
+    with engine.db.transaction() as session:  # C-1002 kept as completed with its final grade, as reports keep it
+        session.add(AuditOutcome(instance_id=c1002["instance_id"], case_ref="C-1002", audit_kind="audit",
+                                 overall_grade="requires_improvement", started_at=now(), completed_at=now()))
+    page = quinn.get("/cases?grade=requires_improvement").text
+    assert listed(page) == ["C-1002"] and '<option value="requires_improvement" selected>' in page
+    assert listed(signed_in(cases, "pia").get("/cases?person=ann").text) == ["D-2001"]  # still only hers to see
 
 
 def test_the_case_list_shows_only_what_a_person_may_see(cases):
