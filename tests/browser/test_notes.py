@@ -3,26 +3,37 @@ its case page; the note shows there, for tom (its team manager) on the case page
 auditor) on her task's page, and on a phone the page does not scroll sideways. Every page visited
 passes axe-core and is photographed."""
 import re
+from datetime import datetime, timezone
+
+from playwright.sync_api import expect
 
 import service
 from engine.accounts import dao_set_password
 from tests.browser.conftest import SCREENSHOTS, check_page
 from tests.browser.test_narrow_screens import PHONE, assert_no_sideways_scroll, on_a_phone
+from tests.flows.test_case_audit import draft
 from tests.web.conftest import CASE, PASSWORD
 
 NOTE = "Spoke to Tom: the plan's review date is fixed for Friday.\nA link to keep: https://records.example/" + "x" * 60
 
 
-def test_sue_leaves_a_note_on_a_case_of_her_service_and_others_see_it(site, person):  # R-81
+def test_sue_leaves_a_note_on_a_case_of_her_service_and_others_see_it(site, person, clock):  # R-81
     engine = service.engine(site)
     with engine.db.transaction() as session:
         dao_set_password(session, "sue", PASSWORD)
     iid = engine.start_instance("case_audit", CASE, "quinn")
     [task] = engine.reads.ready_tasks(instance_id=iid)
+    engine.start_instance("case_audit", CASE | {"case_ref": "C-1009"}, "quinn")  # not late: listed after
+    clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc))  # both drafts are due by a month (R-16)...
+    engine.complete_task(engine.reads.ready_tasks(case_ref="C-1009")[0]["id"], draft("good"), "ann")  # ...one is done
 
-    sue = person("sue")
-    sue.goto("/cases")
-    sue.get_by_role("link", name=re.compile(r"^C-1001")).click()
+    sue = person("sue")  # her service's overdue audits first (issue 23): the overview's "Late in your area"
+    sue.get_by_role("link", name="Overview").click()
+    late = sue.get_by_test_id("late")
+    expect(late.locator("tbody tr").first).to_contain_text("C-1001")
+    expect(late.locator("tbody tr").first).to_contain_text("Overdue by")
+    check_page(sue, "89-sue-late-in-her-area")
+    late.get_by_role("link", name=re.compile("Case page and notes")).first.click()
     sue.wait_for_url(f"**/instances/{iid}")
     sue.get_by_role("button", name="Add note").click()  # nothing typed
     summary = sue.locator(".govuk-error-summary")
