@@ -116,7 +116,7 @@ class Caller:
 
     def claim(self, task_id: str) -> dict:
         with self.db.transaction() as session:
-            access.task_for(session, self.user, task_id, act=True)
+            self._refuse_cover_of_own_case(session, access.task_for(session, self.user, task_id, act=True))
             return self.engine.claim_in(session, task_id, self.user.username)
 
     def release(self, task_id: str) -> dict:
@@ -132,6 +132,7 @@ class Caller:
         a task the away person holds first releases it for them, in the history."""
         with self.db.transaction() as session:
             task = access.task_for(session, self.user, task_id, act=True)
+            self._refuse_cover_of_own_case(session, task)
             if task.assignee not in (None, self.user.username) and covers_now(session, self.user.username,
                                                                                task.assignee):
                 self.engine.release_in(session, task_id, self.user.username, task.assignee)
@@ -139,6 +140,15 @@ class Caller:
             return self.engine.view_after(session, runtime)
 
     # --- handing work over (engine/handover.py, engine/away.py) ---------------------------------
+
+    def _refuse_cover_of_own_case(self, session, task) -> None:
+        """A cover acts for the person away, never on another role's step of a case where the cover
+        is the practitioner (the check reassigning and naming make, engine/handover.py)."""
+        name = self.user.username
+        if name in (task.candidates or []) or task.assignee == name or (task.open_to_role and self.user.has(task.role)):
+            return  # named, holding it, or open to a role they hold: not through cover
+        if task.role != "practitioner" and self.engine.case_data(session, task).get("practitioner") == name:
+            raise Forbidden("you are this case's practitioner: you cannot take this step of your own case as cover")
 
     def reassign_form(self, task_id: str) -> dict:
         """A ready task and the people it could be reassigned to; 403 unless the caller may reassign it."""

@@ -134,3 +134,17 @@ def test_who_may_mark_someone_away(client, auth, audit):
     cancelled = client.delete(f"/api/people/pat/away/{with_cover.json['id']}", headers=auth("tom"))
     assert cancelled.status_code == 200
     assert client.get("/api/people/pia/away", headers=auth("pia")).json["covering"] == []
+
+
+# covering an auditor does not let a practitioner audit their own case
+def test_a_cover_who_is_the_cases_practitioner_may_not_take_its_audit(client, auth, audit, clock, engine_of):
+    _, task_id = audit
+    with engine_of.db.transaction() as session:
+        dao_set_roles(session, "pat", ["practitioner", "auditor"])
+    period = client.post("/api/people/ann/away", headers=auth("ann"),
+                         json={"cover": "pat", "first_day": "2026-11-02", "last_day": "2026-11-06"})
+    assert period.status_code == 201, period.json
+    refused = client.post(f"/api/tasks/{task_id}/claim", headers=auth("pat"))
+    assert refused.status_code == 403 and "practitioner" in refused.json["detail"]
+    refused = client.post(f"/api/tasks/{task_id}/complete", json={"data": draft("good")}, headers=auth("pat"))
+    assert refused.status_code == 403 and engine_of.reads.task(task_id)["state"] == "ready"
