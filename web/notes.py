@@ -33,7 +33,7 @@ def add(instance_id):
     flash(ADDED)
     back = (url_for("web_tasks.task", task_id=task_id) if task_id
             else url_for("web_case.case_page", instance_id=instance_id))
-    return redirect(f"{back}#notes")
+    return redirect(f"{back}#case-notes")
 
 
 def _again(instance_id: int, task_id: str | None, error: str, text: str):

@@ -40,12 +40,12 @@ def test_sue_leaves_a_note_on_a_case_of_her_service_and_others_see_it(site, pers
     summary.get_by_role("link", name="Enter the note").wait_for()
     sue.wait_for_selector(".app-badges")
     check_page(sue, "90-case-note-empty")
-    sue.locator("#notes").screenshot(path=str(SCREENSHOTS / "90b-case-note-empty-section.png"))
+    sue.locator("#case-notes").screenshot(path=str(SCREENSHOTS / "90b-case-note-empty-section.png"))
     summary.get_by_role("link", name="Enter the note").click()
     assert sue.evaluate("document.activeElement.id") == "note-text"
     sue.keyboard.type(NOTE)
     sue.get_by_role("button", name="Add note").click()
-    sue.wait_for_url(f"**/instances/{iid}#notes")
+    sue.wait_for_url(f"**/instances/{iid}#case-notes")
     notes = sue.locator("[data-testid=notes]")
     assert "Sue (service manager)" in notes.inner_text() and "review date is fixed for Friday" in notes.inner_text()
     assert "Your note is added" in sue.locator(".govuk-notification-banner").inner_text()
@@ -54,7 +54,7 @@ def test_sue_leaves_a_note_on_a_case_of_her_service_and_others_see_it(site, pers
     check_page(sue, "91-case-note-added")
 
     on_a_phone(sue).reload()
-    sue.locator("#notes").scroll_into_view_if_needed()
+    sue.locator("#case-notes").scroll_into_view_if_needed()
     check_page(sue, "92-case-note-phone")
     assert_no_sideways_scroll(sue)
     assert sue.locator(".app-notes__text").bounding_box()["width"] <= PHONE["width"]
@@ -69,7 +69,7 @@ def test_sue_leaves_a_note_on_a_case_of_her_service_and_others_see_it(site, pers
     assert "Sue (service manager)" in ann.locator("[data-testid=notes]").inner_text()
     ann.locator("#note-text").fill("Thanks: I will check the review before drafting.")
     ann.get_by_role("button", name="Add note").click()
-    ann.wait_for_url(f"**/tasks/{task['id']}#notes")
+    ann.wait_for_url(f"**/tasks/{task['id']}#case-notes")
     assert "on this task" in ann.locator("[data-testid=notes]").inner_text()
     check_page(ann, "93-task-page-notes")
-    ann.locator("#notes").screenshot(path=str(SCREENSHOTS / "93b-task-page-notes-section.png"))
+    ann.locator("#case-notes").screenshot(path=str(SCREENSHOTS / "93b-task-page-notes-section.png"))

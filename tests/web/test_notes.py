@@ -20,7 +20,7 @@ def test_a_note_added_on_the_case_page_shows_there_and_in_the_history(site, audi
     tom, page = signed_in(site, "tom"), f"/instances/{instance_id}"
     assert "No notes yet." in tom.get(page).text
     answer = post_note(tom, instance_id, "Chased the practitioner about the plan", page)
-    assert answer.status_code == 302 and answer.location.endswith(f"{page}#notes")
+    assert answer.status_code == 302 and answer.location.endswith(f"{page}#case-notes")
     shown = tom.get(page).text
     assert notes_of(shown) == ["Chased the practitioner about the plan"]
     assert "Tom (team manager)</strong>, 2 November 2026 at 09:00" in shown
@@ -31,7 +31,7 @@ def test_a_note_added_on_a_task_page_is_recorded_with_that_task(site, audit):
     instance_id, task_id = audit
     ann, page = signed_in(site, "ann"), f"/tasks/{task_id}"
     answer = post_note(ann, instance_id, "Waiting for the chronology", page, task_id)
-    assert answer.status_code == 302 and answer.location.endswith(f"{page}#notes")
+    assert answer.status_code == 302 and answer.location.endswith(f"{page}#case-notes")
     assert notes_of(ann.get(page).text) == ["Waiting for the chronology"]
     assert ", on this task" in ann.get(page).text
     case_page = signed_in(site, "quinn").get(f"/instances/{instance_id}").text
