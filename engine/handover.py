@@ -38,8 +38,10 @@ def may_reassign(session: Session, user: CurrentUser, task: UserTask, instance: 
 
 def choices(session: Session, task: UserTask, instance: ProcessInstance, case: dict) -> list[tuple[str, str]]:
     """(username, name) of everyone the task could be reassigned to, by name."""
-    return [(username, name) for username, name in people_for(session, task.role)
-            if _refusal(session, task, instance, case, username) is None]
+    holders = people_for(session, task.role)
+    allowed = {username for username, _ in holders}
+    return [(username, name) for username, name in holders
+            if _refusal(session, task, instance, case, username, allowed) is None]
 
 
 def dao_reassign(session: Session, task: UserTask, instance: ProcessInstance, case: dict, to: str, reason: str,
@@ -67,13 +69,17 @@ def dao_reassign(session: Session, task: UserTask, instance: ProcessInstance, ca
     _tell(session, task, instance, sorted(before | {to}), to, at, base_url)
 
 
-def _refusal(session: Session, task: UserTask, instance: ProcessInstance, case: dict, to: str) -> str | None:
+def _refusal(session: Session, task: UserTask, instance: ProcessInstance, case: dict, to: str,
+             holders: set[str] | None = None) -> str | None:
+    """Why `to` may not take the task, or None. `holders`: the role's holders, when already read."""
     person = session.get(Person, to) if isinstance(to, str) and to else None
     if person is None or not person.active:
         return "Select an active member of staff"
     if to in task.candidates and not task.open_to_role:
         return "The task already waits for this person: select someone else"
-    if to not in {username for username, _ in people_for(session, task.role)}:
+    if holders is None:
+        holders = {username for username, _ in people_for(session, task.role)}
+    if to not in holders:
         return f"Select someone with the role {_role_label(session, task.role)}"
     practitioner = case.get("practitioner")
     if task.role == "practitioner":
