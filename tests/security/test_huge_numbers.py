@@ -23,7 +23,7 @@ def test_a_5000_digit_integer_is_a_400_naming_it_and_changes_nothing(client, aut
         "answer": (f"/api/tasks/{task_id}/complete", f'{{"data": {{"note": "x", "approved": {HUGE}}}}}', "pat"),
         "start": ("/api/process-instances", f'{{"process_id": "scripted", "data": {{"case_ref": "C-2", '
                                             f'"auditor": "ann", "practitioner": "pat", "n": {HUGE}}}}}', "quinn"),
-        "reason": (f"/api/process-instances/{iid}/suspend", f'{{"reason": -{HUGE}}}', "olive"),
+        "reason": (f"/api/process-instances/{iid}/suspend", f'{{"reason": -{HUGE}}}', "quinn"),
         "sign-in": ("/api/session", f'{{"username": "pat", "password": {HUGE}}}', "pat"),
     }[where]
     before = engine_of.reads.instance(iid)

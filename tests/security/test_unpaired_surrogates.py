@@ -7,11 +7,12 @@ not is never read as a surrogate."""
 import json
 
 import pytest
-from werkzeug.datastructures import MultiDict
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 import service
 from api.errors import form_problem
+from app import create_app
 from engine.models import CaseNote
 from tests.api.test_webhooks_in import EVENT, SECRET, counts, signed
 from tests.fixtures.diagrams import NOTE_FORM, scripted
@@ -48,13 +49,15 @@ def _snapshot(engine, iid: int) -> tuple:
 
 
 # R-81: one person's bad input must not make a child's case unreadable for everyone
-@pytest.mark.parametrize("route", ["complete", "suspend", "terminate", "notes", "start", "person", "person-name"])
+@pytest.mark.parametrize("route", ["complete", "suspend", "resume", "terminate", "notes", "start", "person",
+                                   "person-name"])
 def test_a_lone_surrogate_in_a_json_body_is_a_400_and_changes_nothing(client, auth, engine_of, instance, route):
     iid, task_id = instance
     requests = {
         "complete": (f"/api/tasks/{task_id}/complete", f'{{"data": {{"note": "a {LONE} b"}}}}', "pat", "post"),
-        "suspend": (f"/api/process-instances/{iid}/suspend", f'{{"reason": "{LONE}"}}', "olive", "post"),
-        "terminate": (f"/api/process-instances/{iid}/terminate", f'{{"reason": "x{LONE}"}}', "olive", "post"),
+        "suspend": (f"/api/process-instances/{iid}/suspend", f'{{"reason": "{LONE}"}}', "quinn", "post"),
+        "resume": (f"/api/process-instances/{iid}/resume", f'{{"reason": "back {LONE}"}}', "quinn", "post"),
+        "terminate": (f"/api/process-instances/{iid}/terminate", f'{{"reason": "x{LONE}"}}', "quinn", "post"),
         "notes": (f"/api/process-instances/{iid}/notes", f'{{"text": "{LONE}"}}', "pat", "post"),
         "start": ("/api/process-instances",
                   f'{{"process_id": "scripted", "data": {{"case_ref": "C-{LONE}", "auditor": "ann", '
@@ -63,6 +66,9 @@ def test_a_lone_surrogate_in_a_json_body_is_a_400_and_changes_nothing(client, au
         "person-name": ("/api/people/pat", f'{{"name": "{LONE}Pat"}}', "root", "patch"),
     }
     path, body, user, method = requests[route]
+    if route == "resume":
+        assert client.post(f"/api/process-instances/{iid}/suspend", json={"reason": "on hold"},
+                           headers=auth("quinn")).status_code == 200
     before = _snapshot(engine_of, iid)
     people = client.get("/api/people", headers=auth("root")).json
     _refused(_post(client, path, body, auth(user), method))
@@ -88,7 +94,6 @@ def test_a_surrogate_pair_is_one_character_and_is_taken(client, auth, engine_of,
 
 
 def test_the_case_record_webhook_refuses_a_lone_surrogate(org):
-    from app import create_app
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_SECRET": SECRET})
     service.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     raw = json.dumps({**EVENT, "summary": "x"}).replace('"x"', f'"{LONE}"').encode()
@@ -122,5 +127,6 @@ def test_a_page_answers_a_lone_surrogate_with_an_error_page(site):  # noqa: F811
 
 def test_a_form_field_holding_a_lone_surrogate_is_named():
     assert form_problem(MultiDict([("note", "fine"), ("text", "a\ud800")])) == (
-        "the form field 'text' contains a lone surrogate (\\ud800): an escape \\ud800 to \\udfff must be half of a pair")
+        "the form field 'text' contains a lone surrogate (\\ud800): "
+        "an escape \\ud800 to \\udfff must be half of a pair")
     assert form_problem(MultiDict([("text", "\U0001F600 and \\ud800 as text")])) is None
