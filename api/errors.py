@@ -12,9 +12,11 @@ import uuid
 from flask import Response
 from flask import json as flask_json
 from marshmallow import Schema, fields
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import BadRequest, HTTPException
 
-from engine.errors import EngineError
+from engine.errors import EngineError, Unavailable
 from engine.nesting import MAX_DEPTH, json_too_deep
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,21 @@ def _problem_path(p: dict) -> str:
     if p.get("line"):
         path += f":{p['line']}"
     return path
+
+
+# The database refusing or dropping connections (or the pool waiting too long for one): an outage,
+# not a fault of the request; the client may try again.
+DATABASE_DOWN = (OperationalError, PoolTimeout)
+UNREACHABLE = "The database cannot be reached just now; try again shortly."
+
+
+def database_down(error: Exception) -> Unavailable:
+    log.warning("database unreachable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    return Unavailable(UNREACHABLE)
+
+
+def handle_database_down(error: Exception) -> Response:
+    return handle_engine_error(database_down(error))
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -189,4 +206,6 @@ def register(app, api) -> None:
     api.handle_http_exception = handle_http_exception
     app.register_error_handler(EngineError, handle_engine_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for kind in DATABASE_DOWN:
+        app.register_error_handler(kind, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

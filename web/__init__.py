@@ -49,6 +49,8 @@ def init_web(app: Flask) -> None:
     for kind, answer in ((EngineError, api_errors.handle_engine_error),
                          (HTTPException, api_errors.handle_http_exception), (Exception, api_errors.handle_unexpected)):
         app.register_error_handler(kind, _page_or_problem(answer))
+    for kind in api_errors.DATABASE_DOWN:
+        app.register_error_handler(kind, _database_down)
     WSGIRequestHandler.server_version, WSGIRequestHandler.sys_version = "qa-workflow", ""  # no version banner
 
 
@@ -89,6 +91,12 @@ def _page_or_problem(problem):
     def handle(error):
         return pages.error_page(error) if is_page(request.path) else problem(error)
     return handle
+
+
+def _database_down(error: Exception):
+    """503 with Retry-After while the database cannot be reached: a page on the pages."""
+    unavailable = api_errors.database_down(error)
+    return pages.error_page(unavailable) if is_page(request.path) else api_errors.handle_engine_error(unavailable)
 
 
 def is_page(path: str) -> bool:
