@@ -5,6 +5,7 @@ anything else is a 500 whose id is logged with the stack trace and returned with
 """
 import json
 import logging
+import math
 import re
 import sys
 import uuid
@@ -177,12 +178,25 @@ def json_problem(body: bytes) -> str | None:
     """What makes a JSON body unstorable, in words, or None (also for one that does not parse: the
     route says so in its own words)."""
     try:
-        document = json.loads(body)
+        document = json.loads(body, parse_float=_finite, parse_constant=_finite)
+    except NotFinite as error:
+        return f"a number in the JSON body is too large or not a number: {str(error)[:20]}"
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return None
     except ValueError:  # what is left: int() refusing more digits than Python converts
         return f"a number in the JSON body has more than {sys.get_int_max_str_digits():,} digits"
     return _lone_surrogate("the JSON body", json.dumps(document, ensure_ascii=False))
+
+
+class NotFinite(ValueError):
+    """1e999 (infinity to Python), NaN or Infinity: not JSON that PostgreSQL stores or a client reads."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotFinite(text)
+    return value
 
 
 def form_problem(form) -> str | None:
