@@ -2,7 +2,7 @@
 rules as the API (service.caller()), never the API over HTTP. One blueprint per area."""
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup, escape
@@ -28,8 +28,17 @@ csrf = CSRFProtect()
 FIELD_SUFFIXES = {"rows": ROWS_SUFFIX, "key": KEY_SUFFIX}  # the hidden inputs that carry a form page's shape
 
 
+class TextResponse(Response):
+    """A response whose text is written as UTF-8 whatever it holds: data stored with a lone surrogate
+    before requests were refused for one (issue 25) shows a "?" there instead of failing the page."""
+
+    def set_data(self, value) -> None:
+        super().set_data(value.encode("utf-8", "replace") if isinstance(value, str) else value)
+
+
 def init_web(app: Flask) -> None:
     configure_session(app)
+    app.response_class = TextResponse
     app.config.setdefault("COUNCIL_NAME", "Council")
     app.jinja_loader = ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                      PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
