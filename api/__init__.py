@@ -27,6 +27,7 @@ def init_api(app) -> Api:
     errors.register(app, api)
     app.before_request(errors.refuse_nul_bytes)
     app.before_request(errors.refuse_deep_json)
+    app.before_request(errors.refuse_unstorable_input)
     app.before_request(auth.authenticate)
     from . import (away, clock, definitions, instances, messages, people, reports, session, tasks, webhooks_in,
                    webhooks_out)

@@ -3,18 +3,27 @@
 Engine errors carry their own status; HTTP errors (404, 405, 413, webargs' 422) are mapped;
 anything else is a 500 whose id is logged with the stack trace and returned without it.
 """
+import json
 import logging
+import math
+import re
+import sys
 import uuid
 
-from flask import Response, json
+from flask import Response
+from flask import json as flask_json
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import BadRequest, HTTPException
 
-from engine.errors import EngineError
+from engine.errors import EngineError, Unavailable
 from engine.nesting import MAX_DEPTH, json_too_deep
 
 log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ProblemSchema(Schema):
@@ -34,7 +43,7 @@ def problem(status: int, title: str, detail: str = "", errors=None, headers=None
         body["errors"] = errors
     if problems is not None:
         body["problems"] = problems
-    return Response(json.dumps(body), status=status, mimetype=PROBLEM, headers=headers)
+    return Response(flask_json.dumps(body), status=status, mimetype=PROBLEM, headers=headers)
 
 
 def handle_engine_error(error: EngineError) -> Response:
@@ -54,6 +63,21 @@ def _problem_path(p: dict) -> str:
     if p.get("line"):
         path += f":{p['line']}"
     return path
+
+
+# The database refusing or dropping connections (or the pool waiting too long for one): an outage,
+# not a fault of the request; the client may try again.
+DATABASE_DOWN = (OperationalError, PoolTimeout)
+UNREACHABLE = "The database cannot be reached just now; try again shortly."
+
+
+def database_down(error: Exception) -> Unavailable:
+    log.warning("database unreachable: %s", str(error).splitlines()[0] if str(error) else type(error).__name__)
+    return Unavailable(UNREACHABLE)
+
+
+def handle_database_down(error: Exception) -> Response:
+    return handle_engine_error(database_down(error))
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -133,8 +157,69 @@ def refuse_deep_json():
     return None
 
 
+def refuse_unstorable_input():
+    """Input that parses into what no later step can handle is refused before any work (400, a page
+    for the pages): a lone UTF-16 surrogate ("\\ud800") is no character and cannot be written as
+    UTF-8, so a case holding one could not be shown again; an integer of more digits than Python
+    converts could not be read or written. A JSON body is parsed here once more (the routes parse it
+    again): it is at most MAX_CONTENT_LENGTH."""
+    from flask import request
+    if request.is_json:
+        detail = json_problem(request.get_data(cache=True))
+    elif request.mimetype in FORM_TYPES:
+        detail = form_problem(request.form)
+    else:
+        detail = None
+    if detail:
+        raise BadRequest(detail)
+
+
+def json_problem(body: bytes) -> str | None:
+    """What makes a JSON body unstorable, in words, or None (also for one that does not parse: the
+    route says so in its own words)."""
+    try:
+        document = json.loads(body, parse_float=_finite, parse_constant=_finite)
+    except NotFinite as error:
+        return f"a number in the JSON body is too large or not a number: {str(error)[:20]}"
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    except ValueError:  # what is left: int() refusing more digits than Python converts
+        return f"a number in the JSON body has more than {sys.get_int_max_str_digits():,} digits"
+    return _lone_surrogate("the JSON body", json.dumps(document, ensure_ascii=False))
+
+
+class NotFinite(ValueError):
+    """1e999 (infinity to Python), NaN or Infinity: not JSON that PostgreSQL stores or a client reads."""
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise NotFinite(text)
+    return value
+
+
+def form_problem(form) -> str | None:
+    """A form field (name or value) holding a lone surrogate, in words, or None. Werkzeug reads a
+    form as UTF-8 and never yields one today; this keeps it so whatever reads forms."""
+    for key, value in form.items(multi=True):
+        if detail := _lone_surrogate(f"the form field {key!r}", f"{key}{value}"):
+            return detail
+    return None
+
+
+def _lone_surrogate(where: str, text: str) -> str | None:
+    """JSON's parser joins a high and a low surrogate into one character: any left is alone."""
+    if found := LONE_SURROGATE.search(text):
+        return (f"{where} contains a lone surrogate (\\u{ord(found.group()):04x}): "
+                "an escape \\ud800 to \\udfff must be half of a pair")
+    return None
+
+
 def register(app, api) -> None:
     api.handle_http_exception = handle_http_exception
     app.register_error_handler(EngineError, handle_engine_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    for kind in DATABASE_DOWN:
+        app.register_error_handler(kind, handle_database_down)
     app.register_error_handler(Exception, handle_unexpected)

@@ -42,3 +42,9 @@ class MigrationRefused(EngineError):
 class Forbidden(EngineError):
     """The caller may see this but not do it (R-81)."""
     status, title = 403, "Forbidden"
+
+
+class Unavailable(EngineError):
+    """What the service needs (its database) cannot be reached just now: try again shortly."""
+    status, title = 503, "Service Unavailable"
+    retry_after = 30  # seconds: long enough for a database restart or fail-over

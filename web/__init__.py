@@ -2,7 +2,7 @@
 rules as the API (service.caller()), never the API over HTTP. One blueprint per area."""
 from pathlib import Path
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from markupsafe import Markup, escape
@@ -28,8 +28,17 @@ csrf = CSRFProtect()
 FIELD_SUFFIXES = {"rows": ROWS_SUFFIX, "key": KEY_SUFFIX}  # the hidden inputs that carry a form page's shape
 
 
+class TextResponse(Response):
+    """A response whose text is written as UTF-8 whatever it holds: data stored with a lone surrogate
+    before requests were refused for one (issue 25) shows a "?" there instead of failing the page."""
+
+    def set_data(self, value) -> None:
+        super().set_data(value.encode("utf-8", "replace") if isinstance(value, str) else value)
+
+
 def init_web(app: Flask) -> None:
     configure_session(app)
+    app.response_class = TextResponse
     app.config.setdefault("COUNCIL_NAME", "Council")
     app.jinja_loader = ChoiceLoader([FileSystemLoader(HERE / "templates"),
                                      PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
@@ -49,6 +58,8 @@ def init_web(app: Flask) -> None:
     for kind, answer in ((EngineError, api_errors.handle_engine_error),
                          (HTTPException, api_errors.handle_http_exception), (Exception, api_errors.handle_unexpected)):
         app.register_error_handler(kind, _page_or_problem(answer))
+    for kind in api_errors.DATABASE_DOWN:
+        app.register_error_handler(kind, _database_down)
     WSGIRequestHandler.server_version, WSGIRequestHandler.sys_version = "qa-workflow", ""  # no version banner
 
 
@@ -89,6 +100,12 @@ def _page_or_problem(problem):
     def handle(error):
         return pages.error_page(error) if is_page(request.path) else problem(error)
     return handle
+
+
+def _database_down(error: Exception):
+    """503 with Retry-After while the database cannot be reached: a page on the pages."""
+    unavailable = api_errors.database_down(error)
+    return pages.error_page(unavailable) if is_page(request.path) else api_errors.handle_engine_error(unavailable)
 
 
 def is_page(path: str) -> bool:
