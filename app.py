@@ -22,6 +22,7 @@ from engine.db import Database
 from engine.definitions.bundle import file_kind
 from engine.models import ProcessVersion
 from engine.org import seed_organisation
+from engine.passwords import password_problem
 from engine.schema import upgrade
 from engine.shared_clock import sync_clock
 from engine.worker import configure_logging, run_worker
@@ -210,6 +211,9 @@ def _register_cli(app: Flask) -> None:
             raise click.ClickException("seed-demo is refused in production (QA_ENV=production): it would give "
                                        "every demo person, the administrator root among them, the published "
                                        "demo password")
+        problem = password_problem(app.config["DEMO_PASSWORD"])
+        if problem:  # before anything is written: the organisation is seeded with its passwords or not at all
+            raise click.ClickException(f"DEMO_PASSWORD is refused: {problem}")
         document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
         with service.engine(app).db.transaction() as session:
             seeded = seed_organisation(session, document)

@@ -1,5 +1,6 @@
 """Issue 25 item 3: `flask seed-demo` gives every demo person (root, the administrator, too) the
-published demo password, so production refuses it (R-81)."""
+published demo password, so production refuses it (R-81); a weak DEMO_PASSWORD is refused, naming
+why, before anything is written."""
 import pytest
 from sqlalchemy import func, select
 
@@ -38,3 +39,10 @@ def test_seed_demo_still_seeds_in_development(empty_db):
     assert result.exit_code == 0, result.output
     assert "demo organisation seeded" in result.output
     assert people > 0 and passwords == people
+
+
+def test_a_weak_demo_password_is_refused_naming_why(empty_db):
+    result, people, passwords = run_seed(empty_db.url, DEMO_PASSWORD="demo")
+    assert result.exit_code == 1
+    assert "DEMO_PASSWORD is refused: the password has 4 characters; it needs at least 12" in result.output
+    assert (people, passwords) == (0, 0)
