@@ -1,6 +1,5 @@
 """The Flask application: configuration, the engine it wraps, a health page and CLI commands."""
 import json
-import logging
 import os
 import secrets
 import signal
@@ -24,9 +23,10 @@ from engine.definitions.bundle import file_kind
 from engine.errors import Unavailable
 from engine.models import ProcessVersion
 from engine.org import seed_organisation
+from engine.passwords import password_problem
 from engine.schema import upgrade
 from engine.shared_clock import sync_clock
-from engine.worker import run_worker
+from engine.worker import configure_logging, run_worker
 from engine.workflow_engine import WorkflowEngine
 from web import init_web
 from webhooks.delivery import RetryPolicy
@@ -39,6 +39,7 @@ DEFINITION_DIRS = (ROOT / "processes", ROOT / "forms")
 
 
 DEMO_PASSWORD = "change-me-demo"
+SECRET_FILE = "secret_key"  # in the instance folder: the development secret when QA_SECRET_KEY is unset
 OIDC_SETTINGS = ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_ROLE_CLAIM", "OIDC_ROLE_MAP",
                  "OIDC_USERNAME_CLAIM")
 # Email to people: GOV.UK Notify, or SMTP (webhooks/senders.py). Unset: notifications wait in the outbox.
@@ -70,13 +71,13 @@ def default_settings(instance_path: str) -> dict:
     }
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
+    app = Flask(__name__, instance_path=instance_path or str(ROOT / "instance"))
     app.config.from_mapping(default_settings(app.instance_path))
     if test_config:
         app.config.update(test_config)
     _choose_clock(app.config)
-    _choose_secret(app.config)
+    _choose_secret(app.config, Path(app.instance_path))
     database = Database(app.config["DATABASE_URL"])
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
     service.install(app, WorkflowEngine(database, calendar, app.config["PUBLIC_URL"], app.config["MAX_STATE_BYTES"]),
@@ -91,16 +92,41 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def _choose_secret(config: dict) -> None:
+def _choose_secret(config: dict, instance_folder: Path) -> None:
     if not config.get("SECRET_KEY"):
-        if config["ENVIRONMENT"] == "production":
+        if _in_production(config):
             raise RuntimeError("QA_SECRET_KEY must be set in production")
-        config["SECRET_KEY"] = secrets.token_hex(32)
+        config["SECRET_KEY"] = development_secret(instance_folder / SECRET_FILE)
+
+
+def _in_production(config: dict) -> bool:
+    return config["ENVIRONMENT"] == "production"
+
+
+def development_secret(path: Path) -> str:
+    """The secret kept in `path`, made the first time. Every gunicorn worker, the `flask worker` and a
+    restarted server read the same one: a key of each process's own would refuse the others' session
+    cookies and sign-in forms. It sits in the instance folder (not beside the SQLite file) because
+    that folder exists with PostgreSQL too, is Flask's place for a deployment's own files and is
+    not in git."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # atomic, and refused if another process made it first: theirs stands
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def _choose_clock(config: dict) -> None:
     if config["CLOCK"] == "settable":
-        if config["ENVIRONMENT"] == "production":
+        if _in_production(config):
             raise RuntimeError("QA_CLOCK=settable is for demos and acceptance checks, never in production")
         if not isinstance(get_clock(), SettableClock):
             set_clock(SettableClock())
@@ -168,7 +194,7 @@ def _register_cli(app: Flask) -> None:
     @click.option("--once", is_flag=True, help="one tick, then exit (for cron or a check)")
     def worker(interval, once):
         """Fire due timers and deliver the outbox every few seconds until stopped (SIGINT/SIGTERM)."""
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        configure_logging()
         stop = threading.Event()
         previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
         try:
@@ -180,7 +206,15 @@ def _register_cli(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     def seed_demo():
-        """Seed the demo organisation (data/demo_organisation.json) into an empty directory."""
+        """Seed the demo organisation (data/demo_organisation.json) into an empty directory; refused in
+        production, where every person (root, an admin, too) would get the published demo password."""
+        if _in_production(app.config):
+            raise click.ClickException("seed-demo is refused in production (QA_ENV=production): it would give "
+                                       "every demo person, the administrator root among them, the published "
+                                       "demo password")
+        problem = password_problem(app.config["DEMO_PASSWORD"])
+        if problem:  # before anything is written: the organisation is seeded with its passwords or not at all
+            raise click.ClickException(f"DEMO_PASSWORD is refused: {problem}")
         document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
         with service.engine(app).db.transaction() as session:
             seeded = seed_organisation(session, document)

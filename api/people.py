@@ -2,10 +2,11 @@
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from engine.access import ADMINISTRATORS
 from engine.accounts import hash_password
+from engine.passwords import password_problem
 from engine.people import PeopleDirectory
 from service import engine, require
 
@@ -14,7 +15,13 @@ from .schemas import HistoryEventSchema
 blp = Blueprint("people", __name__, url_prefix="/api/people", description="People, their roles and teams (admin)")
 
 USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{0,99}$", error="lower-case letters, digits, '.', '_' or '-'")
-PASSWORD = validate.Length(min=8, max=200)
+
+
+def strong_password(password: str) -> None:
+    """Refused as engine/passwords.py says (length, spaces, common), in the 422 of the other fields."""
+    problem = password_problem(password)
+    if problem:
+        raise ValidationError(problem)
 
 
 class PersonSchema(Schema):
@@ -34,7 +41,7 @@ class NewPersonSchema(Schema):
     roles = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
     team = fields.String(allow_none=True)
     active = fields.Boolean(load_default=True)
-    password = fields.String(load_only=True, validate=PASSWORD)
+    password = fields.String(load_only=True, validate=strong_password)
 
 
 class PersonChangesSchema(Schema):
@@ -43,7 +50,7 @@ class PersonChangesSchema(Schema):
     roles = fields.List(fields.String(), validate=validate.Length(min=1))
     team = fields.String(allow_none=True)
     active = fields.Boolean()
-    password = fields.String(load_only=True, validate=PASSWORD)
+    password = fields.String(load_only=True, validate=strong_password)
 
 
 @blp.before_request

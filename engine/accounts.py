@@ -33,6 +33,7 @@ from .models import (
     SignInThrottle,
     Team,
 )
+from .passwords import check_password
 from .store import dao_append_history
 
 HASHER = PasswordHasher()
@@ -79,6 +80,9 @@ class CurrentUser:
 # --- passwords and signing in ----------------------------------------------------------------
 
 def hash_password(password: str) -> str:
+    """The argon2 hash of a password that may be set: every way of setting one comes through here,
+    so a weak one (engine/passwords.py) is refused with WeakPassword (422) wherever it is given."""
+    check_password(password)
     return HASHER.hash(password)
 
 
@@ -98,10 +102,11 @@ def sign_in(db: Database, username: str, password: str, address: str | None, lif
             throttle: Throttle = THROTTLE) -> tuple[str, ApiToken]:
     """A new token for a valid, active account. Raises TooManyAttempts while the username or the
     address is locked, Unauthenticated otherwise (one answer for both mistakes). The password is
-    checked (slowly, on purpose) outside any transaction."""
+    checked (slowly, on purpose) outside any transaction, after the attempt has taken its place in
+    the count: attempts arriving together cannot all pass a check made before any of them failed."""
     keys = _throttle_keys(username, address)
     with db.transaction() as session:
-        _refuse_if_locked(session, keys)
+        counted = _reserve_attempt(session, keys, throttle)
         credential = session.get(Credential, username)
         person = session.get(Person, username)
         stored = credential.password_hash if credential else None
@@ -113,9 +118,9 @@ def sign_in(db: Database, username: str, password: str, address: str | None, lif
         valid = False
     with db.transaction() as session:
         if not valid:
-            _count_failure(session, keys, username, address, throttle)
+            _record_failure(session, counted, username, address)
         else:
-            session.execute(delete(SignInThrottle).where(SignInThrottle.key == keys[0]))
+            _give_back(session, keys, throttle)
             dao_append_history(session, None, username, "signed_in", now(), address=address)
             return dao_issue_token(session, username, lifetime)
     raise Unauthenticated("unknown username or wrong password")
@@ -126,32 +131,60 @@ def _throttle_keys(username: str, address: str | None) -> list[str]:
     return keys + [f"address:{address[:100]}"] if address else keys
 
 
-def _refuse_if_locked(session: Session, keys: list[str]) -> None:
-    rows = session.scalars(select(SignInThrottle).where(SignInThrottle.key.in_(keys)))
-    locked = [row.locked_until for row in rows if row.locked_until and row.locked_until > now()]
+def _allowed(key: str, throttle: Throttle) -> int:
+    return throttle.failures if key.startswith("user:") else throttle.address_failures
+
+
+def _reserve_attempt(session: Session, keys: list[str], throttle: Throttle) -> list[SignInThrottle]:
+    """Check and count in one go, under the keys' row locks: refused (TooManyAttempts, nothing
+    counted) while a key is locked; otherwise the attempt is counted as a failure before its password
+    is checked, locking the key if it is the last one allowed. A right password gives it back."""
+    at = now()
+    rows = [_throttle_row(session, key, at) for key in sorted(keys)]  # one order: no deadlock
+    locked = [row.locked_until for row in rows if row.locked_until and row.locked_until > at]
     if locked:
         raise TooManyAttempts(max(locked))
-
-
-def _count_failure(session: Session, keys: list[str], username: str, address: str | None,
-                   throttle: Throttle) -> None:
-    at = now()
-    dao_append_history(session, None, username[:100], "sign_in_failed", at, address=address)
-    for key in keys:
-        row = _throttle_row(session, key, at)
-        if at - row.window_started_at > throttle.window and not (row.locked_until and row.locked_until > at):
+    for row in rows:
+        if at - row.window_started_at > throttle.window:
             row.failures, row.window_started_at = 0, at
         row.failures += 1
-        allowed = throttle.failures if key.startswith("user:") else throttle.address_failures
+        allowed = _allowed(row.key, throttle)
         if row.failures >= allowed:
-            lock = min(throttle.first_lock * 2 ** (row.failures - allowed), throttle.longest_lock)
-            row.locked_until = at + lock
-            dao_append_history(session, None, username[:100], "sign_in_locked", at, key=key,
+            row.locked_until = at + min(throttle.first_lock * 2 ** (row.failures - allowed), throttle.longest_lock)
+    return rows
+
+
+def _record_failure(session: Session, counted: list[SignInThrottle], username: str, address: str | None) -> None:
+    """R-80: the wrong password, and the lock it brought (counted when the attempt began), unless a
+    right password given meanwhile has lifted it."""
+    at = now()
+    dao_append_history(session, None, username[:100], "sign_in_failed", at, address=address)
+    for row in counted:
+        if row.locked_until and row.locked_until > at and _still_locked(session, row):
+            dao_append_history(session, None, username[:100], "sign_in_locked", at, key=row.key,
                                failures=row.failures, until=row.locked_until.isoformat())
 
 
+def _still_locked(session: Session, counted: SignInThrottle) -> bool:
+    return session.scalar(select(SignInThrottle.locked_until).where(SignInThrottle.key == counted.key)) \
+        == counted.locked_until
+
+
+def _give_back(session: Session, keys: list[str], throttle: Throttle) -> None:
+    """A right password: the username's count is cleared; the address's loses this attempt (and the
+    lock it set, if it was the one that reached the limit)."""
+    user_key, *address_keys = keys
+    session.execute(delete(SignInThrottle).where(SignInThrottle.key == user_key))
+    for key in address_keys:
+        row = session.get(SignInThrottle, key, with_for_update=True)
+        if row is not None and row.failures > 0:
+            row.failures -= 1
+            if row.failures < _allowed(key, throttle):
+                row.locked_until = None
+
+
 def _throttle_row(session: Session, key: str, at: datetime) -> SignInThrottle:
-    """The key's row, locked for this transaction (two failures at once both count)."""
+    """The key's row, locked for this transaction (two attempts at once both count)."""
     row = session.get(SignInThrottle, key, with_for_update=True)
     if row is not None:
         return row
