@@ -40,11 +40,13 @@ def collecting() -> Iterator[list[Effect]]:
 def task_functions(task) -> dict[str, Callable]:
     """The effect functions a script may call, bound to the task running it."""
 
-    def notify(to, subject: str, body: str = "", about: dict | None = None) -> None:
+    def notify(to, subject: str, body: str = "", about: dict | None = None, urgent: bool = False) -> None:
         """Tell people: `to` lists roles (resolved for this case), data fields naming a person,
         or role@field (a role relative to the person a field names, e.g. team_manager@previous_practitioner).
-        `about` overrides the case's fields for this message, e.g. one allocation of a list."""
-        _record(task, "notify", about, to=[to] if isinstance(to, str) else list(to), subject=subject, body=body)
+        `about` overrides the case's fields for this message, e.g. one allocation of a list;
+        `urgent` marks it so in each person's Messages (a child's safety)."""
+        _record(task, "notify", about, to=[to] if isinstance(to, str) else list(to), subject=subject, body=body,
+                urgent=bool(urgent))
 
     def record_on_case(title: str, note: str, report: dict | None = None) -> None:
         """Upload a document and its case note to the case record (Mosaic)."""

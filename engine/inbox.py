@@ -4,8 +4,8 @@ names its people by their email delivery rows (engine/outbox.py, one per recipie
 messages are the notifications with a delivery to them: nobody else's, ever. Reading one is their
 own read state (`message_read`), not history.
 
-Urgent: a message from the child-safety alert process (R-40 to R-45), derived from where it came
-from rather than marked in each notify() call, so no diagram changes for it.
+Urgent: a message its diagram sent with `notify(..., urgent=True)` (the child-safety alert's,
+R-40 to R-45): policy in the diagram a process owner edits.
 """
 from datetime import datetime
 
@@ -17,7 +17,6 @@ from .day_totals import DIALECT_INSERTS
 from .errors import NotFound
 from .models import Delivery, MessageRead, OutboxMessage
 
-URGENT_PROCESSES = ("child_safety_alert",)
 EMAIL_WORDS = {"pending": "Email not sent yet", "dead": "Email could not be sent", "cancelled": "Email not sent"}
 
 
@@ -89,7 +88,7 @@ def shown(message: OutboxMessage, delivery: Delivery, read_at: datetime | None) 
     payload = message.payload or {}
     return {"id": message.id, "subject": message.subject, "body": message.body, "case_ref": message.case_ref,
             "instance_id": message.instance_id, "link": payload.get("link"),
-            "created_at": message.created_at.isoformat(), "urgent": payload.get("process_id") in URGENT_PROCESSES,
+            "created_at": message.created_at.isoformat(), "urgent": bool(payload.get("urgent")),
             "read": read_at is not None, "read_at": read_at.isoformat() if read_at else None,
             "email": {"status": delivery.status, "words": email_words(delivery),
                       "sent_at": delivery.delivered_at.isoformat() if delivery.delivered_at else None}}

@@ -57,7 +57,8 @@ def write_messages(session: Session, instance: ProcessInstance, effects: list[Ef
             subject, body = render(effect.args["subject"], fields), render(effect.args["body"], fields)
             dao_add_event(session, "notification", at, instance.id, case_ref, source | {
                 "to": effect.args["to"], "recipients": recipients, "subject": subject, "body": body,
-                "link": fields["link"]}, recipients=recipients, subject=subject, body=body)
+                "link": fields["link"], "urgent": effect.args.get("urgent", False)},
+                recipients=recipients, subject=subject, body=body)
         elif effect.kind == "case_record":
             title, note = render(effect.args["title"], fields), render(effect.args["note"], fields)
             dao_add_event(session, "case_record.upload", at, instance.id, case_ref, source | {

@@ -99,6 +99,13 @@ def test_a_message_says_when_it_was_emailed_or_that_it_could_not_be(org, told):
     assert (newest["email"]["status"], newest["email"]["words"]) == ("dead", "Email could not be sent")
 
 
+def test_urgent_is_what_the_diagram_says_not_where_the_message_came_from(org):
+    urgent = TOLD.replace('{link}")', '{link}", urgent=True)')
+    org.deploy({"marked.bpmn": scripted(pid="marked", script=urgent), "note.json": NOTE_FORM}, "olive")
+    org.start_instance("marked", CASE, "ann")
+    assert as_(org, "pat").messages()["items"][0]["urgent"] is True
+
+
 def test_an_alert_is_urgent_and_keeps_the_concern_out(org):  # R-40 R-81
     org.deploy(definition_files("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
                                 "case_audit_settings.dmn", "dispute_resolution.bpmn", "dispute_settings.dmn",
