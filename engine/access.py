@@ -6,9 +6,10 @@ from sqlalchemy import and_, case, func, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from .accounts import CurrentUser
-from .away import covered_now
+from .calendar import london_date
+from .clock import now
 from .errors import Forbidden, NotFound
-from .models import InstanceParticipant, Person, ProcessInstance, TaskCandidate, Team, UserTask
+from .models import AwayPeriod, InstanceParticipant, Person, ProcessInstance, TaskCandidate, Team, UserTask
 
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     # They oversee every case (and see who viewed one) and read the reports: QA team, PSW, head of QA, AD,
@@ -83,6 +84,14 @@ def visible_instances(user: CurrentUser):
     return or_(ProcessInstance.team_id.in_(user.managed_teams),
                ProcessInstance.service_area_id.in_(user.managed_services),
                ProcessInstance.id.in_(named))
+
+
+def covered_now(username: str):
+    """SELECT of the people `username` covers today (London): their away periods naming this cover
+    (engine/away.py)."""
+    today = london_date(now())
+    return select(AwayPeriod.username).where(AwayPeriod.cover == username, AwayPeriod.cancelled_at.is_(None),
+                                             AwayPeriod.first_day <= today, AwayPeriod.last_day >= today)
 
 
 def actionable_tasks(user: CurrentUser):

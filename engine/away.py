@@ -8,9 +8,10 @@ service area (service manager, head of service, assistant director), and adminis
 """
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from .access import ADMINISTRATORS, covered_now, people_managed
 from .accounts import CurrentUser
 from .calendar import london_date
 from .clock import now
@@ -18,14 +19,6 @@ from .errors import Forbidden, InvalidData, NotFound, Sentence
 from .models import AwayPeriod, Person, PersonRole, Team
 
 LONGEST = 366  # days: a longer absence is a change of post, not cover
-ADMINISTRATORS = ("admin",)
-
-
-def covered_now(username: str):
-    """SELECT of the people `username` covers today (London), for access clauses."""
-    today = london_date(now())
-    return select(AwayPeriod.username).where(AwayPeriod.cover == username, AwayPeriod.cancelled_at.is_(None),
-                                             AwayPeriod.first_day <= today, AwayPeriod.last_day >= today)
 
 
 def covers_now(session: Session, cover: str, person: str | None) -> bool:
@@ -58,9 +51,7 @@ def people_marked_by(session: Session, user: CurrentUser) -> list[tuple[str, str
     query = select(Person.username, Person.display_name).where(Person.active.is_(True),
                                                                Person.username != user.username)
     if not user.has(*ADMINISTRATORS):
-        teams = select(Team.id).where(or_(Team.id.in_(user.managed_teams),
-                                          Team.service_area_id.in_(user.managed_services)))
-        query = query.where(Person.team_id.in_(teams))
+        query = query.where(Person.username.in_(people_managed(user)))
     return [tuple(row) for row in session.execute(query.order_by(Person.display_name, Person.username))]
 
 

@@ -34,6 +34,10 @@ class InvalidData(EngineError):
     """Task data that fails its form's schema; `errors` maps field paths to messages."""
     status, title = 422, "Invalid data"
 
+    def by_field(self) -> dict[str, list[str]]:
+        """The messages by field path, for a page to place; one not about a field under ""."""
+        return self.errors if isinstance(self.errors, dict) else {"": [self.detail]}
+
 
 class MigrationRefused(EngineError):
     status, title = 422, "Migration refused"

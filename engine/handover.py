@@ -20,7 +20,7 @@ from .accounts import CurrentUser
 from .errors import InvalidData, Sentence
 from .models import Person, ProcessInstance, Role, Team, TaskCandidate, UserTask
 from .naming import people_for
-from .outbox import dao_add_event
+from .outbox import dao_tell
 
 MAX_REASON = 1000
 
@@ -93,14 +93,9 @@ def _refusal(session: Session, task: UserTask, instance: ProcessInstance, case: 
 def _tell(session: Session, task: UserTask, instance: ProcessInstance, people: list[str], to: str, at: datetime,
           base_url: str) -> None:
     """One notification to everyone concerned; the case reference and a link, no reason (it is free text)."""
-    name = session.get(Person, to).display_name
-    link = f"{base_url.rstrip('/')}/instances/{instance.id}"
-    subject = f"Task reassigned: {task.name}, case {instance.case_ref or instance.id}"
-    body = f"The task \"{task.name}\" on case {instance.case_ref or instance.id} now waits for {name}.\n{link}"
-    dao_add_event(session, "notification", at, instance.id, instance.case_ref, {
-        "instance_id": instance.id, "process_id": instance.process_id, "case_ref": instance.case_ref,
-        "element_id": task.element_id, "recipients": people, "subject": subject, "body": body, "link": link},
-        recipients=people, subject=subject, body=body)
+    name, case = session.get(Person, to).display_name, instance.case_ref or instance.id
+    dao_tell(session, instance, people, f"Task reassigned: {task.name}, case {case}",
+             f"The task \"{task.name}\" on case {case} now waits for {name}.\n{{link}}", at, base_url, task.element_id)
 
 
 def _people_of(task: UserTask) -> set[str]:

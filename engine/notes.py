@@ -16,7 +16,7 @@ from .accounts import CurrentUser
 from .case_page import display_names
 from .errors import InvalidData, NotFound
 from .models import CaseNote, InstanceParticipant, Person, ProcessInstance, UserTask
-from .outbox import dao_add_event
+from .outbox import dao_tell
 from .store import dao_append_history
 
 NOTE_ADDED = "note_added"
@@ -90,13 +90,10 @@ def _notify(session: Session, instance: ProcessInstance, note: CaseNote, base_ur
                Person.active.is_(True)).order_by(InstanceParticipant.username)))
     if not recipients:
         return
-    link = f"{base_url.rstrip('/')}/instances/{instance.id}"
     case = instance.case_ref or f"number {instance.id}"
-    subject, body = f"A note was added to case {case}", f"A note was added to case {case}. Read it here: {link}"
-    dao_add_event(session, "notification", note.created_at, instance.id, instance.case_ref, {
-        "instance_id": instance.id, "process_id": instance.process_id, "case_ref": instance.case_ref,
-        "element_id": None, "to": ["participants"], "recipients": recipients, "subject": subject, "body": body,
-        "link": link}, recipients=recipients, subject=subject, body=body)
+    dao_tell(session, instance, recipients, f"A note was added to case {case}",
+             f"A note was added to case {case}. Read it here: {{link}}", note.created_at, base_url,
+             to=["participants"])
 
 
 def _shown(note: CaseNote, names: dict[str, str], tasks: dict[str, str]) -> dict:

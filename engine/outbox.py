@@ -87,6 +87,24 @@ def dao_add_event(session: Session, event_type: str, at: datetime, instance_id: 
     return message
 
 
+def case_link(base_url: str, instance_id: int) -> str:
+    """The case page's address, as every notification gives it."""
+    return f"{base_url.rstrip('/')}/instances/{instance_id}"
+
+
+def dao_tell(session: Session, instance: ProcessInstance, recipients: list[str], subject: str, body: str,
+             at: datetime, base_url: str, element_id: str | None = None, to: list[str] | None = None) -> None:
+    """A notification the service itself sends about a case (a note added, a task reassigned), not
+    a diagram's: `{link}` in the body becomes the case page's address. Its text is the caller's,
+    written without names or free text (R-81)."""
+    link = case_link(base_url, instance.id)
+    body = body.replace("{link}", link)
+    dao_add_event(session, "notification", at, instance.id, instance.case_ref, {
+        "instance_id": instance.id, "process_id": instance.process_id, "case_ref": instance.case_ref,
+        "element_id": element_id, "to": to or recipients, "recipients": recipients, "subject": subject,
+        "body": body, "link": link, "urgent": False}, recipients=recipients, subject=subject, body=body)
+
+
 def _pending(at: datetime, channel: str, stream: str, **target) -> Delivery:
     return Delivery(channel=channel, stream=stream[:200], status="pending", attempts=0, next_attempt_at=at,
                     created_at=at, **target)
@@ -134,7 +152,7 @@ def _fields(data: dict, instance_id: int, case_ref: str | None, base_url: str, f
     fields = {key: value for key, value in withhold_names(data, free_text).items()
               if isinstance(value, (str, int, float, bool))}
     return fields | {"case_ref": case_ref or "", "instance_id": instance_id,
-                     "link": f"{base_url.rstrip('/')}/instances/{instance_id}"}
+                     "link": case_link(base_url, instance_id)}
 
 
 def render(template: str, fields: dict) -> str:

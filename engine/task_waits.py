@@ -24,8 +24,9 @@ def waits_for(session: Session, task_ids: list[str]) -> dict[str, dict]:
     roles = _names(session, Role.id, Role.label, {task.role for task, _ in rows})
     teams = _names(session, Team.id, Team.name, {team for _, team in rows if team})
     since = _held_since(session, [task for task, _ in rows if task.assignee])
-    return {task.id: {"waits_for": _waiting(task, team, _Names(people, away), roles, teams),
-                      "held_by": _Names(people, away).get(task.assignee) if task.assignee else None,
+    named_as = _Names(people, away)
+    return {task.id: {"waits_for": _waiting(task, team, named_as, roles, teams),
+                      "held_by": named_as.get(task.assignee) if task.assignee else None,
                       "held_since": since.get(task.id)} for task, team in rows}
 
 

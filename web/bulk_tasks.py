@@ -52,8 +52,7 @@ def _attempt(task_id: str, verb, success: str) -> dict:
         verb(task_id)
         outcome, ok = success, True
     except InvalidData as invalid:
-        errors = invalid.errors if isinstance(invalid.errors, dict) else {}
-        outcome, ok = " ".join(m for messages in errors.values() for m in messages) or invalid.detail, False
+        outcome, ok = " ".join(m for messages in invalid.by_field().values() for m in messages), False
     except EngineError as refused:
         outcome, ok = refused.detail, False
     task = _describe(task_id)

@@ -35,7 +35,7 @@ def raise_concern(instance_id):
             [alert] = raised["alerts"]  # the diagram starts one alert per concern
             return redirect(url_for("web_concern.raised", alert_id=alert["instance_id"], back=request.form.get("back")))
         except InvalidData as invalid:
-            errors = invalid.errors if isinstance(invalid.errors, dict) else {"": [invalid.detail]}
+            errors = invalid.by_field()
     fields = keep_typed(model.fields(typed, shape), request.form, problems)
     return _form_page(asked, fields, place_errors(fields, errors, problems), status=400)
 

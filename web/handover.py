@@ -29,7 +29,7 @@ def reassign(task_id):
     try:
         caller().reassign(task_id, typed["to"], typed["reason"])
     except InvalidData as invalid:
-        return _reassign_page(asked, typed, _errors(invalid), status=400)
+        return _reassign_page(asked, typed, invalid.by_field(), status=400)
     flash(f"The task now waits for {dict(asked['choices']).get(typed['to'], typed['to'])}. Both of you are told.")
     return redirect(url_for("web_tasks.task", task_id=task_id))
 
@@ -61,7 +61,7 @@ def mark_away(username):
         try:
             period = caller().mark_away(username, typed["cover"], days["first_day"], days["last_day"])
         except InvalidData as invalid:
-            errors = _errors(invalid)
+            errors = invalid.by_field()
         else:
             flash(f"{period['name']} is away from {_day(period['first_day'])} to {_day(period['last_day'])}; "
                   f"{period['cover_name']} covers.")
@@ -85,10 +85,6 @@ def _reassign_page(task: dict, typed: dict, errors: dict, status: int = 200):
 def _away_page(shown: dict, typed: dict, errors: dict, status: int = 200):
     return render_template("handover/away.html", shown=shown, typed=typed, errors=errors, day=_day,
                            error_summary=_summary(errors, ("cover", "first_day", "last_day"))), status
-
-
-def _errors(invalid: InvalidData) -> dict:
-    return invalid.errors if isinstance(invalid.errors, dict) else {"": [invalid.detail]}
 
 
 def _summary(errors: dict, order: tuple[str, ...]) -> list[tuple[str, str]]:

@@ -56,7 +56,7 @@ def start(process_id):
             started = caller().start(process_id, answers(fields, request.form)[0])
             return redirect(url_for("web_case.case_page", instance_id=started["id"]))
         except InvalidData as invalid:
-            errors = invalid.errors if isinstance(invalid.errors, dict) else {"": [invalid.detail]}
+            errors = invalid.by_field()
     fields = keep_typed(model.fields(typed, shape), request.form, problems)
     return _page(start, fields, place_errors(fields, errors, problems), status=400)
 

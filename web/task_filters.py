@@ -11,7 +11,8 @@ SORTS = {"due": "Soonest due first", "case": "Case reference"}
 
 def narrowed(rows: list[dict], args) -> list[dict]:
     """The rows the page's filters keep, in the order it asks (urgent first, always)."""
-    keep = [row for row in rows if _wanted(row, args)]
+    at = now()
+    keep = [row for row in rows if _wanted(row, args, at)]
     if args.get("sort") == "case":
         order = lambda row: (not row["task"]["urgent"], (row["task"]["case_ref"] or "").lower(), _due_key(row))  # noqa: E731
     else:
@@ -24,12 +25,12 @@ def step_choices(rows: list[dict]) -> list[tuple[str, str]]:
     return sorted({(row["task"]["element_id"], row["task"]["name"]) for row in rows}, key=lambda pair: pair[1])
 
 
-def _wanted(row: dict, args) -> bool:
+def _wanted(row: dict, args, at) -> bool:
     task = row["task"]
     person = args.get("person")
     return all((
         not args.get("overdue") or row["overdue"],
-        not args.get("due_week") or _due_this_week(task["due_at"]),
+        not args.get("due_week") or _due_this_week(task["due_at"], at),
         not args.get("urgent") or bool(task["urgent"]),
         not args.get("step") or task["element_id"] == args["step"],
         # a manager chasing one person: the steps naming or held by them
@@ -37,14 +38,12 @@ def _wanted(row: dict, args) -> bool:
     ))
 
 
-def _due_this_week(due_at: str | None) -> bool:
-    """Due from now to the end of this week (Sunday, London): what to do before the week is out."""
+def _due_this_week(due_at: str | None, at) -> bool:
+    """Due from `at` (now) to the end of its week (Sunday, London): what to do before the week is out."""
     if not due_at:
         return False
-    at = now()
-    today = at.astimezone(LONDON).date()
-    sunday = today + timedelta(days=6 - today.weekday())
-    return at <= parse_instant(due_at) and parse_instant(due_at).astimezone(LONDON).date() <= sunday
+    today, due = at.astimezone(LONDON).date(), parse_instant(due_at)
+    return at <= due and due.astimezone(LONDON).date() <= today + timedelta(days=6 - today.weekday())
 
 
 def _due_key(row: dict) -> tuple:

@@ -81,7 +81,7 @@ def answer(task_id):
             caller().complete(task_id, answers(fields, request.form)[0])
             return redirect(url_for("web_tasks.completed", task_id=task_id))
         except InvalidData as invalid:
-            errors = invalid.errors if isinstance(invalid.errors, dict) else {"": [invalid.detail]}
+            errors = invalid.by_field()
     fields = keep_typed(model.fields(typed, shape), request.form, problems)
     return _task_page(caller().task(task_id), fields, place_errors(fields, errors, problems), status=400)
 
