@@ -35,7 +35,7 @@ def _ids(client, headers) -> list[str]:
     return [task["id"] for task in client.get("/api/tasks", headers=headers).json]
 
 
-# the team manager above the case moves the auditor's step to another auditor, with a reason
+# R-03 R-80: the team manager above the case moves the auditor's step to another auditor, with a reason
 def test_a_manager_reassigns_a_task_and_both_people_are_told(client, auth, audit, engine_of):
     instance_id, task_id = audit
     answer = client.post(f"/api/tasks/{task_id}/reassign", json={"to": "bea", "reason": REASON}, headers=auth("tom"))
@@ -54,7 +54,7 @@ def test_a_manager_reassigns_a_task_and_both_people_are_told(client, auth, audit
 
 
 @pytest.mark.parametrize("to, field, words", [
-    ("pat", "to", "practitioner cannot take this step"),  # not the practitioner of their own case
+    ("pat", "to", "practitioner cannot take this step"),  # not the practitioner of their own case (the naming rule of issue 22)
     ("hal", "to", "role auditor"),  # not an auditor
     ("ann", "to", "already waits for this person"),
     ("nobody", "to", "active member of staff"),
@@ -136,7 +136,7 @@ def test_who_may_mark_someone_away(client, auth, audit):
     assert client.get("/api/people/pia/away", headers=auth("pia")).json["covering"] == []
 
 
-# covering an auditor does not let a practitioner audit their own case
+# covering an auditor does not let a practitioner audit their own case (the naming rule of issue 22)
 def test_a_cover_who_is_the_cases_practitioner_may_not_take_its_audit(client, auth, audit, clock, engine_of):
     _, task_id = audit
     with engine_of.db.transaction() as session:

@@ -12,7 +12,7 @@ from engine.accounts import dao_add_person, dao_set_password, dao_set_roles
 from tests.browser.conftest import check_page, sign_in
 from tests.browser.test_staff_path import fill_audit_tool, start_audit, type_into
 from tests.flows.test_case_audit import draft
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import CASE, PASSWORD
 
 REASON = "Ann is off sick; Bea audits for CIC 1 this month"
 
@@ -84,3 +84,26 @@ def test_ann_goes_away_and_bea_completes_her_draft_as_cover(site, person, bea, c
     assert engine.reads.task(task_id)["completed_by"] == "bea"
     data = engine.reads.instance(instance_id)["data"]
     assert data["overall_grade"] == "good" and data["overall_rationale"] == "Consistent, child-focused work"
+
+
+def test_tom_reassigns_two_selected_tasks_and_reads_what_happened(site, person, bea):  # R-03 R-80
+    engine = service.engine(site)
+    first, _ = start_audit(site)
+    second = engine.start_instance("case_audit", CASE | {"case_ref": "C-1002"}, "quinn")
+    tom = person("tom")
+    tom.get_by_role("link", name="My teams' tasks").click()
+    for ref in ("C-1001", "C-1002"):
+        tom.get_by_role("checkbox", name=re.compile(f"case {ref}")).check()
+    tom.get_by_role("button", name="Reassign the selected tasks").click()
+    check_page(tom, "80-handover-09-reassign-selected")
+    tom.get_by_label("Who should do them").select_option("bea")
+    type_into(tom, "reason", REASON)
+    tom.get_by_role("button", name="Reassign the tasks").click()
+    expect(tom.get_by_test_id("results")).to_contain_text("Reassigned")
+    expect(tom.locator("main")).to_contain_text("2 of 2 done")
+    check_page(tom, "80-handover-10-reassigned-results")
+    for instance_id in (first, second):
+        [task] = engine.reads.ready_tasks(instance_id=instance_id)
+        assert task["candidates"] == ["bea"]
+        [event] = [e for e in engine.reads.history(instance_id) if e["event"] == "task_reassigned"]
+        assert event["detail"]["reason"] == REASON
