@@ -11,22 +11,21 @@ import click
 from flask import Flask, jsonify, request
 from sqlalchemy import func, select, text
 
-import service
+import doors
 from api import init_api
 from api.oidc import init_oidc
-from engine.accounts import dao_set_password
-from engine.budget import MAX_STATE_BYTES
 from engine.calendar import WorkingCalendar, parse_closure_days
-from engine.clock import SettableClock, get_clock, now, set_clock
+from engine.clock import SettableClock, get_clock, now, set_clock, sync_clock
 from engine.db import Database
 from engine.definitions.bundle import file_kind
 from engine.errors import Unavailable
+from engine.instances.worker import configure_logging, run_worker
 from engine.models import ProcessVersion
-from engine.org import seed_organisation
-from engine.passwords import password_problem
+from engine.people.accounts import dao_set_password
+from engine.people.organisation import seed_organisation
+from engine.people.passwords import password_problem
 from engine.schema import upgrade
-from engine.shared_clock import sync_clock
-from engine.worker import configure_logging, run_worker
+from engine.scripts.budget import MAX_STATE_BYTES
 from engine.workflow_engine import WorkflowEngine
 from web import init_web
 from webhooks.delivery import RetryPolicy
@@ -80,7 +79,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     _choose_secret(app.config, Path(app.instance_path))
     database = Database(app.config["DATABASE_URL"])
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
-    service.install(app, WorkflowEngine(database, calendar, app.config["PUBLIC_URL"], app.config["MAX_STATE_BYTES"]),
+    doors.install(app, WorkflowEngine(database, calendar, app.config["PUBLIC_URL"], app.config["MAX_STATE_BYTES"]),
                     _dispatcher(app.config, database))
     if app.config["CLOCK"] == "settable":  # /health reads no time: it says the database is down, not the clock
         app.before_request(lambda: None if request.path == "/health" else sync_clock(database, get_clock()))
@@ -154,7 +153,7 @@ def _later_of_clock_and_wall() -> datetime:
 def health():
     """Liveness and readiness: the database answers and definitions are deployed."""
     try:
-        with service.engine().db.reading() as session:
+        with doors.engine().db.reading() as session:
             session.execute(text("SELECT 1"))
             processes = session.scalar(select(func.count(func.distinct(ProcessVersion.process_id))))
     except Exception:
@@ -175,7 +174,7 @@ def definition_files(directories=DEFINITION_DIRS) -> dict[str, bytes]:
 def worker_jobs(app: Flask) -> list:
     """What a worker does at each tick: read the shared clock (when settable), fire due timers,
     deliver the outbox."""
-    engine, dispatcher = service.engine(app), service.dispatcher(app)
+    engine, dispatcher = doors.engine(app), doors.dispatcher(app)
     jobs = [("timers", engine.fire_due_timers), ("deliveries", dispatcher.deliver_due)]
     if app.config["CLOCK"] == "settable":
         jobs.insert(0, ("clock", lambda: sync_clock(engine.db, get_clock()) or 0))
@@ -216,7 +215,7 @@ def _register_cli(app: Flask) -> None:
         if problem:  # before anything is written: the organisation is seeded with its passwords or not at all
             raise click.ClickException(f"DEMO_PASSWORD is refused: {problem}")
         document = json.loads((ROOT / "data" / "demo_organisation.json").read_text())
-        with service.engine(app).db.transaction() as session:
+        with doors.engine(app).db.transaction() as session:
             seeded = seed_organisation(session, document)
             for person in document["people"] if seeded else []:
                 dao_set_password(session, person["username"], app.config["DEMO_PASSWORD"])
@@ -230,5 +229,5 @@ def _register_cli(app: Flask) -> None:
         if not files:
             click.echo("no definition files to deploy")
             return
-        for d in service.engine(app).deploy(files, actor="system"):
+        for d in doors.engine(app).deploy(files, actor="system"):
             click.echo(f"{d.process_id} version {d.version}{'' if d.created else ' (unchanged)'}")

@@ -1,11 +1,13 @@
 """The HTTP API of shared/spec/API.md: flask-smorest blueprints, one per area, thin routes."""
 from flask_smorest import Api
 
-from . import auth, errors
+from faces import errors
+
+from . import bearer
 
 
 class QaApi(Api):
-    """Errors are documented as they are answered: application/problem+json (api/errors.py)."""
+    """Errors are documented as they are answered: application/problem+json (faces/errors.py)."""
     ERROR_SCHEMA = errors.ProblemSchema
 
     def _register_responses(self):
@@ -28,10 +30,21 @@ def init_api(app) -> Api:
     app.before_request(errors.refuse_nul_bytes)
     app.before_request(errors.refuse_deep_json)
     app.before_request(errors.refuse_unstorable_input)
-    app.before_request(auth.authenticate)
-    from . import (away, clock, definitions, instances, messages, people, reports, session, tasks, webhooks_in,
-                   webhooks_out)
-    for module in (session, clock, definitions, people, away, reports, instances, tasks, messages, webhooks_in,
+    app.before_request(bearer.authenticate)
+    from . import (
+        away,
+        clock,
+        definitions,
+        instances,
+        messages,
+        people,
+        reports,
+        sign_in,
+        tasks,
+        webhooks_in,
+        webhooks_out,
+    )
+    for module in (sign_in, clock, definitions, people, away, reports, instances, tasks, messages, webhooks_in,
                    webhooks_out):
         api.register_blueprint(module.blp)
     return api

@@ -1,13 +1,14 @@
 """Away periods and cover (issue 23): a person away from one day to another names a cover who may
-act on their tasks in that window. Who may mark whom is engine/away.py's; routes parse and dump."""
+act on their tasks in that window. Who may mark whom is engine/people/away.py's; routes parse and dump."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from doors import caller
 from engine.errors import NotFound
-from service import caller
+from engine.limits import MAX_ID
 
-from .schemas import MAX_ID, Text
+from .schemas import Text
 
 blp = Blueprint("away", __name__, url_prefix="/api/people", description="Away periods and cover")
 

@@ -6,10 +6,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from werkzeug.exceptions import NotFound
 
-from engine.access import ADMINISTRATORS
-from engine.clock import SettableClock, get_clock, now
-from engine.shared_clock import share_clock
-from service import caller, engine, require
+from doors import caller, engine, require
+from engine.clock import SettableClock, get_clock, now, share_clock
+from engine.people.access import ADMINISTRATORS
 
 blp = Blueprint("clock", __name__, url_prefix="/api", description="Time and timers")
 

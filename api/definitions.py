@@ -7,16 +7,14 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import BadRequest
 
-from engine.access import DEPLOYERS
+from doors import caller, engine, require
 from engine.errors import InvalidDefinition, NotFound
-from service import caller, engine, require
-
-from .schemas import MAX_ID
+from engine.limits import MAX_ID, MAX_NOTE
+from engine.people.access import DEPLOYERS
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/process-definitions",
                 description="Deployed processes and their versions; deploying BPMN, DMN and form files")
 
-MAX_NOTE = 1000
 
 
 @blp.before_request

@@ -2,20 +2,28 @@
 child-safety concern at any step (R-40), and the operators' verbs: suspend, resume, terminate,
 migrate, retry. Who may do what is engine/caller.py's (R-81):
 starting needs one of the process's starter roles (camunda:candidateStarterGroups, by default
-engine/access.py's "starters"); suspending, resuming and terminating are for operators, migrating
+engine/people/access.py's "starters"); suspending, resuming and terminating are for operators, migrating
 for migrators, retrying for administrators.
 """
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine.case_list import CYCLE, SORTS
+from doors import caller
 from engine.errors import NotFound
-from engine.notes import NOTE_MAX
-from service import caller
+from engine.instances.notes import NOTE_MAX
+from engine.limits import MAX_ID
+from engine.views.case_list import CYCLE, SORTS
 
-from .schemas import (MAX_ID, NO_NUL, HistoryEventSchema, InstancePageSchema, InstanceSchema, InstanceSummarySchema,
-                      NoteSchema, Text)
+from .schemas import (
+    NO_NUL,
+    HistoryEventSchema,
+    InstancePageSchema,
+    InstanceSchema,
+    InstanceSummarySchema,
+    NoteSchema,
+    Text,
+)
 
 blp = Blueprint("instances", __name__, url_prefix="/api/process-instances", description="Process instances")
 
@@ -28,7 +36,7 @@ class StartRequest(Schema):
 
 
 class InstanceQuery(Schema):
-    """The filters of the case list (engine/case_list.py); case_ref is a whole reference, in any case."""
+    """The filters of the case list (engine/views/case_list.py); case_ref is a whole reference, in any case."""
     process_id = Text()
     status = fields.String(validate=validate.OneOf(STATUSES))
     case = Text(data_key="case_ref")

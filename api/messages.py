@@ -1,13 +1,12 @@
 """The caller's messages: every notification addressed to them, kept in the service whether or not
-its email went out, with their read state (engine/inbox.py). Each person sees only their own."""
+its email went out, with their read state (engine/people/inbox.py). Each person sees only their own."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from doors import caller
 from engine.errors import NotFound
-from service import caller
-
-from .schemas import MAX_ID
+from engine.limits import MAX_ID
 
 blp = Blueprint("messages", __name__, url_prefix="/api/messages", description="The caller's messages")
 

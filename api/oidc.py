@@ -18,8 +18,8 @@ from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, jsonify, redirect, session, url_for
 from werkzeug.exceptions import Forbidden
 
-from engine.accounts import sign_in_oidc
-from service import engine, start_session
+from doors import engine, start_session
+from engine.people.accounts import sign_in_oidc
 
 blp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
 
@@ -55,7 +55,7 @@ def callback():
     lifetime = timedelta(hours=config["TOKEN_HOURS"])
     issued, row = sign_in_oidc(engine().db, username, claims.get("name") or username, claims.get("email"), roles,
                                lifetime)
-    back_to_pages = session.pop("oidc_for_pages", None)  # set by the pages' "Sign in with ..." (web/auth.py)
+    back_to_pages = session.pop("oidc_for_pages", None)  # set by the pages' "Sign in with ..." (web/sign_in.py)
     if back_to_pages:
         start_session(issued)
         return redirect(back_to_pages)

@@ -4,11 +4,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-from engine.access import ADMINISTRATORS
-from engine.accounts import hash_password
-from engine.passwords import password_problem
-from engine.people import PeopleDirectory
-from service import engine, require
+from doors import engine, require
+from engine.people.access import ADMINISTRATORS
+from engine.people.accounts import hash_password
+from engine.people.directory import PeopleDirectory
+from engine.people.passwords import password_problem
 
 from .schemas import HistoryEventSchema
 
@@ -18,7 +18,7 @@ USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{0,99}$", error="lower-case let
 
 
 def strong_password(password: str) -> None:
-    """Refused as engine/passwords.py says (length, spaces, common), in the 422 of the other fields."""
+    """Refused as engine/people/passwords.py says (length, spaces, common), in the 422 of the other fields."""
     problem = password_problem(password)
     if problem:
         raise ValidationError(problem)

@@ -6,9 +6,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.access import SEES_ACROSS
-from engine.report_csv import to_csv
-from service import engine, require
+from doors import engine, require
+from engine.people.access import SEES_ACROSS
+from engine.reporting.csv_rows import to_csv
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Audit reports (JSON or CSV)")
 

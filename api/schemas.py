@@ -5,7 +5,6 @@ their fields a client sees.
 """
 from marshmallow import Schema, fields, validate
 
-MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on every database: larger ones name nothing
 NO_NUL = validate.Regexp(r"\A[^\x00]*\Z", error="must not contain NUL characters")  # PostgreSQL refuses them
 
 
@@ -95,7 +94,7 @@ class HistoryEventSchema(Schema):
 
 
 class NoteSchema(Schema):
-    """A note on a case (engine/notes.py): never changed once posted."""
+    """A note on a case (engine/instances/notes.py): never changed once posted."""
     id = fields.Integer()
     instance_id = fields.Integer()
     author = fields.String(metadata={"description": "username"})

@@ -1,5 +1,5 @@
 """The case-record system's webhook (R-50): a signed need-to-know notification starts a
-need_to_know_audit, once per event id. No bearer token (api/auth.py PUBLIC): the signature under
+need_to_know_audit, once per event id. No bearer token (api/bearer.py PUBLIC): the signature under
 WEBHOOK_SECRET is the credential, and without that key the route takes nothing (503)."""
 import json
 from datetime import datetime, timezone
@@ -15,9 +15,9 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
+from doors import engine
 from engine.clock import now
 from engine.errors import InvalidData
-from service import engine
 from webhooks import signing
 
 from .schemas import NO_NUL

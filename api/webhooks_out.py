@@ -6,13 +6,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from engine.access import ADMINISTRATORS, OPERATORS
+from doors import dispatcher, engine, require
 from engine.errors import NotFound
+from engine.limits import MAX_ID
 from engine.outbox import EVENT_TYPES
-from service import dispatcher, engine, require
+from engine.people.access import ADMINISTRATORS, OPERATORS
 from webhooks.admin import WebhookAdmin
 
-from .schemas import MAX_ID, NO_NUL, PageQuery, Text, page_schema
+from .schemas import NO_NUL, PageQuery, Text, page_schema
 
 blp = Blueprint("webhooks_out", __name__, url_prefix="/api", description="Outgoing events: webhooks and the outbox")
 

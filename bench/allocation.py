@@ -18,11 +18,11 @@ from statistics import median
 
 import openpyxl  # noqa: F401  (imported here: its import is not part of the first read's time)
 
-from engine import allocation_preview
-from engine.allocation_sheet import read_sheet
+from engine.allocation import preview as allocation_preview
+from engine.allocation.sheet import read_sheet
 from engine.clock import SettableClock, SystemClock, install_engine_clock, now, set_clock
 from engine.db import Database
-from engine.org import seed_organisation
+from engine.people.organisation import seed_organisation
 from engine.workflow_engine import WorkflowEngine
 
 from .databases import postgres_database, sqlite_database

@@ -8,7 +8,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine.calendar import WorkingCalendar
-from engine.scripting import make_script_engine
+from engine.scripts.functions import make_script_engine
 
 from .diagram import NOTE, STEPS, parsed_spec
 

@@ -6,7 +6,7 @@ organisation's service areas and teams, every audit kind, the grade scale, each 
 (read from its audit tool form) and deadlines (those named by record_audit_outcome in
 processes/), disputes and child-safety alerts, over three audit years. Each audit has its
 completed process_instance row, as the foreign keys want, and counts in the day totals as the
-engine's write would (engine/day_totals.py). PostgreSQL takes the rows by COPY, SQLite by
+engine's write would (engine/reporting/day_totals.py). PostgreSQL takes the rows by COPY, SQLite by
 executemany, a batch of audits at a time.
 """
 import json
@@ -21,7 +21,6 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from engine.calendar import LONDON
-from engine.day_totals import deadline_totals, domain_totals
 from engine.db import Database, is_postgres
 from engine.definitions.bundle import file_kind
 from engine.models import (
@@ -35,7 +34,8 @@ from engine.models import (
     ProcessVersion,
     UserTask,
 )
-from engine.org import seed_organisation
+from engine.people.organisation import seed_organisation
+from engine.reporting.day_totals import deadline_totals, domain_totals
 from engine.workflow_engine import WorkflowEngine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,7 +251,7 @@ def seed(db: Database, organisation: Organisation, audits: int, rng: random.Rand
 
 
 class DayTotals:
-    """The day totals of every seeded audit, counted by engine/day_totals.py as the engine's own
+    """The day totals of every seeded audit, counted by engine/reporting/day_totals.py as the engine's own
     writes count them, and written once at the end (a day's audits may span two batches)."""
 
     def __init__(self):

@@ -16,12 +16,12 @@ from statistics import median, quantiles
 
 from sqlalchemy import func, select
 
-import service
-from engine.accounts import dao_set_password
+import doors
 from engine.clock import SettableClock, SystemClock, install_engine_clock, set_clock
 from engine.db import Database
 from engine.models import AuditDeadline, AuditDomainGrade, AuditOutcome
-from engine.reports import audit_report, london_window
+from engine.people.accounts import dao_set_password
+from engine.reporting.audit_report import audit_report, london_window
 from engine.workflow_engine import WorkflowEngine
 
 from .databases import postgres_database, sqlite_database
@@ -95,7 +95,7 @@ def _time_pages(url: str, sizes: Sizes) -> list[PageTiming]:
     """The reports page (HTML) and the pack's PDF of the annual period, as quinn gets them."""
     from app import create_app  # the app, only for this part of the bench
     app = create_app({"DATABASE_URL": url, "TESTING": True})
-    engine = service.engine(app)
+    engine = doors.engine(app)
     with engine.db.transaction() as session:
         dao_set_password(session, PAGE_USER, PAGE_PASSWORD)
     client = app.test_client()

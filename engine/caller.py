@@ -10,33 +10,37 @@ Releasing is for its holder, or an operator freeing a task whose holder is away.
 """
 from datetime import datetime
 
-from . import access, allocation_preview, away, handover, inbox, reads, store
-from .accounts import CurrentUser
-from .answers import check_draft
-from .calendar import LONDON
-from .case_list import CaseFilter, area_counts, case_list, facet_counts, step_counts
-from .case_page import VIEWED, alert_raised, case_page, change_of, diagram_file, display_names
-from .audit_year import as_of as audit_year_at
-from .clock import now
-from .cycle_overview import cycle_overview
-from .definitions import catalogue
-from .definitions.deploy import current_files, validate_bundle
-from .definitions.diff import file_diff
-from .definitions.problems import Problem
-from .directory_choices import choices_for
-from .task_waits import waits_for
-from .away import covers_now
-from .naming import people_for
-from .errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused, NotFound
-from .models import Person, ProcessInstance
-from .messages import CHILD_SAFETY_CONCERN, messages_taken
-from .notes import add_note, case_notes, visible_notes
-from .runtime import InstanceRuntime
-from .starting import newest_versions
-from .report_figures import Figure
-from .report_pack import audit_pack
-from .reports import alert_report_rows, audit_report_rows
-from .store import dao_append_history
+from engine.allocation import preview as allocation_preview
+from engine.allocation.year import as_of as audit_year_at
+from engine.calendar import LONDON
+from engine.clock import now
+from engine.definitions import catalogue
+from engine.definitions.answers import check_draft
+from engine.definitions.choices import choices_for
+from engine.definitions.deploy import current_files, validate_bundle
+from engine.definitions.diff import file_diff
+from engine.definitions.naming import people_for
+from engine.definitions.problems import Problem
+from engine.errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused, NotFound
+from engine.history import dao_append_history
+from engine.instances import handover, store
+from engine.instances.messages import CHILD_SAFETY_CONCERN, messages_taken
+from engine.instances.notes import add_note, case_notes, visible_notes
+from engine.instances.runtime import InstanceRuntime
+from engine.instances.starting import newest_versions
+from engine.models import Person, ProcessInstance
+from engine.people import access, away, inbox
+from engine.people.accounts import CurrentUser
+from engine.people.away import covers_now
+from engine.people.directory import display_names
+from engine.reporting.audit_report import alert_report_rows, audit_report_rows
+from engine.reporting.figures import Figure
+from engine.reporting.pack import audit_pack
+from engine.views import queries
+from engine.views.case_list import CaseFilter, area_counts, case_list, facet_counts, step_counts
+from engine.views.case_page import VIEWED, alert_raised, case_page, change_of, diagram_file
+from engine.views.cycle_overview import cycle_overview
+from engine.views.task_waits import waits_for
 
 
 class Caller:
@@ -48,19 +52,19 @@ class Caller:
     def inbox(self, **filters) -> list[dict]:
         """The ready tasks of running instances the person may act on, free or theirs, oldest first."""
         with self.db.reading() as session:
-            return reads.ready_tasks(session, *access.inbox_clauses(self.user), **filters)
+            return queries.ready_tasks(session, *access.inbox_clauses(self.user), **filters)
 
     def team_tasks(self, **filters) -> list[dict]:
         """For managers: the ready tasks of their teams' and services' cases, theirs to see, not to do."""
         with self.db.reading() as session:
-            return reads.ready_tasks(session, *access.oversight_clauses(self.user), **filters)
+            return queries.ready_tasks(session, *access.oversight_clauses(self.user), **filters)
 
     def task_list(self, team: bool = False, **filters) -> list[dict]:
         """My tasks (or, for managers, their teams'), each with whom it waits for, who holds it and
-        since when (engine/task_waits.py), for a page that lets them be chased."""
+        since when (engine/views/task_waits.py), for a page that lets them be chased."""
         clauses = access.oversight_clauses(self.user) if team else access.inbox_clauses(self.user)
         with self.db.reading() as session:
-            tasks = reads.ready_tasks(session, *clauses, **filters)
+            tasks = queries.ready_tasks(session, *clauses, **filters)
             waits = waits_for(session, [task["id"] for task in tasks])
             return [task | waits.get(task["id"], {}) for task in tasks]
 
@@ -69,7 +73,7 @@ class Caller:
         with self.db.reading() as session:
             task, may_act = access.task_and_right(session, self.user, task_id)
             draft = store.dao_get_draft(session, task_id, self.user.username)
-            detail = reads.task_detail(session, self.engine.ctx, task)
+            detail = queries.task_detail(session, self.engine.ctx, task)
             started_by = display_names(session, [detail["started_by"]]).get(detail["started_by"], detail["started_by"])
             return detail | waits_for(session, [task.id]).get(task.id, {}) | {"started_by_name": started_by, "directory": choices_for(session, detail["form"]),
                 "may_act": may_act, "draft": draft.data if draft else None,
@@ -83,7 +87,7 @@ class Caller:
         """A task as lists show it, with whom it waits for, without its form: 404 unless the person may see it."""
         with self.db.reading() as session:
             task = access.task_for(session, self.user, task_id)
-            return reads.task_view(task) | waits_for(session, [task.id])[task.id]
+            return queries.task_view(task) | waits_for(session, [task.id])[task.id]
 
     def task_form(self, task_id: str) -> dict:
         """Only a task's form and UI schema (what reading a submitted page needs): no case data, and
@@ -139,11 +143,11 @@ class Caller:
             runtime = self.engine.complete_in(session, task_id, data, self.user.username)
             return self.engine.view_after(session, runtime)
 
-    # --- handing work over (engine/handover.py, engine/away.py) ---------------------------------
+    # --- handing work over (engine/instances/handover.py, engine/people/away.py) ---------------------------------
 
     def _refuse_cover_of_own_case(self, session, task) -> None:
         """A cover acts for the person away, never on another role's step of a case where the cover
-        is the practitioner (the check reassigning and naming make, engine/handover.py)."""
+        is the practitioner (the check reassigning and naming make, engine/instances/handover.py)."""
         name = self.user.username
         if name in (task.candidates or []) or task.assignee == name or (task.open_to_role and self.user.has(task.role)):
             return  # named, holding it, or open to a role they hold: not through cover
@@ -155,7 +159,7 @@ class Caller:
         with self.db.reading() as session:
             task, instance = self._reassignable(session, task_id)
             people = handover.choices(session, task, instance, self.engine.case_data(session, task))
-            return reads.task_view(task) | waits_for(session, [task.id])[task.id] | {"choices": people}
+            return queries.task_view(task) | waits_for(session, [task.id])[task.id] | {"choices": people}
 
     def reassign(self, task_id: str, to: str, reason: str) -> dict:
         with self.db.transaction() as session:
@@ -211,11 +215,11 @@ class Caller:
             return away.period_view(period, display_names(session, [period.username, period.cover]))
 
     def allocation_preview(self, task_id: str, allocations: list) -> dict:
-        """An allocation list as it would start from its task (engine/allocation_preview.py): every
+        """An allocation list as it would start from its task (engine/allocation/preview.py): every
         row with its errors and warnings, for whoever may act on the task; it reads, never writes."""
         with self.db.reading() as session:
             task = access.task_for(session, self.user, task_id, act=True)
-            detail = reads.task_detail(session, self.engine.ctx, task)
+            detail = queries.task_detail(session, self.engine.ctx, task)
             cycle = allocation_preview.cycle_of(detail["data"])
             rows = allocation_preview.preview(session, detail["form"] or {}, allocations, cycle, now())
             return {"task": detail, "cycle": cycle, "rows": rows}
@@ -223,7 +227,7 @@ class Caller:
     # --- messages (what the service told the person) -------------------------------------------
 
     def messages(self, page: int = 1, page_size: int = 20) -> dict:
-        """The notifications addressed to the person, newest first, read or not (engine/inbox.py)."""
+        """The notifications addressed to the person, newest first, read or not (engine/people/inbox.py)."""
         with self.db.reading() as session:
             return inbox.dao_list_messages(session, self.user.username, page, page_size)
 
@@ -337,7 +341,7 @@ class Caller:
                     "open_steps": step_counts(session, may_see, at, running)}
 
     def audit_year(self, year: int | None = None) -> dict:
-        """The audit year (this one unless told) as engine/cycle_overview.py counts it: for the roles
+        """The audit year (this one unless told) as engine/views/cycle_overview.py counts it: for the roles
         that see across, and for managers their area's cases and their own people's audits (R-12)."""
         with self.db.reading() as session:
             access.require_oversight(self.user)
@@ -347,7 +351,7 @@ class Caller:
                                   year if year is not None else audit_year_at(at), auditors_among=among)
 
     def audit_report(self, figure: Figure, compare: bool = False) -> dict:
-        """For the roles that see across: the report of the figure's period (engine/report_pack.py)."""
+        """For the roles that see across: the report of the figure's period (engine/reporting/pack.py)."""
         with self.db.reading() as session:
             access.require(self.user, *access.SEES_ACROSS)
             return audit_pack(session, figure, compare)
@@ -366,10 +370,10 @@ class Caller:
         with self.db.transaction() as session:
             access.require_visible(session, self.user, instance_id)
             dao_append_history(session, instance_id, self.user.username, VIEWED, now())
-            return reads.loaded_instance_view(session, self.engine.ctx, instance_id)
+            return queries.loaded_instance_view(session, self.engine.ctx, instance_id)
 
     def case(self, instance_id: int, record: bool = True) -> dict:
-        """Everything the case page shows of an instance (engine/case_page.py) and what the person
+        """Everything the case page shows of an instance (engine/views/case_page.py) and what the person
         may do to it; opening the page is recorded as a view (R-80), refreshing an open one is not."""
         with (self.db.transaction() if record else self.db.reading()) as session:
             access.require_visible(session, self.user, instance_id)
@@ -409,7 +413,7 @@ class Caller:
     def history(self, instance_id: int) -> list[dict]:
         with self.db.reading() as session:
             access.require_visible(session, self.user, instance_id)
-            return self._shown(reads.history(session, instance_id))
+            return self._shown(queries.history(session, instance_id))
 
     def _shown(self, events: list[dict]) -> list[dict]:
         """Who viewed a case is for the roles that see across (R-80); others see what was done."""
@@ -418,7 +422,7 @@ class Caller:
         return [e for e in events if e["event"] != VIEWED]
 
     def notes(self, instance_id: int) -> list[dict]:
-        """The case's notes, oldest first (engine/notes.py): for whoever may see the case, else 404."""
+        """The case's notes, oldest first (engine/instances/notes.py): for whoever may see the case, else 404."""
         with self.db.reading() as session:
             access.require_visible(session, self.user, instance_id)
             return case_notes(session, instance_id)
@@ -435,14 +439,14 @@ class Caller:
         with self.db.transaction() as session:
             access.require_role_on(session, self.user, instance_id, access.OPERATORS)
             self.engine.set_status_in(session, instance_id, self.user.username, reason, status)
-            return reads.loaded_instance_view(session, self.engine.ctx, instance_id)
+            return queries.loaded_instance_view(session, self.engine.ctx, instance_id)
 
     def migrate(self, instance_id: int, version: int) -> dict:
         """Move an instance to another version (migrators); answers it without case data."""
         with self.db.transaction() as session:
             access.require_role_on(session, self.user, instance_id, access.MIGRATORS)
             self.engine.migrate_in(session, instance_id, version, self.user.username)
-            return reads.summary(session, instance_id)
+            return queries.summary(session, instance_id)
 
     def retry(self, instance_id: int) -> dict:
         """Replay the action that failed, for an instance in error (administrators)."""
@@ -450,7 +454,7 @@ class Caller:
             access.require_role_on(session, self.user, instance_id, access.ADMINISTRATORS)
             self.engine.retry_in(session, instance_id, self.user.username)
             session.expire_all()  # a replay that failed again rolled back to its savepoint
-            return reads.loaded_instance_view(session, self.engine.ctx, instance_id)
+            return queries.loaded_instance_view(session, self.engine.ctx, instance_id)
 
     # --- definitions (process owners) ----------------------------------------------------------
 
@@ -487,8 +491,8 @@ class Caller:
         """What a version of a process changed against another (by default the one before it)."""
         with self.db.reading() as session:
             against = against if against is not None else version - 1
-            new = reads.bpmn(session, process_id, version)
-            old = reads.bpmn(session, process_id, against) if against >= 1 else None
+            new = queries.bpmn(session, process_id, version)
+            old = queries.bpmn(session, process_id, against) if against >= 1 else None
             return {"process_id": process_id, "version": version, "against": against if old else None,
                     "old": old, "new": new, **file_diff(old, new, f"{process_id}.bpmn")}
 
@@ -525,15 +529,15 @@ class Caller:
         properties may be set to (engine/definitions/catalogue.py)."""
         access.require(self.user, *access.DEPLOYERS)
         with self.db.reading() as session:
-            version = reads.definition(session, process_id)["versions"][-1]
+            version = queries.definition(session, process_id)["versions"][-1]
             return {"process_id": process_id, "version": version["version"], "file_name": version["bpmn_file"],
-                    "xml": reads.bpmn(session, process_id, version["version"])} | self._choices(session)
+                    "xml": queries.bpmn(session, process_id, version["version"])} | self._choices(session)
 
     def editing_file(self, file_name: str) -> dict:
         """A decision table for the modeller (process owners), with the same choices."""
         access.require(self.user, *access.DEPLOYERS)
         with self.db.reading() as session:
-            return reads.definition_file(session, file_name) | self._choices(session)
+            return queries.definition_file(session, file_name) | self._choices(session)
 
     def _choices(self, session) -> dict:
         return catalogue.choices(session, self.engine.ctx.calendar, now())
@@ -545,13 +549,13 @@ class Caller:
 
     def definition_files(self) -> list[dict]:
         with self.db.reading() as session:
-            return reads.definition_files(session)
+            return queries.definition_files(session)
 
     def definition_file(self, file_name: str, number: int | None = None) -> dict:
         with self.db.reading() as session:
-            return reads.definition_file(session, file_name, number)
+            return queries.definition_file(session, file_name, number)
 
     def timers(self, due_before: datetime | None = None) -> list[dict]:
         """Waiting timers of the instances the person may see, soonest first."""
         with self.db.reading() as session:
-            return reads.waiting_timers(session, due_before, access.visible_instances(self.user))
+            return queries.waiting_timers(session, due_before, access.visible_instances(self.user))

@@ -2,11 +2,15 @@
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from .errors import Conflict
+from engine.errors import Conflict
+
+# INSERT ... ON CONFLICT, which each dialect spells in its own module
+DIALECT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 DEFAULT_URL = "sqlite:///instance/qa.db"
 

@@ -2,7 +2,7 @@
 
 
 class Sentence(str):
-    """An error message written for people (engine/naming.py): a page shows it as it is, beside its
+    """An error message written for people (engine/definitions/naming.py): a page shows it as it is, beside its
     field, instead of wording one from the field's label."""
 
 

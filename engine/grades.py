@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import DefinitionFile
+from engine.models import DefinitionFile
 
 GRADE_DEFINITION = "grade"  # the name under $defs
 

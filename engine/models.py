@@ -170,7 +170,7 @@ class HistoryEvent(Base):
 
 
 class CaseNote(Base):
-    """A note on a case, left on its page or one of its tasks' (engine/notes.py). Append-only like the
+    """A note on a case, left on its page or one of its tasks' (engine/instances/notes.py). Append-only like the
     history: a correction is a new note, and database triggers refuse UPDATE and DELETE (migration 0017)."""
     __tablename__ = "case_note"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -260,7 +260,7 @@ class OutboxMessage(Base):
 
 
 class MessageRead(Base):
-    """When a person read a notification addressed to them (engine/inbox.py): their own read state,
+    """When a person read a notification addressed to them (engine/people/inbox.py): their own read state,
     not history. Their messages are found through their email delivery rows, hence the index below."""
     __tablename__ = "message_read"
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox_message.id"), primary_key=True)
@@ -347,7 +347,7 @@ class Credential(Base):
 
 class SignInThrottle(Base):
     """Wrong passwords of one username ("user:<name>") or address ("address:<ip>") in the current
-    window, and until when signing in with it is refused (engine/accounts.py)."""
+    window, and until when signing in with it is refused (engine/people/accounts.py)."""
     __tablename__ = "sign_in_throttle"
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
@@ -420,7 +420,7 @@ class AuditDeadline(Base):
 
 class AuditDomainDay(Base):
     """How many audits completed on one London day gave a domain one final grade: the domain grade
-    rows summed per day as they are written (engine/day_totals.py). A year's report adds up a few
+    rows summed per day as they are written (engine/reporting/day_totals.py). A year's report adds up a few
     thousand of these instead of grouping ten domain rows per audit."""
     __tablename__ = "audit_domain_day"
     day: Mapped[date] = mapped_column(Date, primary_key=True)

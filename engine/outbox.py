@@ -11,9 +11,9 @@ from uuid import uuid4
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .effects import Effect
-from .models import Delivery, OutboxMessage, Person, ProcessInstance, Role, WebhookSubscription
-from .org import resolve_candidates
+from engine.models import Delivery, OutboxMessage, Person, ProcessInstance, Role, WebhookSubscription
+from engine.people.organisation import resolve_candidates
+from engine.scripts.effects import Effect
 
 # The event types of API.md "Webhooks": what a subscription may ask for.
 EVENT_TYPES = {

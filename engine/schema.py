@@ -4,7 +4,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from .db import make_sql_engine
+from engine.db import make_sql_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 

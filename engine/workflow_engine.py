@@ -8,19 +8,21 @@ from datetime import datetime
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from . import handover, inbound, migration, reads, store
-from .answers import check_start
-from .budget import MAX_STATE_BYTES
-from .calendar import WorkingCalendar
-from .clock import install_engine_clock, now
-from .commands import RUN, Command, Complete, Deliver, command_from
-from .db import Database
-from .definitions.deploy import Deployed, deploy_bundle
-from .errors import Conflict, MigrationRefused
-from .models import ProcessVersion, Role
-from .reads import Reads
-from .runtime import EngineContext, ExecutionFailed, InstanceRuntime
-from .timers import dao_due_instances, dao_lock_due_instance
+from engine.calendar import WorkingCalendar
+from engine.clock import install_engine_clock, now
+from engine.db import Database
+from engine.definitions.answers import check_start
+from engine.definitions.deploy import Deployed, deploy_bundle
+from engine.errors import Conflict, MigrationRefused
+from engine.history import dao_append_history
+from engine.instances import handover, inbound, store, version_move
+from engine.instances.commands import RUN, Command, Complete, Deliver, command_from
+from engine.instances.runtime import EngineContext, ExecutionFailed, InstanceRuntime
+from engine.instances.timers import dao_due_instances, dao_lock_due_instance
+from engine.models import ProcessVersion, Role
+from engine.scripts.budget import MAX_STATE_BYTES
+from engine.views import queries
+from engine.views.queries import Reads
 
 # The status each operator's verb sets: the statuses it may come from, and its history event.
 STATUS_CHANGES = {
@@ -49,7 +51,7 @@ class WorkflowEngine:
         deployed = deploy_bundle(session, files, actor, now(), note)
         for d in (d for d in deployed if d.created):
             details = {"process_id": d.process_id, "version": d.version} | ({"note": note} if note else {})
-            store.dao_append_history(session, None, actor, "definition_deployed", now(), **details)
+            dao_append_history(session, None, actor, "definition_deployed", now(), **details)
         return deployed
 
     # --- instances -----------------------------------------------------------------------
@@ -85,7 +87,7 @@ class WorkflowEngine:
                         self.ctx.specs.get(version)[0].start_schema())
             runtime = InstanceRuntime.create(session, self.ctx, version, data, actor)
             event.instance_id = runtime.row.id
-            store.dao_append_history(session, runtime.row.id, actor, "event_received", now(),
+            dao_append_history(session, runtime.row.id, actor, "event_received", now(),
                                      event_id=event_id, event_type=event_type)
             self._act(runtime, RUN, actor)
             return runtime.row.id, True
@@ -113,7 +115,7 @@ class WorkflowEngine:
             return self.send_message_in(session, instance_id, message, fields, actor).started
 
     def send_message_in(self, session, instance_id: int, message: str, fields: dict, actor: str) -> InstanceRuntime:
-        """A message from a person that the instance's diagram catches at any step (engine/messages.py),
+        """A message from a person that the instance's diagram catches at any step (engine/instances/messages.py),
         e.g. a child-safety concern: what it starts runs at once, and the instance goes on."""
         self._load_roles(session)
         runtime = InstanceRuntime.load(session, self.ctx, instance_id, lock=True)
@@ -132,7 +134,7 @@ class WorkflowEngine:
         runtime.require_status("error")
         stored = runtime.row.error["action"]
         runtime.status = "running"
-        store.dao_append_history(session, instance_id, actor, "instance_retried", now(), action=stored)
+        dao_append_history(session, instance_id, actor, "instance_retried", now(), action=stored)
         self._act(runtime, command_from(stored), actor)
 
     def fire_due_timers(self, at: datetime | None = None, batch: int = 100) -> int:
@@ -182,8 +184,8 @@ class WorkflowEngine:
         target, spec, deps = self.ctx.specs.get(store.dao_get_process_version(session, runtime.row.process_id, version))
         if target.id == runtime.version.id:
             raise MigrationRefused(f"process instance {instance_id} is already on version {version}")
-        runtime.workflow = migration.migrate(runtime.workflow, spec, deps, target.version)
-        store.dao_append_history(session, instance_id, actor, "instance_migrated", now(),
+        runtime.workflow = version_move.migrate(runtime.workflow, spec, deps, target.version)
+        dao_append_history(session, instance_id, actor, "instance_migrated", now(),
                                  from_version=runtime.version.version, to_version=target.version)
         runtime.version = target
         runtime.save(actor)
@@ -194,9 +196,9 @@ class WorkflowEngine:
         target_row = store.dao_get_process_version(session, process_id, version)
         target, spec, deps = self.ctx.specs.get(target_row)
         instances = []
-        for row in reads.instances_before(session, process_id, target.version):
+        for row in queries.instances_before(session, process_id, target.version):
             runtime = InstanceRuntime.load(session, self.ctx, row["id"])
-            reasons = migration.refusals(runtime.workflow, spec, deps, target.version)
+            reasons = version_move.refusals(runtime.workflow, spec, deps, target.version)
             instances.append(row | {"movable": not reasons, "reasons": reasons})
         return {"process_id": process_id, "version": target.version, "instances": instances}
 
@@ -223,7 +225,7 @@ class WorkflowEngine:
         if status == "terminated":
             store.dao_end_user_tasks(session, instance_id, "cancelled", at)
             store.dao_replace_timers(session, instance_id, [])
-        store.dao_append_history(session, instance_id, actor, event, at, reason=reason)
+        dao_append_history(session, instance_id, actor, event, at, reason=reason)
 
     # --- tasks: holding them ---------------------------------------------------------------
 
@@ -232,9 +234,9 @@ class WorkflowEngine:
         task = store.dao_get_user_task(session, task_id)
         _require_running(store.dao_get_instance(session, task.instance_id))
         store.dao_hold_task(session, task, actor, None)
-        store.dao_append_history(session, task.instance_id, actor, "task_claimed", now(), task.element_id,
+        dao_append_history(session, task.instance_id, actor, "task_claimed", now(), task.element_id,
                                  task_id=task_id)
-        return reads.task_view(task)
+        return queries.task_view(task)
 
     def release_in(self, session, task_id: str, actor: str, holder: str) -> dict:
         """Give a held task back to its candidates; 409 unless `holder` still holds it."""
@@ -242,12 +244,12 @@ class WorkflowEngine:
         if task.state == "ready" and task.assignee is None:
             raise Conflict(f"task {task_id} is not claimed")
         store.dao_hold_task(session, task, None, holder)
-        store.dao_append_history(session, task.instance_id, actor, "task_released", now(), task.element_id,
+        dao_append_history(session, task.instance_id, actor, "task_released", now(), task.element_id,
                                  task_id=task_id, holder=holder)
-        return reads.task_view(task)
+        return queries.task_view(task)
 
     def reassign_in(self, session, task_id: str, to: str, reason: str, actor: str) -> dict:
-        """Make `to` the only person a ready task waits for (engine/handover.py); answers the task."""
+        """Make `to` the only person a ready task waits for (engine/instances/handover.py); answers the task."""
         task = store.dao_get_user_task(session, task_id)
         instance = store.dao_get_instance(session, task.instance_id, lock=True)  # the order completion takes
         _require_running(instance)
@@ -256,19 +258,19 @@ class WorkflowEngine:
             raise Conflict(f"task {task_id} is {task.state}, no longer ready")
         handover.dao_reassign(session, task, instance, self.case_data(session, task), to, reason, actor, now(),
                               self.ctx.base_url)
-        return reads.task_view(task)
+        return queries.task_view(task)
 
     def case_data(self, session, task) -> dict:
         """The data a ready task sees: the case as the step knows it (its practitioner, auditor...)."""
-        return reads.task_detail(session, self.ctx, task)["data"]
+        return queries.task_detail(session, self.ctx, task)["data"]
 
     def view_after(self, session, runtime: InstanceRuntime) -> dict:
         """The instance's state once an action ran in this transaction."""
         if runtime.row.status == "error":  # the action rolled back to its savepoint: read what was kept
             session.expire(runtime.row)
-            return reads.loaded_instance_view(session, self.ctx, runtime.row.id)
+            return queries.loaded_instance_view(session, self.ctx, runtime.row.id)
         # What this action wrote is at hand: the version and the timers are not read back.
-        return reads.instance_view(session, runtime.row.id, runtime.current_data(), runtime.version.version,
+        return queries.instance_view(session, runtime.row.id, runtime.current_data(), runtime.version.version,
                                    runtime.timer_rows)
 
     # --- internals -----------------------------------------------------------------------
@@ -290,7 +292,7 @@ class WorkflowEngine:
         version = store.dao_get_process_version(parent.session, effect.args["process_id"], None)
         child = InstanceRuntime.create(parent.session, self.ctx, version, effect.args["data"], actor, parent.row.id)
         parent.started.append(child.row.id)
-        store.dao_append_history(parent.session, parent.row.id, actor, "process_started", now(), effect.element_id,
+        dao_append_history(parent.session, parent.row.id, actor, "process_started", now(), effect.element_id,
                                  process_id=version.process_id, child_id=child.row.id)
         self._act(child, RUN, actor)
 
@@ -300,7 +302,7 @@ class WorkflowEngine:
         state = {"state": runtime.initial_state()} if runtime.is_new else {}
         store.dao_write_instance(runtime.session, runtime.row, runtime.loaded_revision,
                                  status="error", error=error, updated_at=at, **state)
-        store.dao_append_history(runtime.session, runtime.row.id, actor, "instance_error", at,
+        dao_append_history(runtime.session, runtime.row.id, actor, "instance_error", at,
                                  failure.element_id, message=failure.message, line=failure.line)
 
     def _load_roles(self, session) -> None:

@@ -1,7 +1,7 @@
 """The Flask app: health page and the CLI that make run uses."""
 import pytest
 
-import service
+import doors
 from app import create_app, definition_files
 from tests.fixtures.diagrams import chain_bundle
 
@@ -15,7 +15,7 @@ def make_app(clock):
         return apps[-1]
     yield make
     for app in apps:
-        service.engine(app).db.dispose()
+        doors.engine(app).db.dispose()
 
 
 @pytest.fixture
@@ -50,5 +50,5 @@ def test_definition_files_picks_bpmn_dmn_and_forms_only(tmp_path):
 
 def test_closure_days_from_configuration_move_deadlines(db, make_app):  # R-70
     app = make_app(DATABASE_URL=db.url, CLOSURE_DAYS="2026-11-03, 2026-11-04")
-    calendar = service.engine(app).ctx.calendar
+    calendar = doors.engine(app).ctx.calendar
     assert calendar.add_working_days("2026-11-02T09:00:00+00:00", 1) == "2026-11-05T23:59:59+00:00"

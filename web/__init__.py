@@ -1,5 +1,5 @@
 """The pages: server-rendered GOV.UK Design System pages over the same engine, reads and access
-rules as the API (service.caller()), never the API over HTTP. One blueprint per area."""
+rules as the API (doors.caller()), never the API over HTTP. One blueprint per area."""
 from pathlib import Path
 
 from flask import Flask, Response, g, request
@@ -9,20 +9,38 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler
 
-from api import errors as api_errors
-from engine.access import AUDIT_TEAM, DEPLOYERS, MIGRATORS, SEES_ACROSS, may_oversee
 from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
+from engine.people.access import AUDIT_TEAM, DEPLOYERS, MIGRATORS, SEES_ACROSS, may_oversee
+from faces import errors as http_errors
 
-from . import (allocations, auth, bulk_tasks, case_page, cases, concern, cycle_page, dashboard, definitions,
-               deploy_page, handover, messages, migration_page, notes, pages, reports, start, tasks)
+from . import (
+    allocations,
+    bulk_tasks,
+    case_page,
+    cases,
+    concern,
+    cycle_page,
+    dashboard,
+    definitions,
+    deploy_page,
+    handover,
+    messages,
+    notes,
+    pages,
+    reports,
+    sign_in,
+    start,
+    tasks,
+    version_move_page,
+)
 from .form_answers import KEY_SUFFIX, ROWS_SUFFIX
+from .page_session import load_user
 from .security import configure_session, security_headers
-from .session import load_user
 
 HERE = Path(__file__).resolve().parent
-PAGE_BLUEPRINTS = (auth.blp, tasks.blp, allocations.blp, cases.blp, case_page.blp, concern.blp, dashboard.blp,
-                   reports.blp, definitions.blp, deploy_page.blp, migration_page.blp, start.blp, cycle_page.blp,
+PAGE_BLUEPRINTS = (sign_in.blp, tasks.blp, allocations.blp, cases.blp, case_page.blp, concern.blp, dashboard.blp,
+                   reports.blp, definitions.blp, deploy_page.blp, version_move_page.blp, start.blp, cycle_page.blp,
                    handover.blp, bulk_tasks.blp, messages.blp, notes.blp, pages.blp)
 csrf = CSRFProtect()
 FIELD_SUFFIXES = {"rows": ROWS_SUFFIX, "key": KEY_SUFFIX}  # the hidden inputs that carry a form page's shape
@@ -55,10 +73,10 @@ def init_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, pages.error_page)
-    for kind, answer in ((EngineError, api_errors.handle_engine_error),
-                         (HTTPException, api_errors.handle_http_exception), (Exception, api_errors.handle_unexpected)):
+    for kind, answer in ((EngineError, http_errors.handle_engine_error),
+                         (HTTPException, http_errors.handle_http_exception), (Exception, http_errors.handle_unexpected)):
         app.register_error_handler(kind, _page_or_problem(answer))
-    for kind in api_errors.DATABASE_DOWN:
+    for kind in http_errors.DATABASE_DOWN:
         app.register_error_handler(kind, _database_down)
     WSGIRequestHandler.server_version, WSGIRequestHandler.sys_version = "qa-workflow", ""  # no version banner
 
@@ -104,8 +122,8 @@ def _page_or_problem(problem):
 
 def _database_down(error: Exception):
     """503 with Retry-After while the database cannot be reached: a page on the pages."""
-    unavailable = api_errors.database_down(error)
-    return pages.error_page(unavailable) if is_page(request.path) else api_errors.handle_engine_error(unavailable)
+    unavailable = http_errors.database_down(error)
+    return pages.error_page(unavailable) if is_page(request.path) else http_errors.handle_engine_error(unavailable)
 
 
 def is_page(path: str) -> bool:

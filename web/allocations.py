@@ -5,16 +5,16 @@ every row as it will start, with its errors and warnings. Confirming completes t
 rows, as the task page's "Complete task" does, and the result page lists the case audits started."""
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from engine.allocation_preview import cycle_of
-from engine.allocation_sheet import ALLOCATION_FORM, FILE_FIELD, MAX_ROWS, choice_options, read_sheet, sheet_field
-from engine.allocation_template import CSV_TYPE, XLSX_TYPE, template_csv, template_xlsx
-from engine.case_list import CaseFilter
+from doors import caller, engine
+from engine.allocation.preview import cycle_of
+from engine.allocation.sheet import ALLOCATION_FORM, FILE_FIELD, MAX_ROWS, choice_options, read_sheet, sheet_field
+from engine.allocation.template import CSV_TYPE, XLSX_TYPE, template_csv, template_xlsx
 from engine.errors import InvalidData
-from service import caller, engine
+from engine.views.case_list import CaseFilter
 
 from .display import case_rows, due
 from .form_answers import MAX_ROWS as FORM_ROWS
-from .session import signed_in
+from .page_session import signed_in
 
 blp = Blueprint("web_allocations", __name__)
 ACCEPT = "I have checked these warnings"

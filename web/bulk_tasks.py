@@ -4,10 +4,10 @@ transaction through the same engine verb as one task, so one refusal does not un
 the page lists what happened to each."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from doors import caller
 from engine.errors import EngineError, InvalidData
-from service import caller
 
-from .session import local_path, signed_in
+from .page_session import local_path, signed_in
 
 blp = Blueprint("web_bulk", __name__)
 MOST = 50  # tasks in one go: a page of a list, not a whole service

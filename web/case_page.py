@@ -4,13 +4,13 @@ page. The link in every notification opens it. Opening it is recorded as a view;
 polls a small JSON answer and refreshes its parts when the case changes."""
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from api.schemas import MAX_ID
+from doors import caller
 from engine.errors import Conflict, InvalidData, NotFound
+from engine.limits import MAX_ID
 from engine.workflow_engine import STATUS_CHANGES
-from service import caller
 
 from .display import due, held_in_words, holder, process_names, role_label
-from .session import signed_in
+from .page_session import signed_in
 from .timeline import CaseWords, timeline, viewers
 
 blp = Blueprint("web_case", __name__)

@@ -4,15 +4,15 @@ what the access layer lets through (R-81), as in the API."""
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from engine.case_list import CYCLE, SORTS, CaseFilter
+from doors import caller, engine
 from engine.errors import NotFound
-from engine.report_figures import Figure
-from service import caller, engine
+from engine.reporting.figures import Figure
+from engine.views.case_list import CYCLE, SORTS, CaseFilter
 
 from .display import case_rows, process_names
+from .page_session import signed_in
 from .report_view import describe
 from .reports import figure_asked
-from .session import signed_in
 
 blp = Blueprint("web_cases", __name__)
 

@@ -3,13 +3,13 @@ and from its case page, a form that asks only for the concern (forms/child_safet
 message the diagram catches), then a confirmation of who was alerted and by when they must respond."""
 from flask import Blueprint, redirect, render_template, request, url_for
 
+from doors import caller
 from engine.errors import InvalidData
-from service import caller
 
 from .display import due
 from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_fields import FormModel
-from .session import local_path, signed_in
+from .page_session import local_path, signed_in
 
 blp = Blueprint("web_concern", __name__)
 

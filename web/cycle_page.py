@@ -4,10 +4,10 @@ of the year (April to March), when the next allocation list is due, each cycle's
 area, and each auditor's audits against the minimum. Numbers link to the case list behind them."""
 from flask import Blueprint, abort, g, render_template, request, url_for
 
-from engine.access import manages
-from service import caller, engine
+from doors import caller, engine
+from engine.people.access import manages
 
-from .session import signed_in
+from .page_session import signed_in
 
 blp = Blueprint("web_cycle", __name__)
 

@@ -5,12 +5,12 @@ from datetime import date
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 
-from engine.access import manages
-from engine.case_list import CYCLE
-from service import caller, engine
+from doors import caller, engine
+from engine.people.access import manages
+from engine.views.case_list import CYCLE
 
 from .display import due, held_in_words, process_names
-from .session import signed_in
+from .page_session import signed_in
 
 blp = Blueprint("web_dashboard", __name__)
 

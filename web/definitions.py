@@ -3,12 +3,12 @@ when, why, how many instances run on each), every decision table and form with t
 version to download, what a version changed, and a form as staff will see it."""
 from flask import Blueprint, Response, render_template
 
-from api.schemas import MAX_ID
+from doors import caller, engine
 from engine.errors import NotFound
-from service import caller, engine
+from engine.limits import MAX_ID
 
 from .form_fields import FormModel
-from .session import signed_in
+from .page_session import signed_in
 
 blp = Blueprint("web_definitions", __name__)
 KIND_NAMES = {"dmn": "Decision table", "form": "Form", "defs": "Shared form definitions"}

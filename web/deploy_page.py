@@ -6,13 +6,13 @@ from pathlib import PurePosixPath
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from api.definitions import MAX_NOTE
-from engine.access import DEPLOYERS
+from doors import caller, require
 from engine.errors import InvalidDefinition
-from service import caller, require
+from engine.limits import MAX_NOTE
+from engine.people.access import DEPLOYERS
 
 from .form_fields import FormModel
-from .session import signed_in
+from .page_session import signed_in
 
 blp = Blueprint("web_deploy", __name__)
 

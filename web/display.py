@@ -1,7 +1,7 @@
 """How the pages word what the engine answers: process and role names, deadlines, case rows."""
+from doors import engine
 from engine.calendar import LONDON, parse_instant
 from engine.clock import now
-from service import engine
 
 from .due import due_in_words
 

@@ -12,7 +12,7 @@ of field it draws back into the answer it stands for.
   integer, number                    -> a numeric text input
   x-role (a person) or x-team        -> a select of the directory's active people holding the role
                                         (or the group's roles), or of its teams, with their names,
-                                        when the page is given the choices (engine/directory_choices.py)
+                                        when the page is given the choices (engine/definitions/choices.py)
   object with properties             -> a fieldset of its fields
   object of additionalProperties     -> a fieldset per entry the case holds (a map: domain -> grade),
                                         titled by the `propertyNames` choice of its key

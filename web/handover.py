@@ -1,15 +1,15 @@
 """Handing work over (issue 23, item 2): a manager reassigns a task with a reason; a person, their
 manager or an administrator sets an away period with a named cover. The engine checks both
-(engine/handover.py, engine/away.py); these pages ask, show its refusals beside their fields, and
+(engine/instances/handover.py, engine/people/away.py); these pages ask, show its refusals beside their fields, and
 keep what was typed."""
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
+from doors import caller
 from engine.errors import InvalidData
-from service import caller
 
-from .session import signed_in
+from .page_session import signed_in
 
 blp = Blueprint("web_handover", __name__)
 DATE_PARTS = ("day", "month", "year")

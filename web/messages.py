@@ -1,13 +1,13 @@
 """Messages: what the service told the signed-in person (every notification addressed to them),
-newest first, with its case, when, and whether the email went out (engine/inbox.py). Opening a
+newest first, with its case, when, and whether the email went out (engine/people/inbox.py). Opening a
 message marks it read, as a "Mark as read" button does; the header counts the unread."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from api.schemas import MAX_ID
+from doors import caller
 from engine.errors import NotFound
-from service import caller
+from engine.limits import MAX_ID
 
-from .session import signed_in
+from .page_session import signed_in
 
 blp = Blueprint("web_messages", __name__)
 PAGE_SIZE = 20

@@ -1,14 +1,14 @@
-"""Adding a note to a case, from its page or from one of its tasks' pages (engine/notes.py): the
+"""Adding a note to a case, from its page or from one of its tasks' pages (engine/instances/notes.py): the
 form posts here, then back to the page it came from (POST-redirect-GET); an empty or too long note
 shows that page again with the error and the text typed."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from api.schemas import MAX_ID
+from doors import caller
 from engine.errors import InvalidData, NotFound
-from service import caller
+from engine.limits import MAX_ID
 
 from . import case_page, tasks
-from .session import signed_in
+from .page_session import signed_in
 
 blp = Blueprint("web_notes", __name__)
 ADDED = "Your note is added. The people this case names are told a note was added, not what it says."

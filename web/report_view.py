@@ -2,8 +2,8 @@
 its numbers, a table, a link to the cases behind every number and to their rows as CSV."""
 from flask import url_for
 
-from engine.report_figures import Figure
-from engine.report_period import MONTHS, Period
+from engine.reporting.figures import Figure
+from engine.reporting.period import MONTHS, Period
 
 from . import svg_charts as charts
 from .svg_charts import Bar, StackedRow

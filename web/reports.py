@@ -4,16 +4,16 @@ behind any figure as CSV; the whole pack as a PDF for the committee. Access is t
 caller's report methods refuse anyone who does not see across (a 403 page)."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
+from doors import caller, engine
 from engine.calendar import LONDON
 from engine.clock import now
-from engine.report_csv import to_csv
-from engine.report_figures import Figure, UnknownFigure
-from engine.report_period import Period, choices
-from engine.reports import ALERT_ROW_COLUMNS, ROW_COLUMNS, UNKNOWN
-from service import caller, engine
+from engine.reporting.audit_report import ALERT_ROW_COLUMNS, ROW_COLUMNS, UNKNOWN
+from engine.reporting.csv_rows import to_csv
+from engine.reporting.figures import Figure, UnknownFigure
+from engine.reporting.period import Period, choices
 
+from .page_session import signed_in
 from .report_view import AUDIT_KINDS, ReportView, comparison, legend
-from .session import signed_in
 
 blp = Blueprint("web_reports", __name__)
 

@@ -3,12 +3,12 @@ POST /api/process-instances), each with its start form drawn by the task pages' 
 by the same reader, and started by the same engine call as the API; then the new case's page."""
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
+from doors import caller
 from engine.errors import InvalidData
-from service import caller
 
 from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_fields import FormModel
-from .session import signed_in
+from .page_session import signed_in
 from .tasks import edit_rows
 
 blp = Blueprint("web_start", __name__)

@@ -1,15 +1,15 @@
 """Staff's daily path: the tasks they may act on, a task's form, saving a draft, completing it."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.access import manages
+from doors import caller
 from engine.errors import InvalidData
-from service import caller
+from engine.people.access import manages
 
 from .display import due, held_in_words, process_names
 from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_context import shown_answers
 from .form_fields import FormModel
-from .session import local_path, signed_in
+from .page_session import local_path, signed_in
 from .task_filters import SORTS, narrowed, step_choices
 
 blp = Blueprint("web_tasks", __name__)

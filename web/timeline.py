@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.calendar import LONDON, parse_instant
-from engine.messages import CHILD_SAFETY_CONCERN
+from engine.instances.messages import CHILD_SAFETY_CONCERN
 
 from .display import role_label
 from .form_context import answer_blocks
@@ -86,7 +86,7 @@ def _words(kind: str, who: str, step: str | None, detail: dict, words: CaseWords
         "instance_migrated": f"{who} moved the case from version {detail.get('from_version', '?')} to "
                              f"{detail.get('to_version', '?')}",
         "instance_completed": "The case finished",
-        # The text is in the Notes section only (engine/notes.py keeps it in one place).
+        # The text is in the Notes section only (engine/instances/notes.py keeps it in one place).
         "note_added": f"{who} added a note" + (f" on {step}" if step else ""),
         "event_received": f"{who} sent {INBOUND.get(detail.get('event_type'), 'a message')}",
         "message_received": (f"{who} raised a child-safety concern" if detail.get("message") == CHILD_SAFETY_CONCERN

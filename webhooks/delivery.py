@@ -21,8 +21,8 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from engine.errors import Conflict, NotFound
+from engine.history import dao_append_history
 from engine.models import Delivery, DeliveryAttempt, OutboxMessage, Person, WebhookSubscription
-from engine.store import dao_append_history
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
+from engine.history import dao_append_history
 from engine.models import Delivery, WebhookSubscription
-from engine.store import dao_append_history
 
 
 def dao_add_subscription(session: Session, url: str, events: list[str], secret: str, description: str | None,

@@ -9,9 +9,9 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.parser import CamundaParser
 
-from . import forms
-from .problems import Problem
-from .xml import XmlFile, parse_xml
+from engine.definitions import forms
+from engine.definitions.problems import Problem
+from engine.definitions.xml import XmlFile, parse_xml
 
 # Longest suffix first: `<name>.defs.json` holds definitions shared by forms, any other `.json` a form.
 KINDS = {".bpmn": "bpmn", ".dmn": "dmn", ".defs.json": "defs", ".json": "form"}

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..calendar import WorkingCalendar
-from ..errors import InvalidDefinition, NotFound
-from ..models import Role
-from .bundle import parse_files
-from .deploy import current_files
-from .forms import is_ui_file
-from .xml import parse_xml
+from engine.calendar import WorkingCalendar
+from engine.definitions.bundle import parse_files
+from engine.definitions.deploy import current_files
+from engine.definitions.forms import is_ui_file
+from engine.definitions.xml import parse_xml
+from engine.errors import InvalidDefinition, NotFound
+from engine.models import Role
 
 MAX_PREVIEW_DAYS = 60
 

@@ -12,14 +12,13 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .. import answers
-from ..errors import InvalidDefinition
-from ..models import DefinitionFile, ProcessVersion, Role
-from ..scripting import reserved_names
-from ..serialization import dump_specs
-from . import forms, notifications, rules, unset_fields
-from .bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
-from .problems import Problem
+from engine.definitions import answers, forms, notifications, rules, unset_fields
+from engine.definitions.bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
+from engine.definitions.problems import Problem
+from engine.errors import InvalidDefinition
+from engine.models import DefinitionFile, ProcessVersion, Role
+from engine.scripts.functions import reserved_names
+from engine.serialization import dump_specs
 
 MAX_BUNDLE_FILES = 200
 

@@ -5,7 +5,7 @@ decisions called and decision rules. Layout is not a change.
 A change reads as a process owner would say it, e.g.
 "timer on Quality assure the audit report: add_working_days(now(), 1) → add_working_days(now(), 2)".
 """
-from .xml import parse_xml
+from engine.definitions.xml import parse_xml
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"

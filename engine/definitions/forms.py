@@ -10,9 +10,9 @@ from jsonschema.exceptions import SchemaError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
-from ..errors import InvalidData
-from ..nesting import MAX_DEPTH, json_too_deep
-from .problems import Problem
+from engine.definitions.problems import Problem
+from engine.errors import InvalidData
+from engine.limits import MAX_DEPTH, json_too_deep
 
 UI_SUFFIX = ".ui.json"
 NO_RETRIEVAL = Registry()  # no `retrieve`: a reference outside the form resolves to nothing

@@ -12,9 +12,9 @@ report in full.
 import ast
 import string
 
-from .bundle import ParsedSet
-from .forms import resolve_pointer
-from .problems import Problem
+from engine.definitions.bundle import ParsedSet
+from engine.definitions.forms import resolve_pointer
+from engine.definitions.problems import Problem
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 NOT_FREE_FORMATS = {"date", "date-time", "time", "email", "uuid"}

@@ -9,12 +9,12 @@ import re
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
-from ..effects import PUBLISHED_BY_DIAGRAMS
-from ..sandbox import ScriptRejected, compile_expression, compile_script
-from .bundle import ParsedSet
-from .forms import declared_fields
-from .problems import Problem
-from .xml import XmlFile
+from engine.definitions.bundle import ParsedSet
+from engine.definitions.forms import declared_fields
+from engine.definitions.problems import Problem
+from engine.definitions.xml import XmlFile
+from engine.scripts.effects import PUBLISHED_BY_DIAGRAMS
+from engine.scripts.sandbox import ScriptRejected, compile_expression, compile_script
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
@@ -238,7 +238,7 @@ def start_form_problems(parsed: ParsedSet) -> list[Problem]:
 
 def messages_caught(spec) -> list[str]:
     """The messages a spec's message start events catch (an event sub-process started by a message,
-    engine/messages.py): each message's fields are the form of its name."""
+    engine/instances/messages.py): each message's fields are the form of its name."""
     return [start.event_definition.name for start in getattr(spec, "bpmn_start_events", [])
             if isinstance(start.event_definition, MessageEventDefinition)]
 

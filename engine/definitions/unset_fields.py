@@ -34,10 +34,10 @@ import ast
 import functools
 import string
 
-from ..scripting import reserved_names
-from .bundle import ParsedSet
-from .forms import declared_fields
-from .problems import Problem
+from engine.definitions.bundle import ParsedSet
+from engine.definitions.forms import declared_fields
+from engine.definitions.problems import Problem
+from engine.scripts.functions import reserved_names
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from .problems import Problem
+from engine.definitions.problems import Problem
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 _DTD_MARKERS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)

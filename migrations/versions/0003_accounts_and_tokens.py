@@ -5,8 +5,8 @@ and who may start each process version (camunda:candidateStarterGroups).
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003"
 down_revision = "0002"

@@ -1,4 +1,4 @@
-"""Wrong passwords counted per username and per address, with a temporary lock (engine/accounts.py).
+"""Wrong passwords counted per username and per address, with a temporary lock (engine/people/accounts.py).
 
 Revision ID: 0007
 Revises: 0006

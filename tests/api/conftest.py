@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-import service
+import doors
 from app import create_app
-from engine.accounts import token_digest as _digest
 from engine.clock import SettableClock, SystemClock, now, set_clock
 from engine.models import ApiToken
-from engine.org import seed_organisation
+from engine.people.accounts import token_digest as _digest
+from engine.people.organisation import seed_organisation
 from tests.conftest import _truncate
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -30,7 +30,7 @@ def seeded_app(migrated_url: str, folder: Path):
         shutil.copy(url.removeprefix("sqlite:///"), folder / "app.db")
         url = f"sqlite:///{folder / 'app.db'}"
     app = create_app({"DATABASE_URL": url, "TESTING": True, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
-    engine = service.engine(app)
+    engine = doors.engine(app)
     with engine.db.transaction() as session:
         seed_organisation(session, json.loads((ROOT / "data" / "demo_organisation.json").read_text()))
     try:
@@ -46,7 +46,7 @@ def seeded_app(migrated_url: str, folder: Path):
 def app(org):
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"})
     yield app
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
 
 
 @pytest.fixture
@@ -56,13 +56,13 @@ def client(app):
 
 @pytest.fixture
 def engine_of(app):
-    return service.engine(app)
+    return doors.engine(app)
 
 
 def bearer(app, username: str) -> dict:
     """Headers with a new valid token for `username` (new per call: some calls revoke tokens)."""
     token = secrets.token_urlsafe(16)
-    with service.engine(app).db.transaction() as session:
+    with doors.engine(app).db.transaction() as session:
         session.add(ApiToken(token_hash=_digest(token), username=username, created_at=now(),
                              expires_at=now() + timedelta(hours=1)))
     return {"Authorization": f"Bearer {token}"}

@@ -1,6 +1,6 @@
 """Who may start a child-safety alert directly (§1.7, §2.10, R-40): child_safety_alert declares its
 starters (camunda:candidateStarterGroups) to match who may raise a concern on an audit
-(engine/access.py: the audit team and those acting on the audit): auditors, team managers and the
+(engine/people/access.py: the audit team and those acting on the audit): auditors, team managers and the
 audit team (QA team, PSW, head of QA). Others get 403 and nothing starts."""
 import pytest
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from sqlalchemy import select
 
-import service
+import doors
 from app import ROOT
 from engine.clock import now
 from engine.models import Delivery
@@ -155,7 +155,7 @@ class World:
 
     @property
     def engine(self):
-        return service.engine(self.app)
+        return doors.engine(self.app)
 
     def token(self, username: str) -> dict:
         return bearer(self.app, username)
@@ -193,7 +193,7 @@ class World:
 @pytest.fixture(scope="module")
 def world(migrated_url, tmp_path_factory):
     with seeded_app(migrated_url, tmp_path_factory.mktemp("matrix")) as app:
-        service.engine(app).deploy(definition_files(*FLOWS), "olive")
+        doors.engine(app).deploy(definition_files(*FLOWS), "olive")
         world = World(app, 0, "")
         world.subscription = world.subscribe()
         world.instance, world.task = world.case_audit("held")

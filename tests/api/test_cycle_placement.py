@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 from tests.flows.test_audit_cycle import deploy as deploy_everything
 from tests.web.conftest import PASSWORD, signed_in
 
@@ -51,7 +51,7 @@ def test_a_start_naming_its_cycle_keeps_it(client, auth, everything, clock):  # 
 def test_the_overview_counts_an_audit_started_in_december_in_januarys_cycle(app, client, auth, everything, clock):
     clock.set(datetime(2026, 12, 3, 10, tzinfo=timezone.utc))
     started(client, auth)
-    with service.engine(app).db.transaction() as session:
+    with doors.engine(app).db.transaction() as session:
         dao_set_password(session, "quinn", PASSWORD)
     quinn = signed_in(app, "quinn")
     january = quinn.get("/overview?cycle=2027-01").text

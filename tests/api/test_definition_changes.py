@@ -5,7 +5,7 @@ import io
 
 from sqlalchemy import func, select
 
-import service
+import doors
 from engine.models import DefinitionFile, HistoryEvent, ProcessVersion
 from tests.api.test_definitions import upload
 from tests.engine.flow import only_ready
@@ -85,7 +85,7 @@ def test_the_diff_names_the_timer_that_changed(client, auth):
 
 
 def test_migration_preview_and_bulk_migration_move_exactly_the_movable(client, auth, engine_of):
-    engine = service.engine(client.application)
+    engine = doors.engine(client.application)
     upload(client, auth("olive"), chain_bundle(steps=3))
     movable = engine.start_instance("chain", START, "ann")
     stuck = engine.start_instance("chain", START, "ann")

@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-import service
-from engine.accounts import dao_add_person, dao_set_roles
+import doors
 from engine.models import OutboxMessage
+from engine.people.accounts import dao_add_person, dao_set_roles
 from tests.flows.conftest import definition_files
 from tests.flows.test_case_audit import draft
 from tests.web.conftest import CASE
@@ -19,7 +19,7 @@ REASON = "Ann is off sick until the end of the month"
 def audit(app):
     """A case audit of pat's case (SAS 1, tom's team) whose draft waits for ann, the auditor; bea, an
     auditor and team manager of CIC 1, could take it."""
-    engine = service.engine(app)
+    engine = doors.engine(app)
     engine.deploy(definition_files("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
                                    "case_audit_settings.dmn", "dispute_resolution.bpmn", "dispute_settings.dmn",
                                    "child_safety_alert.bpmn"), "olive")

@@ -1,12 +1,12 @@
-"""GET and POST /api/process-instances/{id}/notes: the same engine call as the pages (engine/notes.py)."""
-import service
+"""GET and POST /api/process-instances/{id}/notes: the same engine call as the pages (engine/instances/notes.py)."""
+import doors
 from tests.flows.conftest import definition_files
 
 CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}
 
 
 def audit(app) -> tuple[int, str]:
-    engine = service.engine(app)
+    engine = doors.engine(app)
     engine.deploy(definition_files("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
                                    "case_audit_settings.dmn", "dispute_resolution.bpmn", "dispute_settings.dmn",
                                    "child_safety_alert.bpmn"), "olive")

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-import service
+import doors
 from api.oidc import roles_from_claims
 from app import create_app
 from engine.models import PersonRole
@@ -18,7 +18,7 @@ METADATA = {"issuer": OIDC["OIDC_ISSUER"], "authorization_endpoint": "https://lo
 def oidc_app(org):
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, **OIDC})
     yield app
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
 
 
 def signed_in(app, monkeypatch, claims):
@@ -47,7 +47,7 @@ def test_callback_signs_in_with_mapped_roles_and_the_token_works(oidc_app, monke
     assert response.status_code == 200
     headers = {"Authorization": f"Bearer {response.json['token']}"}
     assert oidc_app.test_client().get("/api/clock", headers=headers).status_code == 200
-    with service.engine(oidc_app).db.transaction() as session:
+    with doors.engine(oidc_app).db.transaction() as session:
         roles = session.query(PersonRole.role_id).filter_by(username="jo.smith@council.example").all()
     assert [r for (r,) in roles] == ["qa_team"]
 
@@ -55,7 +55,7 @@ def test_callback_signs_in_with_mapped_roles_and_the_token_works(oidc_app, monke
 def test_roles_follow_the_provider_on_each_sign_in(oidc_app, monkeypatch):
     signed_in(oidc_app, monkeypatch, {"preferred_username": "jo", "roles": ["QA.Team"]})
     signed_in(oidc_app, monkeypatch, {"preferred_username": "jo", "roles": ["CSC.TM"]})
-    with service.engine(oidc_app).db.transaction() as session:
+    with doors.engine(oidc_app).db.transaction() as session:
         assert [r for (r,) in session.query(PersonRole.role_id).filter_by(username="jo")] == ["team_manager"]
 
 

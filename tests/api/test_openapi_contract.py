@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-import service
+import doors
 from app import create_app
 from tests.api.conftest import bearer, seeded_app
 from tests.fixtures.diagrams import chain_bundle
@@ -27,7 +27,7 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 def contract_app(migrated_url, tmp_path_factory):
     with seeded_app(migrated_url, tmp_path_factory.mktemp("contract")) as app:
         app.config["WEBHOOK_SECRET"] = "contract-test-key"  # unset, the webhook answers 503 to everything
-        engine = service.engine(app)
+        engine = doors.engine(app)
         engine.deploy(chain_bundle(), "olive")
         engine.start_instance("chain", {"case_ref": "C-1", "auditor": "ann", "practitioner": "pat"}, "quinn")
         yield app
@@ -41,7 +41,7 @@ def _openapi_document() -> dict:
     try:
         return app.test_client().get("/api/openapi.json").json
     finally:
-        service.engine(app).db.dispose()
+        doors.engine(app).db.dispose()
 
 
 schema = schemathesis.openapi.from_dict(_openapi_document())

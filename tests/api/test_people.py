@@ -1,8 +1,8 @@
 """The people directory over HTTP: administrators list, add and change people; each change is recorded."""
 import pytest
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 
 NEW = {"username": "nia", "name": "Nia (practitioner)", "roles": ["practitioner"], "team": "cic_1",
        "email": "nia@council.example"}
@@ -59,7 +59,7 @@ def test_admin_changes_roles_and_team_and_the_change_is_recorded(client, auth): 
 
 
 def test_deactivating_someone_ends_their_sessions_and_sign_in(app, client, auth):  # R-81
-    with service.engine(app).db.transaction() as session:
+    with doors.engine(app).db.transaction() as session:
         dao_set_password(session, "pat", "pat's password")
     pat = auth("pat")
     assert client.get("/api/clock", headers=pat).status_code == 200

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from engine.models import AuditDomainGrade, AuditOutcome
-from engine.outcomes import dao_add_audit_outcome
+from engine.reporting.outcomes import dao_add_audit_outcome
 from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 
 NOVEMBER = "/api/reports/audits?from=2026-11-01&to=2026-11-30"

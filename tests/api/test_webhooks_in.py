@@ -8,7 +8,7 @@ import time
 import pytest
 from sqlalchemy import func, select, text
 
-import service
+import doors
 from api.webhooks_in import MAX_BODY_BYTES
 from app import create_app
 from engine.models import InboundEvent, ProcessInstance
@@ -26,9 +26,9 @@ EVENT = {"type": "need_to_know.notified", "case_ref": "C-2002", "summary": "Seri
 @pytest.fixture
 def app(org):
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_SECRET": SECRET})
-    service.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
+    doors.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     yield app
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
 
 
 def signed(body, event_id: str = "evt-1", at: int | None = None, secret: str = SECRET) -> dict:
@@ -260,11 +260,11 @@ def test_an_invalid_event_is_422_naming_the_field(client, engine_of, body, field
 def test_without_a_configured_secret_the_webhook_takes_nothing(org, secret):  # R-81
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_SECRET": secret})
     try:
-        refused(app.test_client().post(URL, **signed(EVENT, secret="anything")), 503, service.engine(app))
+        refused(app.test_client().post(URL, **signed(EVENT, secret="anything")), 503, doors.engine(app))
         unsigned = app.test_client().post(URL, json=EVENT)
-        refused(unsigned, 503, service.engine(app))
+        refused(unsigned, 503, doors.engine(app))
     finally:
-        service.engine(app).db.dispose()
+        doors.engine(app).db.dispose()
 
 
 def test_the_webhook_is_documented_as_public_with_its_signing_headers(client):
@@ -277,14 +277,14 @@ def test_the_webhook_is_documented_as_public_with_its_signing_headers(client):
 def test_with_a_settable_clock_a_signature_on_the_senders_real_time_is_accepted(org, clock):  # R-50 R-71
     """A demo clock set in the past stays the service's time; the case-record system signs with its own."""
     app = create_app({"DATABASE_URL": org.db.url, "WEBHOOK_SECRET": SECRET, "CLOCK": "settable"})
-    service.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
+    doors.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     client = app.test_client()
     assert client.post(URL, **signed(EVENT, "evt-real", at=int(time.time()))).status_code == 201
     assert client.post(URL, **signed(EVENT, "evt-stale", at=int(time.time()) - 3600)).status_code == 401
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
 
 
-# R-50 R-81: the webhook's start goes through the one check of whom a form may name (engine/naming.py)
+# R-50 R-81: the webhook's start goes through the one check of whom a form may name (engine/definitions/naming.py)
 @pytest.mark.parametrize("change, field, words", [
     ({"practitioner": "ghost"}, "practitioner", "'ghost' is not a person of the directory"),
     ({"practitioner": "gus"}, "practitioner", "'gus' is no longer active in the directory"),
@@ -293,7 +293,7 @@ def test_with_a_settable_clock_a_signature_on_the_senders_real_time_is_accepted(
     ({"team": "nowhere"}, "team", "'nowhere' is not a team of the directory"),
 ])
 def test_a_notification_naming_whom_it_may_not_is_422_and_starts_nothing(client, engine_of, change, field, words):
-    from engine.accounts import dao_add_person, dao_set_roles
+    from engine.people.accounts import dao_add_person, dao_set_roles
     with engine_of.db.transaction() as session:  # gus, a practitioner who left
         dao_add_person(session, "gus", "Gus (practitioner, left)", active=False)
         dao_set_roles(session, "gus", ["practitioner"])

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-import service
+import doors
 from app import create_app
 from engine.models import HistoryEvent
 from tests.api.conftest import bearer
@@ -57,7 +57,7 @@ def test_in_production_a_subscription_needs_https(org):
     app = create_app({"DATABASE_URL": org.db.url, "ENVIRONMENT": "production", "SECRET_KEY": "k" * 32})
     response = app.test_client().post(SUBSCRIPTIONS, headers=bearer(app, "root"), json={
         "url": "http://mosaic.council.example/hooks", "events": ["task.ready"], "secret": SECRET})
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
     assert response.status_code == 422 and "https" in response.json["errors"]["url"][0]
 
 

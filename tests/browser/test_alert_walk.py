@@ -10,8 +10,8 @@ import re
 
 from playwright.sync_api import expect
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 from tests.browser.test_staff_path import choose, start_audit, type_into
 from tests.browser.walks import Walk
 from tests.flows.conftest import messages
@@ -31,7 +31,7 @@ STAGES = [  # (who, the step's name begins, answers typed, the radio chosen, the
 
 
 def test_a_concern_raised_mid_audit_goes_up_to_the_director(site, person):  # R-40 R-41 R-42 R-43 R-44
-    engine = service.engine(site)
+    engine = doors.engine(site)
     with engine.db.transaction() as session:
         for username in ("hal", "ada", "dee", "quinn"):
             dao_set_password(session, username, PASSWORD)

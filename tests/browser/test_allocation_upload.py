@@ -4,7 +4,7 @@ the list again and starts it; ann finds her new audit in My tasks. The clock sta
 first working day, Monday 2 November 2026."""
 import re
 
-import service
+import doors
 from tests.browser.walks import Walk, staff  # noqa: F401  (staff: a fixture)
 from tests.fixtures.allocation_sheets import allocation_task, xlsx_bytes
 
@@ -17,7 +17,7 @@ ROWS = [["Mosaic number", "Audit type", "Auditor", "Social worker", "Previous gr
 
 # R-11 (issue 22: quinn runs the month's allocation from a spreadsheet, without a terminal)
 def test_quinn_uploads_the_list_fixes_a_row_and_starts_it_and_ann_finds_her_audit(staff, person, clock):
-    engine = service.engine(staff)
+    engine = doors.engine(staff)
     cycle, task_id = allocation_task(engine, clock)
     walk = Walk(person, "80-allocation", "C-8001")
 

@@ -4,7 +4,7 @@ alert linked from the audit that raised it, a case another team cannot see, and 
 suspend and resume. Every page visited passes axe-core and is photographed."""
 import re
 
-import service
+import doors
 from tests.browser.conftest import check_page
 from tests.flows.conftest import complete
 from tests.flows.test_case_audit import discussion, draft
@@ -12,7 +12,7 @@ from tests.web.conftest import CASE
 
 
 def audit_at_qa(site) -> int:
-    engine = service.engine(site)
+    engine = doors.engine(site)
     iid = engine.start_instance("case_audit", CASE | {"cycle_year": 2026, "cycle_month": 11}, "quinn")
     complete(engine, iid, "draft_audit", draft("requires_improvement"), "ann")
     complete(engine, iid, "discuss_draft_findings", discussion("requires_improvement"), "ann")
@@ -48,7 +48,7 @@ def test_quinn_follows_a_running_audit_and_sees_toms_step_without_a_reload(site,
     check_page(quinn, "13-case-page-qa-sub-process")
 
     quinn.evaluate("window.stillTheSamePage = true")
-    engine = service.engine(site)
+    engine = doors.engine(site)
     complete(engine, iid, "quality_assure_report", {"qa_outcome": "accepted"}, "quinn")
     where = quinn.locator("[data-testid=open-steps]")
     where.get_by_text("Respond to the audit report", exact=True).wait_for()  # the TM's; the practitioner's too (R-34)
@@ -68,7 +68,7 @@ def test_quinn_follows_a_running_audit_and_sees_toms_step_without_a_reload(site,
 
 
 def test_an_audit_that_raised_a_safety_concern_links_to_its_alert(site, person):  # R-40 R-80
-    engine = service.engine(site)
+    engine = doors.engine(site)
     iid = engine.start_instance("case_audit", CASE, "quinn")
     complete(engine, iid, "draft_audit", draft("inadequate", concern="No safety plan after the incident"), "ann")
     [child] = engine.reads.instance(iid)["children"]
@@ -130,7 +130,7 @@ def test_the_overview_links_each_number_to_its_cases(site, person):
 
 def test_a_disputed_audit_draws_the_dispute_it_calls_below_the_audit(site, person):  # R-30 R-80
     iid = audit_at_qa(site)
-    engine = service.engine(site)
+    engine = doors.engine(site)
     complete(engine, iid, "quality_assure_report", {"qa_outcome": "accepted"}, "quinn")
     complete(engine, iid, "respond_to_report", {"dispute": True, "comments": "Risk assessment was updated"}, "tom")
     quinn = person("quinn")

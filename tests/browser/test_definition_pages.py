@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 from tests.browser.conftest import check_page
 from tests.browser.test_case_pages import audit_at_qa
 from tests.web.conftest import CASE, PASSWORD
@@ -18,7 +18,7 @@ from tests.web.test_definition_pages import AUDIT
 
 @pytest.fixture
 def owner(site, person):
-    with service.engine(site).db.transaction() as session:
+    with doors.engine(site).db.transaction() as session:
         dao_set_password(session, "olive", PASSWORD)
     return person("olive")
 
@@ -74,7 +74,7 @@ def test_olive_moves_the_qa_deadline_to_two_working_days_and_deploys_it(site, ow
     assert "Quality assurance within 2 working days (policy review)" in versions
     check_page(owner, "35-deployed-version-2")
 
-    engine = service.engine(site)
+    engine = doors.engine(site)
     assert engine.reads.definition("case_audit")["latest_version"] == 2
     iid = audit_at_qa(site)  # its QA task becomes ready now, Monday 2 November 09:00
     assert engine.reads.instance(iid)["version"] == 2
@@ -99,7 +99,7 @@ def test_a_broken_gateway_condition_is_marked_on_its_gateway_and_nothing_is_depl
     owner.get_by_test_id("review").click()
     assert "Nothing was deployed" in owner.get_by_test_id("problems").inner_text()
     check_page(owner, "37-deploy-refused")
-    assert service.engine(site).reads.definition("case_audit")["latest_version"] == 1
+    assert doors.engine(site).reads.definition("case_audit")["latest_version"] == 1
 
 
 def test_an_edit_typed_just_before_check_and_review_is_in_both(owner):
@@ -121,7 +121,7 @@ def test_an_edit_typed_just_before_check_and_review_is_in_both(owner):
 
 
 def test_the_migration_preview_and_bulk_migration(site, owner):
-    engine = service.engine(site)
+    engine = doors.engine(site)
     at_qa = audit_at_qa(site)
     drafting = engine.start_instance("case_audit", CASE | {"case_ref": "C-1002"}, "quinn")
     engine.deploy({"case_audit.bpmn": AUDIT.replace("quality_assure_report", "quality_assure_audit").encode()},
@@ -158,10 +158,10 @@ def test_olive_edits_the_findings_deadline_table_in_dmn_js_and_deploys_it(site, 
     owner.get_by_test_id("deploy").click()
     owner.wait_for_url("**/definitions/case_audit")
     check_page(owner, "41-decision-table-deployed")
-    engine = service.engine(site)
+    engine = doors.engine(site)
     assert engine.reads.definition("case_audit")["latest_version"] == 2
     with engine.db.reading() as session:
-        from engine.reads import definition_file
+        from engine.views.queries import definition_file
         assert "<text>12</text>" in definition_file(session, "findings_deadline.dmn")["content"]
 
 

@@ -4,10 +4,22 @@ keeps. The engine starts each instance as the monthly allocation does (starting 
 a later issue). The clock moves on between steps, never real time: Monday 2 November 2026 onwards."""
 from playwright.sync_api import expect
 
-import service
+import doors
 from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
-    SEEN_NARROW, TITLES, Walk, at, choose, choose_by_keyboard, draw_up, enter_date, replace, shown_value, staff,
-    task_fact, type_into)
+    SEEN_NARROW,
+    TITLES,
+    Walk,
+    at,
+    choose,
+    choose_by_keyboard,
+    draw_up,
+    enter_date,
+    replace,
+    shown_value,
+    staff,
+    task_fact,
+    type_into,
+)
 from tests.flows.conftest import messages
 from tests.web.conftest import CASE
 
@@ -23,7 +35,7 @@ ACTIONS = [{"action": "Review the risk assessment with the family", "owner": "pa
 
 def test_case_audit_from_the_draft_to_the_findings_discussion(staff, person, clock):
     # R-03 R-06 R-13 R-14 R-15 R-17 R-18 R-21 R-22 R-23: every step by the person its lane names
-    engine = service.engine(staff)
+    engine = doors.engine(staff)
     iid = engine.start_instance("case_audit", CASE, "quinn")
     walk = Walk(person, "70-audit", "C-1001")
 
@@ -153,7 +165,7 @@ REAUDIT = {d: {"grade": "requires_improvement", "rationale": f"{title}: still no
 
 def test_reaudit_that_keeps_its_grade_is_followed_up_by_the_service_manager(staff, person, clock):
     # R-05 R-15 R-19 R-21 R-24 R-25: the same Requires Improvement as before, so the SM follows up
-    engine = service.engine(staff)
+    engine = doors.engine(staff)
     iid = engine.start_instance(
         "case_audit", CASE | {"audit_kind": "re_audit", "previous_grade": "requires_improvement"}, "quinn")
     walk = Walk(person, "80-reaudit", "C-1001")

@@ -4,10 +4,22 @@ Service, whose outcome the Head of Service for QA / PSW confirms), and a need-to
 system. Each step through the pages by the person its lane names; then an engine read."""
 from playwright.sync_api import expect
 
-import service
+import doors
 from api.webhooks_in import ACTOR, PROCESS_OF
 from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
-    SEEN_NARROW, TITLES, Walk, at, choose, draw_up, enter_date, replace, shown_value, staff, task_fact, type_into)
+    SEEN_NARROW,
+    TITLES,
+    Walk,
+    at,
+    choose,
+    draw_up,
+    enter_date,
+    replace,
+    shown_value,
+    staff,
+    task_fact,
+    type_into,
+)
 from tests.flows.conftest import complete, definition_files, messages
 from tests.flows.test_case_audit import discussion, draft
 from tests.flows.test_need_to_know_audit import FILES as NEED_TO_KNOW_FILES
@@ -64,7 +76,7 @@ def stage_outcome(walk, page, step: str, answer: dict) -> None:
 def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decision(staff, person, clock):
     # R-18 R-30 R-31 R-32 R-33 R-34: informal, formal, the SM escalates to the Head of Service, whose outcome the
     # Head of Service for QA / PSW confirms, then the AD decides the grade
-    engine = service.engine(staff)
+    engine = doors.engine(staff)
     iid = audit_sent_to_the_team_manager(engine)
     walk = Walk(person, "90-dispute", "C-1001")
     walk.narrow_seen |= SEEN_NARROW
@@ -201,7 +213,7 @@ def test_dispute_unresolved_at_every_stage_up_to_the_assistant_directors_decisio
 def test_dispute_resolved_informally_the_auditor_amends_the_report_from_its_grades(staff, person, clock):
     # R-30 R-34: resolved at the informal stage, the team manager shares the outcome (no grade); the auditor
     # amends the report on a page that starts from its grades and sends the final amended report
-    engine = service.engine(staff)
+    engine = doors.engine(staff)
     iid = audit_sent_to_the_team_manager(engine)
     walk = Walk(person, "91-dispute-informal", "C-1001")
     walk.narrow_seen |= SEEN_NARROW | {"task:dispute_informal_outcome"}
@@ -258,7 +270,7 @@ def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person,
     # told by role; the audit then takes the routine audit's steps (draft, discussion, QA, response,
     # findings discussion) by the people their lanes name, and the findings go back to the QA service and
     # the Assistant Director who shared the notification
-    engine = service.engine(staff)
+    engine = doors.engine(staff)
     engine.deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     data = {k: NOTIFICATION[k] for k in ("case_ref", "summary", "notification_type", "assistant_director")}
     iid, new = engine.start_instance_once("evt-need-to-know-1", NOTIFICATION["type"], PROCESS_OF[NOTIFICATION["type"]],

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 from playwright.sync_api import expect
 
-import service
-from engine.accounts import dao_add_person, dao_set_password, dao_set_roles
+import doors
+from engine.people.accounts import dao_add_person, dao_set_password, dao_set_roles
 from tests.browser.conftest import check_page, sign_in
 from tests.browser.test_staff_path import fill_audit_tool, start_audit, type_into
 from tests.flows.test_case_audit import draft
@@ -19,14 +19,14 @@ REASON = "Ann is off sick; Bea audits for CIC 1 this month"
 
 @pytest.fixture
 def bea(site):
-    with service.engine(site).db.transaction() as session:
+    with doors.engine(site).db.transaction() as session:
         dao_add_person(session, "bea", "Bea (auditor)", team="cic_1")
         dao_set_roles(session, "bea", ["auditor", "team_manager"])
         dao_set_password(session, "bea", PASSWORD)
 
 
 def test_tom_reassigns_a_late_findings_discussion_with_a_reason(site, person, bea, clock):
-    engine = service.engine(site)
+    engine = doors.engine(site)
     instance_id, task_id = start_audit(site)
     engine.complete_task(task_id, draft("good"), "ann")
     [discussion] = engine.reads.ready_tasks(instance_id=instance_id)
@@ -55,7 +55,7 @@ def test_tom_reassigns_a_late_findings_discussion_with_a_reason(site, person, be
 
 
 def test_ann_goes_away_and_bea_completes_her_draft_as_cover(site, person, bea, clock):
-    engine = service.engine(site)
+    engine = doors.engine(site)
     instance_id, task_id = start_audit(site)
     ann = person("ann")
     ann.get_by_role("link", name="Away and cover").click()
@@ -87,7 +87,7 @@ def test_ann_goes_away_and_bea_completes_her_draft_as_cover(site, person, bea, c
 
 
 def test_tom_reassigns_two_selected_tasks_and_reads_what_happened(site, person, bea):  # R-03 R-80
-    engine = service.engine(site)
+    engine = doors.engine(site)
     first, _ = start_audit(site)
     second = engine.start_instance("case_audit", CASE | {"case_ref": "C-1002"}, "quinn")
     tom = person("tom")

@@ -4,8 +4,8 @@ child-safety alert tagged Urgent. Every page passes axe-core, is photographed, a
 nothing is wider than the screen."""
 import re
 
-import service
-from engine.messages import CHILD_SAFETY_CONCERN
+import doors
+from engine.instances.messages import CHILD_SAFETY_CONCERN
 from tests.browser.conftest import check_page
 from tests.web.conftest import CASE
 from tests.web.test_messages_page import reported_to_pat
@@ -52,7 +52,7 @@ def test_pat_sees_messages_2_and_opens_the_case_from_one(site, person):  # R-18 
 
 
 def test_tom_sees_a_child_safety_alert_tagged_urgent(site, person):  # R-40 R-81
-    engine = service.engine(site)
+    engine = doors.engine(site)
     audit = engine.start_instance("case_audit", CASE, "quinn")
     engine.send_message(audit, CHILD_SAFETY_CONCERN, {"concern": "Bruising seen at the last visit"}, "ann")
     tom = person("tom")

@@ -2,7 +2,7 @@
 scrolling, and every control within reach. axe-core checks each page; each is photographed."""
 import pytest
 
-import service
+import doors
 from tests.browser.conftest import check_page
 from tests.browser.test_definition_pages import owner  # noqa: F401  (a fixture)
 from tests.browser.test_reports import chart_text_outside
@@ -41,7 +41,7 @@ def test_my_tasks_fits_a_phone_and_claim_is_on_screen(site, person):
 
 @pytest.fixture
 def pack(site):
-    seed_audits(service.engine(site), QUARTER + EARLIER, QUARTER_ALERTS)
+    seed_audits(doors.engine(site), QUARTER + EARLIER, QUARTER_ALERTS)
     return site
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from playwright.sync_api import expect
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 from tests.browser.conftest import SCREENSHOTS, check_page
 from tests.browser.test_narrow_screens import PHONE, assert_no_sideways_scroll, on_a_phone
 from tests.flows.test_case_audit import draft
@@ -18,7 +18,7 @@ NOTE = "Spoke to Tom: the plan's review date is fixed for Friday.\nA link to kee
 
 
 def test_sue_leaves_a_note_on_a_case_of_her_service_and_others_see_it(site, person, clock):  # R-81
-    engine = service.engine(site)
+    engine = doors.engine(site)
     with engine.db.transaction() as session:
         dao_set_password(session, "sue", PASSWORD)
     iid = engine.start_instance("case_audit", CASE, "quinn")

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-import service
+import doors
 from tests.browser.conftest import SCREENSHOTS, check_page
 from tests.fixtures.report_audits import EARLIER, QUARTER, QUARTER_ALERTS, Audit, seed_audits
 
@@ -22,13 +22,13 @@ LONG_NAMES = Audit("Q-13", "good", "2026-12-04T10:00:00+00:00", cycle=(2026, 12)
 
 @pytest.fixture
 def pack(site):
-    seed_audits(service.engine(site), QUARTER + EARLIER, QUARTER_ALERTS)
+    seed_audits(doors.engine(site), QUARTER + EARLIER, QUARTER_ALERTS)
     return site
 
 
 @pytest.fixture
 def long_names(site):
-    seed_audits(service.engine(site), QUARTER + [LONG_NAMES], QUARTER_ALERTS)
+    seed_audits(doors.engine(site), QUARTER + [LONG_NAMES], QUARTER_ALERTS)
     return site
 
 

@@ -5,14 +5,14 @@ import re
 
 from playwright.sync_api import expect
 
-import service
+import doors
 from tests.browser.conftest import SCREENSHOTS, check_page, sign_in
 from tests.flows.test_case_audit import TOOL_DOMAINS, discussion, draft
 from tests.web.conftest import CASE
 
 
 def start_audit(site) -> tuple[int, str]:
-    engine = service.engine(site)
+    engine = doors.engine(site)
     instance_id = engine.start_instance("case_audit", CASE, "quinn")
     return instance_id, engine.reads.ready_tasks(instance_id=instance_id)[0]["id"]
 
@@ -74,13 +74,13 @@ def test_ann_drafts_the_audit_meets_an_error_saves_returns_and_submits(site, per
     page.wait_for_url(f"**/tasks/{task_id}/done")
     assert "Task completed" in page.locator(".govuk-panel").inner_text()
     check_page(page, "05-completed")
-    data = service.engine(site).reads.instance(instance_id)["data"]
+    data = doors.engine(site).reads.instance(instance_id)["data"]
     assert data["domains"]["risk_assessment"] == {"grade": "good", "rationale": "Updated in October"}
 
 
 def audit_at_quality_assurance(site) -> int:
     """An audit drafted and discussed by ann: its QA task ready for quinn."""
-    engine = service.engine(site)
+    engine = doors.engine(site)
     instance_id, task_id = start_audit(site)
     engine.complete_task(task_id, draft("requires_improvement"), "ann")
     [discuss] = engine.reads.ready_tasks(instance_id=instance_id)
@@ -89,7 +89,7 @@ def audit_at_quality_assurance(site) -> int:
 
 
 def test_quinn_returns_the_report_and_ann_amends_it(site, person):
-    engine = service.engine(site)
+    engine = doors.engine(site)
     instance_id = audit_at_quality_assurance(site)
 
     quinn = person("quinn")
@@ -140,7 +140,7 @@ def test_without_javascript_the_qa_page_asks_every_question(site, browser, serve
         quinn.wait_for_url("**/done")
     finally:
         context.close()
-    assert service.engine(site).reads.instance(instance_id)["data"]["qa_outcome"] == "accepted"
+    assert doors.engine(site).reads.instance(instance_id)["data"]["qa_outcome"] == "accepted"
 
 
 def test_enter_in_a_one_line_field_does_not_complete_the_task(site, person):
@@ -154,7 +154,7 @@ def test_enter_in_a_one_line_field_does_not_complete_the_task(site, person):
     ann.keyboard.press("Enter")
     assert ann.evaluate("document.getElementById('period_start-day').value") == "2"  # the same page, as typed
     assert posted == [] and ann.url.endswith(f"/tasks/{task_id}")
-    assert service.engine(site).reads.task(task_id)["state"] == "ready"
+    assert doors.engine(site).reads.task(task_id)["state"] == "ready"
 
 
 def test_no_csrf_no_post_and_other_teams_see_a_404(site, person):

@@ -2,7 +2,7 @@
 every page and screenshots at 1280 and 375 px: quinn starts the audit year from the Start page in
 December and its case page says the first list is due in January; quinn starts a case audit choosing
 ann as auditor and pia as practitioner from the directory's selects; the Cycle page counts it."""
-import service
+import doors
 from tests.browser.conftest import check_page
 from tests.browser.walks import at
 from tests.flows.conftest import definition_files
@@ -23,7 +23,7 @@ def both_widths(page, name: str) -> None:
 
 # R-10 R-11 R-12 R-03
 def test_quinn_starts_the_audit_year_and_a_case_audit_from_the_pages(site, person, clock):
-    service.engine(site).deploy(definition_files(*ALL), "olive")
+    doors.engine(site).deploy(definition_files(*ALL), "olive")
     at(clock, "2026-12-03T10:00:00+00:00")
     quinn = person("quinn")
     quinn.get_by_role("link", name="Start", exact=True).click()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 from tests.browser.conftest import check_page, sign_in
 from tests.web.conftest import PASSWORD
 
@@ -36,7 +36,7 @@ SEEN_NARROW = {"my-tasks", "completed", "case-page", "task:audit_tool", "task:au
 @pytest.fixture
 def staff(site):
     """`site`, with passwords for the managers the later stages of a flow name too."""
-    with service.engine(site).db.transaction() as session:
+    with doors.engine(site).db.transaction() as session:
         for username in MORE_PEOPLE:
             dao_set_password(session, username, PASSWORD)
     return site

@@ -1,7 +1,7 @@
 """Helpers for flow tests: every flow runs straight through and with a save/JSON/restore inside."""
 import pytest
 
-from engine.runtime import InstanceRuntime
+from engine.instances.runtime import InstanceRuntime
 from engine.serialization import FULL_SERIALIZER
 
 

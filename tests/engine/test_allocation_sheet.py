@@ -7,9 +7,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from engine import allocation_preview
-from engine.allocation_sheet import MAX_ROWS, read_sheet
-from engine.allocation_template import template_csv, template_xlsx
+from engine.allocation import preview as allocation_preview
+from engine.allocation.sheet import MAX_ROWS, read_sheet
+from engine.allocation.template import template_csv, template_xlsx
 from engine.clock import now
 from engine.errors import InvalidData
 from engine.models import HistoryEvent, OutboxMessage, ProcessInstance, TaskDraft, UserTask

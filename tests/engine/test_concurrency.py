@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from engine.db import Database
 from engine.errors import Conflict
+from engine.instances.runtime import InstanceRuntime
 from engine.models import ProcessInstance
-from engine.runtime import InstanceRuntime
 from engine.workflow_engine import WorkflowEngine
 from tests.engine.flow import only_ready
 from tests.fixtures.diagrams import chain_bundle

@@ -1,6 +1,6 @@
 """The live diagram's element states, read from the task tree (R-80: where each case is)."""
-from engine.diagram_state import diagram_state
-from engine.runtime import InstanceRuntime
+from engine.instances.runtime import InstanceRuntime
+from engine.views.diagram_state import diagram_state
 from tests.flows.conftest import complete, ready
 from tests.flows.test_case_audit import FILES, definition_files, discussion, draft, start
 

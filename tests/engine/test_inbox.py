@@ -1,13 +1,13 @@
 """Messages: every notification addressed to a person is kept for them in the service, read or not,
-emailed or not (engine/inbox.py, through engine/caller.py as the pages and the API call it)."""
+emailed or not (engine/people/inbox.py, through engine/caller.py as the pages and the API call it)."""
 from datetime import timedelta
 
 import pytest
 
-from engine.accounts import CurrentUser
 from engine.caller import Caller
 from engine.errors import NotFound
-from engine.messages import CHILD_SAFETY_CONCERN
+from engine.instances.messages import CHILD_SAFETY_CONCERN
+from engine.people.accounts import CurrentUser
 from tests.fixtures.diagrams import NOTE_FORM, scripted
 from tests.flows.conftest import definition_files
 from webhooks.delivery import Result

@@ -1,13 +1,13 @@
-"""engine/naming.py: one check of whom a form's fields may name (issue 22, item 2), read from the
+"""engine/definitions/naming.py: one check of whom a form's fields may name (issue 22, item 2), read from the
 forms' x-role / x-team / x-not-same-as and the organisation file's role groups, at any depth."""
 import json
 
 import pytest
 from sqlalchemy import select
 
+from engine.definitions.naming import naming_errors, people_for, teams
 from engine.errors import InvalidData, Sentence
 from engine.models import ProcessInstance, RoleGroup
-from engine.naming import naming_errors, people_for, teams
 from tests.fixtures.directory import add_leaver_and_auditing_practitioner
 from tests.flows.conftest import ROOT, definition_files
 from tests.flows.test_case_audit import FILES as CASE_AUDIT_FILES

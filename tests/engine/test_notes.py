@@ -1,13 +1,13 @@
-"""Notes on a case (engine/notes.py): who, when, text, in the history, seen by whoever may see the
+"""Notes on a case (engine/instances/notes.py): who, when, text, in the history, seen by whoever may see the
 case, never copied into a notification (R-81), and never changed once posted."""
 import pytest
 from sqlalchemy import select, text
 
-from engine.accounts import CurrentUser, dao_load_user
 from engine.caller import Caller
 from engine.errors import InvalidData, NotFound
+from engine.instances.notes import NOTE_MAX, visible_notes
 from engine.models import OutboxMessage, Person
-from engine.notes import NOTE_MAX, visible_notes
+from engine.people.accounts import CurrentUser, dao_load_user
 from tests.flows.conftest import definition_files
 
 CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}

@@ -18,8 +18,8 @@ from engine.models import (
     ProcessVersion,
     UserTask,
 )
-from engine.outcomes import GRADE_CHANGES, dao_add_audit_outcome
-from engine.reports import ROW_COLUMNS, audit_report, audit_report_rows
+from engine.reporting.audit_report import ROW_COLUMNS, audit_report, audit_report_rows
+from engine.reporting.outcomes import GRADE_CHANGES, dao_add_audit_outcome
 from engine.schema import alembic_config
 from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 from tests.flows.conftest import CASE, complete, definition_files
@@ -275,7 +275,7 @@ def bare_instances(engine, count: int) -> list[int]:
 
 
 def store_audit(session, audit: dict) -> None:
-    """Through the engine's own write path (engine/outcomes.py), day totals and all."""
+    """Through the engine's own write path (engine/reporting/outcomes.py), day totals and all."""
     fields = {k: v for k, v in audit.items() if k not in ("domains", "deadlines")}
     outcome = AuditOutcome(**fields, pre_discussion_grade=audit["overall_grade"], team="t1", auditor="ann",
                            practitioner="pat", started_at=audit["completed_at"] - timedelta(days=20))

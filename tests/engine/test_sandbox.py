@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.sandbox import (
+from engine.scripts.sandbox import (
     FORBIDDEN_NAMES,
     SandboxedEnvironment,
     SandboxedScriptEngine,

@@ -1,6 +1,6 @@
 """An event a diagram throws that nothing in the instance catches any more (a signal to a branch that
 has moved on, a terminate end event inside a sub-process) goes nowhere: the instance saves and goes
-on (engine/runtime.py; case_audit's challenge and findings sides signal each other this way)."""
+on (engine/instances/runtime.py; case_audit's challenge and findings sides signal each other this way)."""
 
 SIGNALLED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs_signalled" targetNamespace="http://example.org/qa">

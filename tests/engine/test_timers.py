@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from engine import runtime as runtime_module
+from engine.instances import runtime as runtime_module
 from tests.engine.flow import only_ready
 from tests.fixtures.diagrams import chain_bundle
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from engine.answers import case_fields
+from engine.definitions.answers import case_fields
 from engine.definitions.bundle import parse_files
 from engine.definitions.unset_fields import unset_field_problems
 from engine.errors import InvalidDefinition

@@ -1,8 +1,8 @@
 """The worker runs its jobs by itself, tick after tick, and survives a failing job (R-71)."""
 import threading
 
-import service
-from engine.worker import run_worker
+import doors
+from engine.instances.worker import run_worker
 from tests.fixtures.diagrams import chain_bundle
 
 CASE = {"case_ref": "C-1", "auditor": "ann", "practitioner": "pat"}
@@ -50,5 +50,5 @@ def test_the_cli_worker_runs_one_tick(engine, clock):
     clock.advance(days=10)
     app = create_app({"DATABASE_URL": engine.db.url})
     result = app.test_cli_runner().invoke(args=["worker", "--once"])
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
     assert "1 timer(s) fired, 0 event(s) delivered" in result.output

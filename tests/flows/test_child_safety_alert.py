@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import AlertOutcome
-from engine.reports import Scope, alert_report_rows, alerts
+from engine.reporting.audit_report import Scope, alert_report_rows, alerts
 from tests.flows.conftest import CASE, ROOT, complete, definition_files, messages, ready
 
 ALERT = CASE | {"concern": "No safety plan after the incident", "raised_from": "case_audit",

@@ -4,7 +4,7 @@ stands; the audit goes on where it was, and nothing else is asked of whoever rai
 import pytest
 
 from engine.errors import Conflict, InvalidData
-from engine.messages import CHILD_SAFETY_CONCERN
+from engine.instances.messages import CHILD_SAFETY_CONCERN
 from tests.flows.conftest import CASE, complete, definition_files, messages, ready
 from tests.flows.test_case_audit import FILES, draft
 

@@ -58,7 +58,7 @@ def test_an_alert_raised_in_a_reaudit_says_so_in_words(audits):  # R-40 R-81
 
 
 def test_a_reaudit_followed_up_late_and_off_track_reads_in_words(audits, clock):  # R-25 R-27 R-23 R-81
-    from tests.flows.test_case_audit import accepted, fire_at, findings, review_note
+    from tests.flows.test_case_audit import accepted, findings, fire_at, review_note
     iid = start(audits, audit_kind="re_audit", previous_grade="requires_improvement")
     accepted(audits, iid, "requires_improvement")
     complete(audits, iid, "discuss_audit_findings", findings())

@@ -7,7 +7,7 @@ decision; its findings go back to the QA service and to the AD who shared the no
 The clock starts on Monday 2 November 2026 09:00 UTC."""
 from datetime import datetime
 
-from engine.messages import CHILD_SAFETY_CONCERN
+from engine.instances.messages import CHILD_SAFETY_CONCERN
 from tests.flows.conftest import complete, definition_files, messages, ready
 from tests.flows.test_case_audit import FILES as CASE_AUDIT_FILES
 from tests.flows.test_case_audit import discussion, draft, findings, recipients, review_note

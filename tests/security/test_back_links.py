@@ -1,6 +1,6 @@
 """Issue 25 item 4: every page that goes (or links) "back" to where the person came from, from a
 `back` or `next` field, goes only to a path of this service: never another host, however spelt
-(R-81). web/session.py `local_path` decides for all of them."""
+(R-81). web/page_session.py `local_path` decides for all of them."""
 import re
 
 import pytest

@@ -4,7 +4,7 @@ Retry-After (problem+json for the API, an error page for the pages), and /health
 whatever the clock. No waiting: the addresses refuse at once."""
 import pytest
 
-import service
+import doors
 from app import create_app
 from engine.clock import SystemClock, get_clock, set_clock
 from tests.web.conftest import csrf_of
@@ -20,7 +20,7 @@ def down(request):
     before = get_clock()
     app = create_app({"DATABASE_URL": UNREACHABLE[kind], "TESTING": True, "CLOCK": clock})
     yield app.test_client()
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
     set_clock(before if clock == "system" else SystemClock())
 
 

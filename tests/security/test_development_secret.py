@@ -4,7 +4,7 @@ import stat
 
 import pytest
 
-import service
+import doors
 from app import SECRET_FILE, create_app
 
 
@@ -15,7 +15,7 @@ def two_apps(org, tmp_path):
             for _ in range(2)]
     yield apps
     for app in apps:
-        service.engine(app).db.dispose()
+        doors.engine(app).db.dispose()
 
 
 def test_two_workers_share_one_secret_kept_in_the_instance_folder(two_apps, tmp_path):

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-import service
+import doors
 from engine.calendar import MAX_WORKING_DAYS
 from engine.models import UserTask
 from tests.web.conftest import audit, signed_in, site  # noqa: F401  (fixtures)
@@ -24,7 +24,7 @@ def _far_due(engine, which: str) -> datetime:
 @pytest.mark.parametrize("which", FAR)
 def test_a_far_deadline_shows_its_date_on_every_page(site, audit, which):  # noqa: F811
     instance_id, task_id = audit
-    engine = service.engine(site)
+    engine = doors.engine(site)
     due = _far_due(engine, which)
     with engine.db.transaction() as session:
         session.get(UserTask, task_id).due_at = due

@@ -1,6 +1,6 @@
 """Issue 25, item 2: an integer of 5,000 digits in a JSON body answered 500 (Python converts at most
 4,300 digits between text and int, and refuses more with a ValueError). It is a 400 naming it, before
-any work (api/errors.py refuse_unstorable_input); a long number within the limit is still read. So is
+any work (faces/errors.py refuse_unstorable_input); a long number within the limit is still read. So is
 a number no float holds (1e999), which was stored as Infinity."""
 import pytest
 

@@ -2,7 +2,7 @@
 import pytest
 
 from engine.errors import InvalidDefinition
-from engine.sandbox import SandboxedEnvironment
+from engine.scripts.sandbox import SandboxedEnvironment
 from tests.fixtures.diagrams import GRADE_FORM, chain_bundle, decision, with_decision
 
 

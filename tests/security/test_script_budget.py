@@ -1,5 +1,5 @@
 """Item 2: no script or expression can hang or exhaust the service. Each runs on its step's budget
-(engine/budget.py); going over puts that instance in `error` naming element, line and "exceeded
+(engine/scripts/budget.py); going over puts that instance in `error` naming element, line and "exceeded
 its budget", while /health, and everyone else, keeps being served."""
 import threading
 import time

@@ -4,7 +4,7 @@ why, before anything is written."""
 import pytest
 from sqlalchemy import func, select
 
-import service
+import doors
 from app import create_app
 from engine.models import Credential, Person
 
@@ -18,12 +18,12 @@ def run_seed(url: str, **settings):
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "k" * 32, **settings})
     try:
         result = app.test_cli_runner().invoke(args=["seed-demo"])
-        with service.engine(app).db.reading() as session:
+        with doors.engine(app).db.reading() as session:
             seeded = session.scalar(select(func.count()).select_from(Person))
             passwords = session.scalar(select(func.count()).select_from(Credential))
         return result, seeded, passwords
     finally:
-        service.engine(app).db.dispose()
+        doors.engine(app).db.dispose()
 
 
 def test_seed_demo_is_refused_in_production(empty_db):

@@ -3,8 +3,8 @@ recorded (R-80). The clock is moved, never slept through."""
 
 import pytest
 
-from engine.accounts import THROTTLE, dao_set_password
 from engine.clock import get_clock
+from engine.people.accounts import THROTTLE, dao_set_password
 
 PASSWORD = "correct horse battery"
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from engine.accounts import THROTTLE, TooManyAttempts, Unauthenticated, dao_set_password, sign_in
 from engine.db import Database
 from engine.models import HistoryEvent
+from engine.people.accounts import THROTTLE, TooManyAttempts, Unauthenticated, dao_set_password, sign_in
 
 PASSWORD = "correct horse battery"
 ATTEMPTS = 30

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-import service
-from api.errors import form_problem
+import doors
 from app import create_app
 from engine.models import CaseNote
+from faces.errors import form_problem
 from tests.api.test_webhooks_in import EVENT, SECRET, counts, signed
 from tests.fixtures.diagrams import NOTE_FORM, scripted
 from tests.flows.conftest import definition_files
@@ -95,16 +95,16 @@ def test_a_surrogate_pair_is_one_character_and_is_taken(client, auth, engine_of,
 
 def test_the_case_record_webhook_refuses_a_lone_surrogate(org):
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True, "WEBHOOK_SECRET": SECRET})
-    service.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
+    doors.engine(app).deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     raw = json.dumps({**EVENT, "summary": "x"}).replace('"x"', f'"{LONE}"').encode()
     answer = app.test_client().post("/api/webhooks/case-record", **signed(raw))
     _refused(answer)
-    assert counts(service.engine(app)) == (0, 0)  # nothing started, the event id not taken
-    service.engine(app).db.dispose()
+    assert counts(doors.engine(app)) == (0, 0)  # nothing started, the event id not taken
+    doors.engine(app).db.dispose()
 
 
 def test_a_page_form_cannot_store_a_surrogate(site, client, auth):  # noqa: F811
-    engine = service.engine(site)
+    engine = doors.engine(site)
     iid = engine.start_instance("case_audit", {**CASE, "audit_kind": "audit"}, "quinn")
     pat = signed_in(site, "pat")
     token = csrf_of(pat.get(f"/instances/{iid}").text)
@@ -118,7 +118,7 @@ def test_a_page_form_cannot_store_a_surrogate(site, client, auth):  # noqa: F811
 
 
 def test_a_page_answers_a_lone_surrogate_with_an_error_page(site):  # noqa: F811
-    iid = service.engine(site).start_instance("case_audit", {**CASE, "audit_kind": "audit"}, "quinn")
+    iid = doors.engine(site).start_instance("case_audit", {**CASE, "audit_kind": "audit"}, "quinn")
     answer = signed_in(site, "pat").post(f"/instances/{iid}/notes", data=f'{{"text": "{LONE}"}}'.encode(),
                                          content_type="application/json")
     assert answer.status_code == 400 and answer.mimetype == "text/html"

@@ -3,9 +3,9 @@ complexity rules), is not all white space and is not a common password; wherever
 admin API, dao_set_password, the demo seeding), a weak one is refused naming why (R-81)."""
 import pytest
 
-from engine.accounts import dao_set_password, hash_password
 from engine.models import Credential
-from engine.passwords import MIN_LENGTH, WeakPassword, common_passwords
+from engine.people.accounts import dao_set_password, hash_password
+from engine.people.passwords import MIN_LENGTH, WeakPassword, common_passwords
 
 NEW = {"username": "nia", "name": "Nia Obi", "roles": ["practitioner"], "team": "team-north"}
 WEAK = [

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-import service
+import doors
 from app import create_app
 from engine.models import Delivery
 from tests.api.conftest import bearer
@@ -24,7 +24,7 @@ def strict(org):
     """The app as deployed: no allow-list."""
     app = create_app({"DATABASE_URL": org.db.url, "TESTING": True})
     yield app
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
 
 
 @pytest.mark.parametrize("url, kind", [

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-import service
+import doors
 from app import create_app
 from tests.fixtures.diagrams import chain_bundle
 
@@ -27,12 +27,12 @@ def worker(engine, clock, caplog):
         assert result.exit_code == 0, result.output
         return [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
     yield run
-    service.engine(app).db.dispose()
+    doors.engine(app).db.dispose()
 
 
 def test_a_sweep_firing_timers_writes_one_line(worker, clock):
     clock.advance(days=10)
-    assert worker() == [("engine.worker", "INFO", "sweep: timers 2, deliveries 0")]
+    assert worker() == [("engine.instances.worker", "INFO", "sweep: timers 2, deliveries 0")]
 
 
 def test_an_idle_sweep_writes_nothing(worker):
@@ -44,5 +44,5 @@ def test_a_failing_job_is_logged_with_its_error(worker, clock, monkeypatch):
     from webhooks.dispatcher import Dispatcher
     monkeypatch.setattr(Dispatcher, "deliver_due", lambda self: 1 / 0)
     lines = worker()
-    assert lines[0][:2] == ("engine.worker", "ERROR") and "deliveries failed" in lines[0][2]
-    assert lines[1:] == [("engine.worker", "INFO", "sweep: timers 2, deliveries 0")]
+    assert lines[0][:2] == ("engine.instances.worker", "ERROR") and "deliveries failed" in lines[0][2]
+    assert lines[1:] == [("engine.instances.worker", "INFO", "sweep: timers 2, deliveries 0")]

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 from tests.api.conftest import app, auth  # noqa: F401  (fixtures)
 from tests.flows.conftest import definition_files
 
@@ -16,7 +16,7 @@ CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat", "audit_ki
 @pytest.fixture
 def site(app):  # noqa: F811
     """The app with processes/ and forms/ deployed and passwords for the people the tests sign in as."""
-    engine = service.engine(app)
+    engine = doors.engine(app)
     engine.deploy(definition_files("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.dmn",
                                    "case_audit_settings.dmn", "dispute_resolution.bpmn", "dispute_settings.dmn",
                                    "child_safety_alert.bpmn"), "olive")
@@ -41,7 +41,7 @@ def signed_in(site_app, username: str):
 
 @pytest.fixture
 def audit(site):
-    engine = service.engine(site)
+    engine = doors.engine(site)
     instance_id = engine.start_instance("case_audit", CASE, "quinn")
     [task] = engine.reads.ready_tasks(instance_id=instance_id)
     return instance_id, task["id"]

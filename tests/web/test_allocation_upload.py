@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-import service
+import doors
 from engine.models import HistoryEvent, ProcessInstance
 from tests.fixtures.allocation_sheets import allocation_task, csv_bytes, xlsx_bytes
 from tests.fixtures.report_audits import Audit, seed_audits
@@ -22,7 +22,7 @@ THREE = [HEADER, ["C-7001", "Case audit", "ann", "pat", None, None],
 @pytest.fixture
 def listed(site, clock):
     """(the app, the audit cycle's id, its allocation task's id, quinn's client)."""
-    cycle, task_id = allocation_task(service.engine(site), clock)
+    cycle, task_id = allocation_task(doors.engine(site), clock)
     return site, cycle, task_id, signed_in(site, "quinn")
 
 
@@ -38,7 +38,7 @@ def confirm(client, task_id, **fields):
 
 
 def started(app, cycle) -> list[dict]:
-    engine = service.engine(app)
+    engine = doors.engine(app)
     return [engine.reads.instance(c) for c in engine.reads.instance(cycle)["children"]]
 
 
@@ -63,7 +63,7 @@ def test_the_templates_download_as_csv_and_excel(listed):
 # R-11: nothing starts before the QA team confirms; a bad row is named by its row and field
 def test_an_upload_with_a_bad_row_shows_it_and_starts_nothing(listed):
     site, cycle, task_id, quinn = listed
-    engine = service.engine(site)
+    engine = doors.engine(site)
     with engine.db.reading() as session:
         history = session.scalar(select(func.count()).select_from(HistoryEvent))
     answer = upload(quinn, task_id, xlsx_bytes(THREE))
@@ -107,7 +107,7 @@ def test_a_fixed_file_confirmed_starts_a_case_audit_per_row_with_its_data(listed
          "previous_grade": "requires_improvement", "team": "cic_1"}]
     result = quinn.get(answer.location).text
     assert "3 case audits started" in result and 'data-testid="short"' not in result
-    assert len(service.engine(site).reads.task(task_id)["data"]["allocations"]) == 3  # what the page counts against
+    assert len(doors.engine(site).reads.task(task_id)["data"]["allocations"]) == 3  # what the page counts against
     assert all(f'href="/instances/{c["id"]}"' in result for c in children)
     assert quinn.get(f"/tasks/{task_id}/allocations").status_code == 302  # done: the page shows what started
 
@@ -115,7 +115,7 @@ def test_a_fixed_file_confirmed_starts_a_case_audit_per_row_with_its_data(listed
 # R-12 (issue 22: warnings the QA team may accept)
 def test_warnings_must_be_accepted_before_the_list_starts(listed):
     site, cycle, task_id, quinn = listed
-    seed_audits(service.engine(site), [Audit("C-7001", "good", "2026-05-10T12:00:00+00:00")])
+    seed_audits(doors.engine(site), [Audit("C-7001", "good", "2026-05-10T12:00:00+00:00")])
     upload(quinn, task_id, csv_bytes([HEADER[:4], ["C-7001", "audit", "ann", "pat"]]), "one.csv")
     preview = quinn.get(f"/tasks/{task_id}/allocations/preview").text
     assert "was audited in the last 12 months: an audit completed on 10 May 2026" in preview
@@ -131,7 +131,7 @@ def test_a_file_of_another_kind_is_refused_naming_the_file_field(listed):
     answer = upload(quinn, task_id, b"\xd0\xcf\x11\xe0", "November.xls")
     assert answer.status_code == 422 and 'href="#sheet"' in answer.text
     assert "must be a CSV file (.csv) or an Excel workbook (.xlsx)" in answer.text
-    assert service.engine(site).reads.task(task_id)["state"] == "ready"
+    assert doors.engine(site).reads.task(task_id)["state"] == "ready"
     nothing = quinn.post(f"/tasks/{task_id}/allocations", data={"csrf_token": csrf_of(answer.text)})
     assert nothing.status_code == 400 and "Choose the allocation list to upload" in nothing.text
 
@@ -152,10 +152,10 @@ def test_a_task_whose_form_takes_no_sheet_has_no_upload(site, audit):
 
 def test_started_instances_count_only_this_list(listed):
     site, cycle, task_id, quinn = listed
-    with service.engine(site).db.reading() as session:
+    with doors.engine(site).db.reading() as session:
         before = session.scalar(select(func.count()).select_from(ProcessInstance))
     upload(quinn, task_id, csv_bytes([HEADER[:4], ["C-7101", "audit", "ann", "pat"], ["C-7102", "audit", "ann", "pat"]]),
            "two.csv")
     confirm(quinn, task_id)
-    with service.engine(site).db.reading() as session:
+    with doors.engine(site).db.reading() as session:
         assert session.scalar(select(func.count()).select_from(ProcessInstance)) == before + 2

@@ -6,11 +6,11 @@ import re
 import pytest
 from sqlalchemy import true
 
-import service
-from engine.accounts import dao_set_password
-from engine.case_list import CaseFilter, case_list
+import doors
 from engine.clock import get_clock, now
 from engine.models import AuditOutcome
+from engine.people.accounts import dao_set_password
+from engine.views.case_list import CaseFilter, case_list
 from tests.fixtures.diagrams import NOTE_FORM, scripted
 from tests.flows.conftest import complete
 from tests.flows.test_case_audit import discussion, draft
@@ -18,7 +18,7 @@ from tests.web.conftest import CASE, PASSWORD, csrf_of, signed_in
 
 
 def start(site, **data) -> int:
-    return service.engine(site).start_instance("case_audit", CASE | data, "quinn")
+    return doors.engine(site).start_instance("case_audit", CASE | data, "quinn")
 
 
 def listed(page: str) -> list[str]:
@@ -30,7 +30,7 @@ def listed(page: str) -> list[str]:
 def cases(site):
     """Four audits: two in SAS 1 (pat's team, managed by tom), of which one in the November cycle
     and at QA; one in CIC 1 (pia's); one suspended."""
-    engine = service.engine(site)
+    engine = doors.engine(site)
     at_qa = start(site, case_ref="C-1001", cycle_year=2026, cycle_month=11)
     complete(engine, at_qa, "draft_audit", draft("good"), "ann")
     complete(engine, at_qa, "discuss_draft_findings", discussion("good"), "ann")
@@ -64,7 +64,7 @@ def test_the_case_list_filters_counts_sorts_and_pages(cases):  # R-80 R-81
 
 
 def test_the_case_list_finds_cases_by_the_person_they_name_and_by_final_grade(cases):  # R-81 issue 23
-    engine = service.engine(cases)
+    engine = doors.engine(cases)
     quinn = signed_in(cases, "quinn")
     assert listed(quinn.get("/cases?person=pia").text) == ["D-2001"]  # her case, as its practitioner
     assert listed(quinn.get("/cases?person=ann").text) == ["C-1003", "D-2001", "C-1002", "C-1001"]  # their auditor
@@ -98,7 +98,7 @@ def test_pages_of_the_list_link_to_each_other(site):
 
 def test_the_search_box_goes_straight_to_the_case(cases):
     quinn = signed_in(cases, "quinn")
-    engine = service.engine(cases)
+    engine = doors.engine(cases)
     [only] = [row["id"] for row in instances_of(engine, "C-1002")]
     assert quinn.get("/cases/find?case_ref=c-1002").headers["Location"] == f"/instances/{only}"
     start(cases, case_ref="C-1002", audit_kind="re_audit", previous_grade="requires_improvement")
@@ -117,7 +117,7 @@ def instances_of(engine, case_ref: str) -> list[dict]:
 
 
 def test_the_case_page_records_the_view_and_shows_where_the_case_is(cases):  # R-80
-    engine = service.engine(cases)
+    engine = doors.engine(cases)
     [row] = instances_of(engine, "C-1001")
     quinn = signed_in(cases, "quinn")
     page = quinn.get(f"/instances/{row['id']}").text
@@ -135,7 +135,7 @@ def test_the_case_page_records_the_view_and_shows_where_the_case_is(cases):  # R
 
 
 def test_the_change_token_moves_with_the_case_not_with_its_viewers(cases):  # R-80
-    engine = service.engine(cases)
+    engine = doors.engine(cases)
     [row] = instances_of(engine, "C-1001")
     quinn, tom = signed_in(cases, "quinn"), signed_in(cases, "tom")
     before = quinn.get(f"/instances/{row['id']}/changes").json["change"]
@@ -152,7 +152,7 @@ def test_the_change_token_moves_with_the_case_not_with_its_viewers(cases):  # R-
 
 
 def test_diagram_files_are_the_cases_own_and_its_called_processes(cases):
-    engine = service.engine(cases)
+    engine = doors.engine(cases)
     [row] = instances_of(engine, "C-1001")
     quinn = signed_in(cases, "quinn")
     own = quinn.get(f"/instances/{row['id']}/diagram.bpmn")
@@ -165,14 +165,14 @@ def test_diagram_files_are_the_cases_own_and_its_called_processes(cases):
 
 
 def test_another_teams_case_says_nothing_of_it(cases):  # R-81
-    engine = service.engine(cases)
+    engine = doors.engine(cases)
     [row] = instances_of(engine, "C-1001")
     answer = signed_in(cases, "pia").get(f"/instances/{row['id']}")
     assert answer.status_code == 404 and "C-1001" not in answer.text and "Case audit," not in answer.text
 
 
 def test_operators_confirm_with_a_reason_and_others_may_not(cases):  # R-80 R-81
-    engine = service.engine(cases)
+    engine = doors.engine(cases)
     [row] = instances_of(engine, "C-1002")
     url = f"/instances/{row['id']}/suspend"
     tom = signed_in(cases, "tom")
@@ -198,7 +198,7 @@ def test_operators_confirm_with_a_reason_and_others_may_not(cases):  # R-80 R-81
 
 
 def test_an_administrator_sees_the_error_and_retries(site):  # R-80
-    engine = service.engine(site)
+    engine = doors.engine(site)
     engine.deploy({"broken.bpmn": scripted("broken", script="x = 1 / 0"), "note.json": NOTE_FORM}, "olive")
     iid = engine.start_instance("broken", {"case_ref": "E-1", "practitioner": "pat"}, "quinn")
     with engine.db.transaction() as session:
@@ -215,7 +215,7 @@ def test_an_administrator_sees_the_error_and_retries(site):  # R-80
 
 @pytest.mark.parametrize("username, technical", [("root", True), ("quinn", False)])
 def test_an_error_is_said_in_words_with_the_detail_for_administrators_only(site, username, technical):  # R-80
-    engine = service.engine(site)
+    engine = doors.engine(site)
     engine.deploy({"broken.bpmn": scripted("broken", script="x = 1 / 0"), "note.json": NOTE_FORM}, "olive")
     iid = engine.start_instance("broken", {"case_ref": "E-1", "practitioner": "pat"}, "quinn")
     with engine.db.transaction() as session:

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import pytest
 from lxml import html as lxml_html
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 from tests.flows.conftest import ROOT, definition_files
 from tests.flows.test_audit_cycle import PRACTICE_WEEK_OCTOBER_2026
 from tests.web.conftest import PASSWORD, signed_in
@@ -17,7 +17,7 @@ from tests.web.test_start_pages import ALL
 
 @pytest.fixture
 def cycle_site(app):
-    engine = service.engine(app)
+    engine = doors.engine(app)
     files = definition_files(*ALL)
     calendar = (ROOT / "processes" / "audit_calendar.dmn").read_text()
     files["audit_calendar.dmn"] = calendar.replace('<rule id="rule_january">', PRACTICE_WEEK_OCTOBER_2026, 1).encode()
@@ -40,7 +40,7 @@ def _rows(page: str, testid: str) -> list[list[str]]:
 
 # R-10 R-12 R-52
 def test_the_cycle_page_shows_the_calendar_the_cycles_counts_and_auditors_behind(cycle_site, clock):
-    engine = service.engine(cycle_site)
+    engine = doors.engine(cycle_site)
     first = _audit(engine, "C-8001", "pat", 11)
     _audit(engine, "C-8002", "pia", 11)
     _audit(engine, "C-8003", "pat", 9)
@@ -77,7 +77,7 @@ def test_the_cycle_page_is_for_those_who_see_across_and_managers(cycle_site):
 
 # R-12 R-81: a manager's audit year is their area's cases and their own people's audits against the minimum
 def test_a_manager_sees_the_year_of_their_area_and_their_people(cycle_site, clock):
-    engine = service.engine(cycle_site)
+    engine = doors.engine(cycle_site)
     _audit(engine, "C-8001", "pat", 11)  # pat: SAS 1, Safeguarding and Support (tom, sue)
     _audit(engine, "C-8002", "pia", 11)  # pia: CIC 1, Children in Care (ann, sid)
     with engine.db.transaction() as session:

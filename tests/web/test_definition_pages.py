@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import service
-from engine.accounts import dao_set_password
+import doors
+from engine.people.accounts import dao_set_password
 from tests.flows.conftest import complete
 from tests.flows.test_case_audit import discussion, draft
 from tests.web.conftest import CASE, PASSWORD, csrf_of, signed_in
@@ -20,7 +20,7 @@ QA_TWO_DAYS = AUDIT.replace("add_working_days(now(), 1)</bpmn:timeDate>", "add_w
 
 @pytest.fixture
 def olive(site):
-    with service.engine(site).db.transaction() as session:
+    with doors.engine(site).db.transaction() as session:
         dao_set_password(session, "olive", PASSWORD)
     return signed_in(site, "olive")
 
@@ -60,7 +60,7 @@ def test_upload_check_diff_and_deploy_with_a_note(site, olive):  # R-01 R-80
     assert "case_audit version 2" in review.text
     no_note = deploy(olive, review.text, "  ")
     assert no_note.status_code == 400 and "Write a short change note" in no_note.text
-    assert service.engine(site).reads.definition("case_audit")["latest_version"] == 1
+    assert doors.engine(site).reads.definition("case_audit")["latest_version"] == 1
     done = deploy(olive, review.text, "QA within 2 working days (policy review)")
     assert done.status_code == 302 and done.location.endswith("/definitions/case_audit")
     history = olive.get("/definitions/case_audit").text
@@ -74,11 +74,11 @@ def test_a_broken_condition_is_named_and_nothing_is_deployed(site, olive):
     refused = check(olive, {"case_audit.bpmn": broken})
     assert refused.status_code == 422
     assert "Nothing was deployed" in refused.text and "flow_qa_returned" in refused.text
-    assert service.engine(site).reads.definition("case_audit")["latest_version"] == 1
+    assert doors.engine(site).reads.definition("case_audit")["latest_version"] == 1
 
 
 def test_migration_preview_and_bulk_migration_without_javascript(site, olive):  # R-80
-    engine = service.engine(site)
+    engine = doors.engine(site)
     at_qa = engine.start_instance("case_audit", CASE, "quinn")
     complete(engine, at_qa, "draft_audit", draft("good"), "ann")
     complete(engine, at_qa, "discuss_draft_findings", discussion("good"), "ann")
@@ -107,7 +107,7 @@ def test_the_editors_check_answers_the_problems_as_json(site, olive):
         "case_audit.bpmn": AUDIT.replace('qa_outcome == "returned"', "qa_outcome ==")}})
     assert broken.status_code == 422 and broken.json["problems"][0]["element_id"] == "flow_qa_returned"
     assert olive.post("/definitions/validate", json={"files": []}, headers=headers).status_code == 400
-    assert service.engine(site).reads.definition("case_audit")["latest_version"] == 1
+    assert doors.engine(site).reads.definition("case_audit")["latest_version"] == 1
 
 
 def test_only_process_owners_edit_deploy_or_migrate(site):  # R-01 R-81

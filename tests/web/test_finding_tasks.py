@@ -6,15 +6,15 @@ import pytest
 from lxml import html as lxml_html
 from werkzeug.datastructures import MultiDict
 
-import service
-from engine.accounts import dao_add_person, dao_set_password, dao_set_roles
+import doors
+from engine.people.accounts import dao_add_person, dao_set_password, dao_set_roles
 from tests.web.conftest import CASE, PASSWORD, csrf_of, signed_in
 
 
 @pytest.fixture
 def audits(site):
     """Three case audits of pat's cases for ann: C-3003, C-1001, C-2002, started in that order."""
-    engine = service.engine(site)
+    engine = doors.engine(site)
     ids = [engine.start_instance("case_audit", CASE | {"case_ref": ref}, "quinn") for ref in ("C-3003", "C-1001", "C-2002")]
     return [engine.reads.ready_tasks(instance_id=i)[0]["id"] for i in ids]
 
@@ -48,7 +48,7 @@ def _post_selected(client, page_url: str, ids: list[str], action: str):
 
 
 def test_ann_claims_several_tasks_and_one_refusal_leaves_the_others(site, audits):
-    engine = service.engine(site)
+    engine = doors.engine(site)
     with engine.db.transaction() as session:  # quinn, an operator, holds the second one already
         engine.claim_in(session, audits[1], "quinn")
     answer = _post_selected(signed_in(site, "ann"), "/", audits, "claim")
@@ -61,7 +61,7 @@ def test_ann_claims_several_tasks_and_one_refusal_leaves_the_others(site, audits
 
 
 def test_tom_reassigns_selected_tasks_with_one_reason(site, audits):
-    with service.engine(site).db.transaction() as session:
+    with doors.engine(site).db.transaction() as session:
         dao_add_person(session, "bea", "Bea (auditor)", team="cic_1")
         dao_set_roles(session, "bea", ["auditor"])
         dao_set_password(session, "bea", PASSWORD)
@@ -75,7 +75,7 @@ def test_tom_reassigns_selected_tasks_with_one_reason(site, audits):
                                                       ("reason", "Ann is on leave"), ("task", audits[0]),
                                                       ("task", audits[1])]))
     assert done.status_code == 200 and "2 of 2 done" in done.text
-    engine = service.engine(site)
+    engine = doors.engine(site)
     assert [engine.reads.task(t)["candidates"] for t in audits] == [["bea"], ["bea"], ["ann"]]
 
 

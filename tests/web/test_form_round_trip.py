@@ -27,11 +27,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from lxml import html as lxml_html
 
-import service
-from engine.accounts import dao_set_password
+import doors
 from engine.definitions.bundle import parse_files
+from engine.definitions.choices import choices_for
 from engine.definitions.forms import declared_fields
-from engine.directory_choices import choices_for
+from engine.people.accounts import dao_set_password
 from tests.api.conftest import bearer, seeded_app
 from tests.fixtures.diagrams import chain
 from tests.web import schema_answers
@@ -59,7 +59,7 @@ SETTINGS = settings(max_examples=EXAMPLES, deadline=None, database=None,
 def forms_site(migrated_url, tmp_path_factory):
     """The app with every form deployed, and for each task form a one-step process asking for it."""
     with seeded_app(migrated_url, tmp_path_factory.mktemp("round_trip")) as app:
-        engine = service.engine(app)
+        engine = doors.engine(app)
         asking = {f"form_{key}.bpmn": chain(pid=f"form_{key}", steps=1, form=key, name=f"Asks {key}") for key in TASK_FORMS}
         engine.deploy(FORM_FILES | asking, "olive")
         with engine.db.transaction() as session:
@@ -75,7 +75,7 @@ def ann(forms_site):
 @pytest.fixture(scope="module")
 def directory(forms_site):
     """Per form, the people and teams its pages offer for the fields that name them."""
-    with service.engine(forms_site).db.reading() as session:
+    with doors.engine(forms_site).db.reading() as session:
         return {key: choices_for(session, schema) for key, schema in FORMS.items()}
 
 
@@ -147,7 +147,7 @@ def _required_places(schema: dict, node: dict, value, prefix: str):
 # --- the pages ------------------------------------------------------------------------------------
 
 def new_task(app, key: str) -> tuple[int, str]:
-    engine = service.engine(app)
+    engine = doors.engine(app)
     instance_id = engine.start_instance(f"form_{key}", CASE, "olive")
     [task] = engine.reads.ready_tasks(instance_id=instance_id)
     return instance_id, task["id"]
@@ -163,7 +163,7 @@ def page_holding(app, ann, task_id: str, value: dict) -> str:
 
 
 def kept(app, task_id: str, key: str) -> dict:
-    data = service.engine(app).reads.task(task_id)["data"]
+    data = doors.engine(app).reads.task(task_id)["data"]
     return {name: data[name] for name in declared_fields(FORMS[key]) if name in data}
 
 
@@ -196,7 +196,7 @@ def test_answers_that_break_the_form_are_named_kept_on_the_page_and_not_stored(f
         wrong, path = broken(FORMS[key], value, data.draw)
         assume(not valid(FORMS[key], wrong))
         instance_id, task_id = new_task(forms_site, key)
-        before = service.engine(forms_site).reads.instance(instance_id)["data"]
+        before = doors.engine(forms_site).reads.instance(instance_id)["data"]
         sent = PageForm(page_holding(forms_site, ann, task_id, wrong)).post_data()
         answer = ann.post(f"/tasks/{task_id}", data=sent)
         assert answer.status_code == 400
@@ -204,8 +204,8 @@ def test_answers_that_break_the_form_are_named_kept_on_the_page_and_not_stored(f
         assert any(_names(link, path) for link in links), (path, _summary(answer.text))
         again = PageForm(answer.text).post_data()
         assert _without_token(again) == _without_token(sent)  # the answers are still on the page
-        assert service.engine(forms_site).reads.task(task_id)["state"] == "ready"
-        assert service.engine(forms_site).reads.instance(instance_id)["data"] == before
+        assert doors.engine(forms_site).reads.task(task_id)["state"] == "ready"
+        assert doors.engine(forms_site).reads.instance(instance_id)["data"] == before
     refused()
 
 

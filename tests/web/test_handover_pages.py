@@ -6,15 +6,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import service
-from engine.accounts import dao_add_person, dao_set_password, dao_set_roles
+import doors
+from engine.people.accounts import dao_add_person, dao_set_password, dao_set_roles
 from tests.web.conftest import PASSWORD, csrf_of, signed_in
 
 
 @pytest.fixture
 def bea(site):
     """bea: an auditor and team manager of CIC 1, who could take ann's audits."""
-    with service.engine(site).db.transaction() as session:
+    with doors.engine(site).db.transaction() as session:
         dao_add_person(session, "bea", "Bea (auditor)", team="cic_1")
         dao_set_roles(session, "bea", ["auditor", "team_manager"])
         dao_set_password(session, "bea", PASSWORD)
@@ -28,7 +28,7 @@ def _reassign(client, task_id: str, to: str, reason: str):
 
 
 def _reasons(site, instance_id: int) -> list[str]:
-    return [e["detail"]["reason"] for e in service.engine(site).reads.history(instance_id)
+    return [e["detail"]["reason"] for e in doors.engine(site).reads.history(instance_id)
             if e["event"] == "task_reassigned"]
 
 
@@ -44,13 +44,13 @@ def test_tom_reassigns_a_task_from_his_teams_list_with_a_reason(site, audit, bea
     done = _reassign(tom, task_id, "bea", "Ann is off sick")
     assert done.status_code == 302
     assert "The task now waits for Bea (auditor)" in tom.get(done.location).text
-    assert service.engine(site).reads.task(task_id)["candidates"] == ["bea"]
+    assert doors.engine(site).reads.task(task_id)["candidates"] == ["bea"]
     assert _reasons(site, instance_id) == ["Ann is off sick"]
 
 
 def test_the_practitioner_is_not_offered_and_is_refused_by_name(site, audit, bea):
     _, task_id = audit
-    with service.engine(site).db.transaction() as session:
+    with doors.engine(site).db.transaction() as session:
         dao_set_roles(session, "pat", ["practitioner", "auditor"])
     tom = signed_in(site, "tom")
     assert 'value="pat"' not in tom.get(f"/tasks/{task_id}/reassign").text
@@ -71,7 +71,7 @@ def test_a_person_who_may_not_reassign_is_not_offered_it(site, audit, bea):
 def test_the_reason_typed_is_the_reason_kept(site, audit, bea, reason):
     instance_id, task_id = audit
     tom = signed_in(site, "tom")
-    to = "ann" if service.engine(site).reads.task(task_id)["candidates"] == ["bea"] else "bea"
+    to = "ann" if doors.engine(site).reads.task(task_id)["candidates"] == ["bea"] else "bea"
     assert _reassign(tom, task_id, to, reason).status_code == 302
     assert _reasons(site, instance_id)[-1] == reason.strip()
 

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from lxml import html as lxml_html
 
-import service
+import doors
 from engine.models import Team
 from tests.web.conftest import signed_in
 
@@ -29,7 +29,7 @@ def test_the_overview_lists_the_late_steps_of_the_managers_area_first(site, audi
 
 
 def test_pia_a_manager_of_another_area_sees_nothing_of_pats_case(site, audit, clock):
-    with service.engine(site).db.transaction() as session:
+    with doors.engine(site).db.transaction() as session:
         session.get(Team, "cic_1").manager = "pia"  # pia manages CIC 1, not SAS 1 (pat's case)
     clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc))
     page = signed_in(site, "pia").get("/overview").text

@@ -2,8 +2,8 @@
 whether it was emailed, opening one or "Mark as read" marks it read, and "Mark all as read"."""
 import re
 
-import service
-from engine.messages import CHILD_SAFETY_CONCERN
+import doors
+from engine.instances.messages import CHILD_SAFETY_CONCERN
 from tests.flows.conftest import complete
 from tests.flows.test_case_audit import discussion, draft
 from tests.web.conftest import CASE, csrf_of, signed_in
@@ -12,7 +12,7 @@ from tests.web.conftest import CASE, csrf_of, signed_in
 def reported_to_pat(site) -> int:
     """A case audit accepted by QA and by the team manager: pat is told twice, the report is ready
     ("Audit report for case C-1001") and uploaded ("... uploaded: Good")."""
-    engine = service.engine(site)
+    engine = doors.engine(site)
     iid = engine.start_instance("case_audit", CASE, "quinn")
     complete(engine, iid, "draft_audit", draft("good"), "ann")
     complete(engine, iid, "discuss_draft_findings", discussion("good"), "ann")
@@ -63,7 +63,7 @@ def test_another_persons_message_is_not_found_and_marking_needs_csrf(site):  # R
 
 
 def test_an_alert_is_tagged_urgent_for_the_team_manager(site):  # R-40
-    engine = service.engine(site)
+    engine = doors.engine(site)
     iid = engine.start_instance("case_audit", CASE, "quinn")
     engine.send_message(iid, CHILD_SAFETY_CONCERN, {"concern": "Bruising seen at the last visit"}, "ann")
     page = signed_in(site, "tom").get("/messages")

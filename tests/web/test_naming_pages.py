@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-import service
-from engine.accounts import dao_set_password, dao_set_roles
+import doors
+from engine.people.accounts import dao_set_password, dao_set_roles
 from tests.api.conftest import bearer
 from tests.flows.conftest import definition_files
 from tests.flows.test_audit_cycle import deploy as deploy_everything
@@ -32,7 +32,7 @@ def posted_from_page(app, client, task_id: str, data: dict):
 
 @pytest.fixture
 def quinn(app):
-    with service.engine(app).db.transaction() as session:
+    with doors.engine(app).db.transaction() as session:
         dao_set_password(session, "quinn", PASSWORD)
         dao_set_roles(session, "pia", ["practitioner", "auditor"])  # pia audits too, never her own case
     return signed_in(app, "quinn")
@@ -48,7 +48,7 @@ def quinn(app):
      "'nowhere' is not a team of the directory"),
 ])
 def test_a_refused_allocation_row_is_named_by_row_and_field(app, clock, quinn, change, field, label, words):
-    engine = service.engine(app)
+    engine = doors.engine(app)
     deploy_everything(engine)
     cycle = engine.start_instance("audit_cycle", {"year": 2026}, "quinn")
     while engine.fire_due_timers():
@@ -64,7 +64,7 @@ def test_a_refused_allocation_row_is_named_by_row_and_field(app, clock, quinn, c
 
 
 def test_a_refused_need_to_know_placement_names_the_field(app, quinn):  # R-50 R-81
-    engine = service.engine(app)
+    engine = doors.engine(app)
     engine.deploy(definition_files(*NEED_TO_KNOW_FILES), "olive")
     iid = engine.start_instance("need_to_know_audit", UNPLACED, "case-record-system")
     [task] = engine.reads.ready_tasks(instance_id=iid)

@@ -2,7 +2,7 @@
 and the task form's validation, drafts and completion (the browser tests walk the same path)."""
 import re
 
-import service
+import doors
 from tests.flows.test_case_audit import TOOL_DOMAINS
 from tests.web.conftest import PASSWORD, csrf_of, signed_in
 
@@ -33,8 +33,8 @@ def test_pages_need_signing_in_and_sign_out_ends_the_session(site):
 
 def test_deactivating_a_person_ends_their_page_session(site):
     client = signed_in(site, "ann")
-    from engine.people import PeopleDirectory
-    PeopleDirectory(service.engine(site).db).update("ann", {"active": False}, "root")
+    from engine.people.directory import PeopleDirectory
+    PeopleDirectory(doors.engine(site).db).update("ann", {"active": False}, "root")
     assert client.get("/").status_code == 302
 
 
@@ -53,7 +53,7 @@ def test_a_post_without_its_csrf_token_is_refused(site, audit):
     client = signed_in(site, "ann")
     refused = client.post(f"/tasks/{task_id}", data=form_answers())
     assert refused.status_code == 400 and "not sent from this service" in refused.text
-    assert service.engine(site).reads.task(task_id)["state"] == "ready"
+    assert doors.engine(site).reads.task(task_id)["state"] == "ready"
 
 
 def test_claim_and_release_go_back_only_to_a_page_of_this_service(site, audit):
@@ -118,10 +118,10 @@ def test_a_draft_is_kept_for_its_author_and_dropped_on_completion(site, audit):
     assert "Half written" in again.text and "Your answers saved on" in again.text
     draft = signed_in(site, "quinn").get(f"/tasks/{task_id}")
     assert "Half written" not in draft.text  # nobody else's
-    assert all(e["event"] != "draft_saved" for e in service.engine(site).reads.history(audit[0]))
+    assert all(e["event"] != "draft_saved" for e in doors.engine(site).reads.history(audit[0]))
     full = form_answers() | {"csrf_token": csrf_of(client.get(f"/tasks/{task_id}").text), "action": "complete"}
     assert client.post(f"/tasks/{task_id}", data=full).status_code == 302
-    with service.engine(site).db.reading() as session:
+    with doors.engine(site).db.reading() as session:
         from engine.models import TaskDraft
         assert session.query(TaskDraft).count() == 0
 
@@ -138,7 +138,7 @@ def test_the_api_keeps_drafts_too(site, audit, auth):
 
 
 def test_add_another_and_remove_work_without_javascript(site, audit):
-    engine = service.engine(site)
+    engine = doors.engine(site)
     instance_id, _ = audit
     from tests.flows.test_case_audit import discussion, draft
     for element, data, actor in [("draft_audit", draft("good"), "ann"), ("discuss_draft_findings", discussion("good"), "ann"),
@@ -182,7 +182,7 @@ def test_every_form_renders(site):
 
 
 def test_the_sign_in_page_is_throttled_like_the_api(site):  # R-80
-    from engine.accounts import THROTTLE
+    from engine.people.accounts import THROTTLE
     client = site.test_client()
     token = csrf_of(client.get("/sign-in").text)
     answers = [client.post("/sign-in", data={"username": "ann", "password": f"guess {n}", "csrf_token": token}).status_code

@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
-import service
-from engine.report_period import Period, choices
+import doors
+from engine.reporting.period import Period, choices
 from tests.fixtures.report_audits import EARLIER, QUARTER, QUARTER_ALERTS, seed_audits
 from tests.web.conftest import signed_in
 
@@ -20,7 +20,7 @@ INADEQUATE = {"Q-11", HOSTILE}
 
 @pytest.fixture
 def pack(site):
-    seed_audits(service.engine(site), QUARTER + EARLIER, QUARTER_ALERTS)
+    seed_audits(doors.engine(site), QUARTER + EARLIER, QUARTER_ALERTS)
     return site
 
 

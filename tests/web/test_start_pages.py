@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 import pytest
 from lxml import html as lxml_html
 
-import service
-from engine.accounts import dao_set_password
+import doors
 from engine.models import ProcessInstance
+from engine.people.accounts import dao_set_password
 from tests.api.conftest import bearer
 from tests.fixtures.directory import add_leaver_and_auditing_practitioner
 from tests.flows.conftest import definition_files
@@ -25,7 +25,7 @@ ALL = ("case_audit.bpmn", "audit_alerts.dmn", "findings_deadline.dmn", "reaudit.
 
 @pytest.fixture
 def start_site(app):
-    engine = service.engine(app)
+    engine = doors.engine(app)
     engine.deploy(definition_files(*ALL), "olive")
     with engine.db.transaction() as session:
         for username in ("ann", "quinn", "pat", "root"):
@@ -78,7 +78,7 @@ def test_a_start_from_the_page_keeps_exactly_the_answers_posted(start_site):
     answer = quinn.post("/start/case_audit", data=sent)
     assert answer.status_code == 302
     instance_id = int(answer.headers["Location"].rsplit("/", 1)[-1])
-    instance = service.engine(start_site).reads.instance(instance_id)
+    instance = doors.engine(start_site).reads.instance(instance_id)
     assert instance["status"] == "running" and instance["case_ref"] == "C-5001"
     data = instance["data"]
     assert {k: data[k] for k in ("case_ref", "auditor", "practitioner", "audit_kind")} == {
@@ -88,7 +88,7 @@ def test_a_start_from_the_page_keeps_exactly_the_answers_posted(start_site):
 
 def test_refused_answers_are_named_kept_and_nothing_starts(start_site):
     quinn = signed_in(start_site, "quinn")
-    engine = service.engine(start_site)
+    engine = doors.engine(start_site)
     sent = PageForm(quinn.get("/start/case_audit").text).post_data()
     sent.setlist("case_ref", ["C-5002"])
     sent.setlist("auditor", ["ann"])  # no practitioner, no kind
@@ -119,7 +119,7 @@ def test_refused_answers_are_named_kept_and_nothing_starts(start_site):
     ({"team": "nowhere"}, "team", "&#39;nowhere&#39; is not a team of the directory"),
 ])
 def test_the_start_page_refuses_whom_the_case_may_not_name(start_site, change, field, words):
-    engine = service.engine(start_site)
+    engine = doors.engine(start_site)
     add_leaver_and_auditing_practitioner(engine)  # gus has left; pia also audits (never her own case)
     quinn = signed_in(start_site, "quinn")
     sent = PageForm(quinn.get("/start/case_audit").text).post_data()

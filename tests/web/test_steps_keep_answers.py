@@ -1,6 +1,6 @@
 """The three steps every audit or dispute passes through, done through their pages as a browser
 posts them (tests/web/browser_form.py): what the person chose is what the case keeps."""
-import service
+import doors
 from tests.flows.test_case_audit import TOOL_DOMAINS, discussion, draft
 from tests.web.browser_form import PageForm
 from tests.web.conftest import signed_in
@@ -22,7 +22,7 @@ def page_form(client, task_id: str) -> PageForm:
 
 
 def test_the_discussion_page_grades_every_domain_again(site, audit):  # R-15
-    engine, (instance_id, task_id) = service.engine(site), audit
+    engine, (instance_id, task_id) = doors.engine(site), audit
     engine.complete_task(task_id, draft("requires_improvement"), "ann")
     task = ready(engine, instance_id, "discuss_draft_findings")
     ann = signed_in(site, "ann")
@@ -45,7 +45,7 @@ def test_the_discussion_page_grades_every_domain_again(site, audit):  # R-15
 
 
 def test_the_amendment_page_keeps_a_changed_domain_grade(site, audit):  # R-17
-    engine, (instance_id, task_id) = service.engine(site), audit
+    engine, (instance_id, task_id) = doors.engine(site), audit
     engine.complete_task(task_id, draft("requires_improvement"), "ann")
     engine.complete_task(ready(engine, instance_id, "discuss_draft_findings")["id"],
                          discussion("requires_improvement"), "ann")
@@ -65,7 +65,7 @@ def test_the_amendment_page_keeps_a_changed_domain_grade(site, audit):  # R-17
 
 
 def test_the_written_response_is_confirmed_as_shared_with_a_tick(site, audit):  # R-30
-    engine, (instance_id, task_id) = service.engine(site), audit
+    engine, (instance_id, task_id) = doors.engine(site), audit
     engine.complete_task(task_id, draft("inadequate"), "ann")
     engine.complete_task(ready(engine, instance_id, "discuss_draft_findings")["id"], discussion("inadequate"), "ann")
     engine.complete_task(ready(engine, instance_id, "quality_assure_report")["id"], {"qa_outcome": "accepted"}, "quinn")

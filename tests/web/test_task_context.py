@@ -3,7 +3,7 @@ person judges (declared by each form's x-show), the case linked, a concern raise
 words rather than ids or markup."""
 import re
 
-import service
+import doors
 from tests.flows.test_case_audit import discussion, draft
 from tests.web.browser_form import PageForm
 from tests.web.conftest import signed_in
@@ -23,7 +23,7 @@ def to_qa(engine, instance_id: int, task_id: str, grade: str = "requires_improve
 
 
 def test_qa_sees_the_report_it_judges_and_the_case_is_a_link(site, audit):  # R-17
-    engine, (instance_id, task_id) = service.engine(site), audit
+    engine, (instance_id, task_id) = doors.engine(site), audit
     qa = to_qa(engine, instance_id, task_id)
     page = signed_in(site, "quinn").get(f"/tasks/{qa['id']}").text
     assert "Overall grade Requires Improvement" in shown(page)
@@ -32,7 +32,7 @@ def test_qa_sees_the_report_it_judges_and_the_case_is_a_link(site, audit):  # R-
 
 
 def test_the_amender_sees_what_to_review_and_the_tm_sees_the_grade(site, audit):  # R-17 R-18
-    engine, (instance_id, task_id) = service.engine(site), audit
+    engine, (instance_id, task_id) = doors.engine(site), audit
     qa = to_qa(engine, instance_id, task_id)
     engine.complete_task(qa["id"], {"qa_outcome": "returned", "areas_to_review": "The October risk update",
                                     "discussion_with_audit_team": False}, "quinn")
@@ -47,7 +47,7 @@ def test_the_amender_sees_what_to_review_and_the_tm_sees_the_grade(site, audit):
 
 
 def test_every_dispute_stage_sees_the_written_response(site, audit):  # R-30 R-31 R-32 R-33
-    engine, (instance_id, task_id) = service.engine(site), audit
+    engine, (instance_id, task_id) = doors.engine(site), audit
     qa = to_qa(engine, instance_id, task_id, "inadequate")
     engine.complete_task(qa["id"], {"qa_outcome": "accepted"}, "quinn")
     engine.complete_task(ready(engine, instance_id, "respond_to_report")["id"],
@@ -83,7 +83,7 @@ def test_the_confirmation_is_markup_and_says_the_next_deadline_as_written(site, 
 
 
 def test_staff_read_words_not_requirement_ids_or_none(site, audit):  # R-81
-    engine, (instance_id, task_id) = service.engine(site), audit
+    engine, (instance_id, task_id) = doors.engine(site), audit
     tool = signed_in(site, "ann").get(f"/tasks/{task_id}").text
     engine.complete_task(task_id, draft("good"), "ann")
     discussion_page = signed_in(site, "ann").get(f"/tasks/{ready(engine, instance_id, 'discuss_draft_findings')['id']}").text
@@ -95,7 +95,7 @@ def test_staff_read_words_not_requirement_ids_or_none(site, audit):  # R-81
 
 
 def test_a_concern_is_raised_from_any_step_and_says_who_was_alerted(site, audit):  # R-40 R-41
-    engine, (instance_id, task_id) = service.engine(site), audit
+    engine, (instance_id, task_id) = doors.engine(site), audit
     ann = signed_in(site, "ann")
     task_page = ann.get(f"/tasks/{task_id}").text
     link = f'/instances/{instance_id}/concern?back=/tasks/{task_id}'
@@ -122,7 +122,7 @@ def test_a_concern_is_raised_from_any_step_and_says_who_was_alerted(site, audit)
 
 
 def test_who_may_raise_a_concern(site, audit):  # R-40 R-81
-    engine, (instance_id, _task) = service.engine(site), audit
+    engine, (instance_id, _task) = doors.engine(site), audit
     assert signed_in(site, "pia").get(f"/instances/{instance_id}/concern").status_code == 404  # another team's case
     assert 'Raise a child-safety concern' in signed_in(site, "quinn").get(f"/instances/{instance_id}").text
     alert = engine.start_instance("child_safety_alert", {"case_ref": "C-1001", "practitioner": "pat", "auditor": "ann",
@@ -131,7 +131,7 @@ def test_who_may_raise_a_concern(site, audit):  # R-40 R-81
 
 
 def test_alert_tasks_come_first_in_my_tasks_said_in_words(site, audit):  # R-40
-    engine, (instance_id, _task) = service.engine(site), audit
+    engine, (instance_id, _task) = doors.engine(site), audit
     engine.send_message(instance_id, "child_safety_concern", {"concern": "x"}, "ann")
     later = engine.start_instance("case_audit", {"case_ref": "C-1002", "auditor": "tom", "practitioner": "pat",
                                                  "audit_kind": "audit"}, "quinn")
@@ -157,7 +157,7 @@ def _tool_answers(sent):
 
 
 def test_an_alert_says_what_it_was_started_from_in_words(site, audit):  # R-40 R-80
-    engine, (instance_id, _task) = service.engine(site), audit
+    engine, (instance_id, _task) = doors.engine(site), audit
     [alert_id] = engine.send_message(instance_id, "child_safety_concern", {"concern": "x"}, "ann")
     page = signed_in(site, "quinn").get(f"/instances/{alert_id}").text
     assert f'<a class="govuk-link" href="/instances/{instance_id}">Case audit of case C-1001</a>' in page

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 from lxml import html as lxml_html
 
-import service
+import doors
 from engine.models import UserTask
 from tests.web.conftest import signed_in
 
@@ -23,7 +23,7 @@ def test_the_team_list_names_whom_a_task_waits_for_and_who_holds_it_since_when(s
     assert _cells(page, "Waits for") == ["Ann (auditor, team manager)"]
     assert _cells(page, "Held by") == ["Nobody yet"]
     clock.set(datetime(2026, 11, 4, 10, 0, tzinfo=timezone.utc))
-    engine = service.engine(site)
+    engine = doors.engine(site)
     with engine.db.transaction() as session:
         engine.claim_in(session, task_id, "ann")
     tom = signed_in(site, "tom")  # a new session: two days idle signed the last one out
@@ -36,7 +36,7 @@ def test_the_team_list_names_whom_a_task_waits_for_and_who_holds_it_since_when(s
 # a step open to a role names the role and the case's team, not a person
 def test_a_task_open_to_a_role_waits_for_anyone_with_that_role_in_the_cases_team(site, audit):
     _, task_id = audit
-    engine = service.engine(site)
+    engine = doors.engine(site)
     with engine.db.transaction() as session:  # the auditor's step handed to the role (as when nobody is named)
         task = session.get(UserTask, task_id)
         task.candidates, task.open_to_role = [], True

@@ -1,0 +1,40 @@
+"""The service's parts as the web layer (api/, and the pages) finds them in the current app: the
+engine, the outbox dispatcher, and the signed-in person at the engine (engine/caller.py)."""
+from flask import Flask, current_app, g, session
+
+from engine.caller import Caller
+from engine.people.access import require as require_of
+from engine.workflow_engine import WorkflowEngine
+from webhooks.dispatcher import Dispatcher
+
+ENGINE, DISPATCHER = "qa_engine", "qa_dispatcher"
+
+
+def install(app: Flask, engine: WorkflowEngine, dispatcher: Dispatcher) -> None:
+    app.extensions[ENGINE], app.extensions[DISPATCHER] = engine, dispatcher
+
+
+def engine(app: Flask | None = None) -> WorkflowEngine:
+    return (app or current_app).extensions[ENGINE]
+
+
+def dispatcher(app: Flask | None = None) -> Dispatcher:
+    return (app or current_app).extensions[DISPATCHER]
+
+
+def caller() -> Caller:
+    """The signed-in person (g.user, set when the request was authenticated) at the engine."""
+    return Caller(engine(), g.user)
+
+
+def start_session(token: str) -> None:
+    """Sign the browser in to the pages with a token of engine/people/accounts.py (from the sign-in page,
+    or the identity provider's callback in api/oidc.py)."""
+    session.clear()  # a new session: nothing of an earlier one (nor its CSRF token) carries over
+    session["token"] = token
+    session.permanent = True
+
+
+def require(*roles: str) -> None:
+    """403 unless the signed-in person holds one of the roles."""
+    require_of(g.user, *roles)

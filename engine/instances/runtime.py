@@ -1,0 +1,361 @@
+"""One process instance at work: load it, run the engine on it, save it with its projections.
+
+`save()` writes the state, the user-task and timer projections and the history in the caller's
+transaction; if anything fails the caller rolls back and nothing is half-saved.
+"""
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from engine.calendar import WorkingCalendar
+from engine.clock import now
+from engine.definitions.answers import case_fields, check_completion, place_errors, with_defaults
+from engine.definitions.audit_calendar import with_cycle
+from engine.definitions.notifications import free_text_fields
+from engine.definitions.rules import role_for_lane
+from engine.errors import Conflict, InvalidData, NotFound
+from engine.grades import scale_in_force
+from engine.history import dao_append_history
+from engine.instances import store
+from engine.instances.commands import Command, Complete, Deliver
+from engine.instances.messages import deliver, messages_taken
+from engine.instances.projection import fired_timer_ids, fired_timers, ready_user_tasks, timer_due_at, waiting_timers
+from engine.instances.versions import SpecCache, VersionInfo
+from engine.models import ProcessInstance, ProcessVersion, UserTask
+from engine.outbox import RecipientError, dao_add_event, write_messages
+from engine.people.organisation import case_place, people_named, resolve_candidates
+from engine.reporting.outcomes import OutcomeError, write_outcomes
+from engine.scripts.budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
+from engine.scripts.effects import Effect, collecting
+from engine.scripts.functions import make_script_engine
+from engine.serialization import SERIALIZER_VERSION, dump_state, load_state
+
+
+class ExecutionFailed(Exception):
+    """A script or expression failed at run time; carries where and why, and what kind of failure
+    it was (engine/case_page.error_in_words says it to people): "diagram" (a script, condition or
+    timer), "budget" (more work or data than a step may take), "data" (data a case cannot keep),
+    "recipients" (a notification that names nobody) or "outcome" (an outcome without its fields)."""
+
+    def __init__(self, element_id: str | None, message: str, line: int | None, kind: str = "diagram"):
+        super().__init__(message)
+        self.element_id, self.message, self.line, self.kind = element_id, message, line, kind
+
+    def as_dict(self) -> dict:
+        return {"element_id": self.element_id, "message": self.message, "line": self.line, "kind": self.kind}
+
+
+@dataclass
+class EngineContext:
+    calendar: WorkingCalendar
+    base_url: str = "http://127.0.0.1:5000"
+    resolver: Callable = resolve_candidates  # (session, role, data, subject) -> usernames
+    specs: SpecCache = field(default_factory=SpecCache)
+    roles: dict[str, str] = field(default_factory=dict)
+    max_state_bytes: int = MAX_STATE_BYTES  # what one instance may save (QA_MAX_STATE_BYTES)
+
+    def __post_init__(self):
+        self.script_engine = make_script_engine(self.calendar)
+        self.reserved = self.script_engine.reserved_names()
+        self._free_text: dict[int, frozenset[str]] = {}
+
+    def free_text_of(self, version) -> frozenset[str]:
+        """The fields a version's forms ask as free text, withheld from its notifications (R-81)."""
+        if version.id not in self._free_text:
+            forms = {key: form.get("schema") or {} for key, form in (version.forms or {}).items()}
+            self._free_text[version.id] = frozenset(free_text_fields(forms, case_fields(self.roles)))
+        return self._free_text[version.id]
+
+
+class InstanceRuntime:
+    def __init__(self, session: Session, ctx: EngineContext, row: ProcessInstance,
+                 version: VersionInfo, workflow: BpmnWorkflow):
+        self.session, self.ctx, self.row, self.version, self.workflow = session, ctx, row, version, workflow
+        self.loaded_revision = row.revision
+        self.status = row.status
+        self.timers_fired = 0
+        self.completed = None  # (task id, actor) of the task this action completed
+        self.answers: dict = {}  # the answers that completed it
+        self.is_new = False  # created in this transaction: no rows to compare with yet
+        self.effects: list[Effect] = []  # what the steps run so far asked of the world
+        self.started: list[int] = []  # the instances this action started (engine/workflow_engine._start_child)
+        self.timer_rows: list | None = None  # the waiting-timer rows save() wrote
+        self.fired_before = fired_timer_ids(workflow)  # to tell which timers fire in this action
+
+    @classmethod
+    def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
+        info, spec, deps = ctx.specs.get(version)
+        workflow = BpmnWorkflow(spec, deps, script_engine=ctx.script_engine)
+        data = with_cycle(session, ctx.script_engine, info.start_schema(), with_defaults(info.start_schema(), data))
+        workflow.task_tree.data.update(data)  # the start event's data flows to every task
+        at = now()
+        # The state is written by save(); a start that fails stores initial_state() instead.
+        row = store.dao_add_instance(session, info.id, info.process_id, data.get("case_ref"),
+                                     case_place(session, data), SERIALIZER_VERSION, parent_id, actor, at,
+                                     store.cycle_of(data))
+        store.dao_add_participants(session, row.id, people_named(session, data, ctx.roles, also=(actor,)))
+        dao_append_history(session, row.id, actor, "instance_started", at,
+                                 process_id=version.process_id, version=version.version, data=data)
+        runtime = cls(session, ctx, row, info, workflow)
+        runtime.is_new, runtime.start_data = True, data
+        return runtime
+
+    def initial_state(self) -> str:
+        """The state of this instance before it ran its first step."""
+        workflow = BpmnWorkflow(self.workflow.spec, self.workflow.subprocess_specs)
+        workflow.task_tree.data.update(self.start_data)
+        return dump_state(workflow)
+
+    @classmethod
+    def load(cls, session, ctx, instance_id: int, lock: bool = False):
+        row = store.dao_get_instance(session, instance_id, lock)
+        version, spec, deps = ctx.specs.by_id(session, row.process_version_id)
+        workflow = load_state(row.state, row.serializer_version, spec, deps, ctx.script_engine)
+        return cls(session, ctx, row, version, workflow)
+
+    def current_data(self) -> dict:
+        """The data as the instance holds it now: the workflow's when completed, else that of the
+        newest ready user task, else of the last completed task (waiting events carry none)."""
+        if self.workflow.is_completed():
+            return dict(self.workflow.data)
+        tasks = (self.workflow.get_tasks(state=TaskState.READY, manual=True)
+                 or self.workflow.get_tasks(state=TaskState.COMPLETED) or [self.workflow.task_tree])
+        return dict(max(tasks, key=lambda t: t.last_state_change).data)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def require_status(self, *allowed: str) -> None:
+        if self.status not in allowed:
+            raise Conflict(f"process instance {self.row.id} is {self.status}, not {' or '.join(allowed)}")
+
+    def apply(self, command: Command, actor: str) -> None:
+        if isinstance(command, Complete):
+            self.complete_task(command.task_id, command.data, actor)
+        elif isinstance(command, Deliver):
+            self.take_message(command.message, command.fields, actor)
+        else:
+            self.run()
+
+    def run(self) -> None:
+        """Fire what is due and run every engine step that can run now."""
+        self._guarded(lambda: (self.workflow.refresh_timers(), self.workflow.do_engine_steps()))
+
+    def complete_task(self, task_id: str, data: dict, actor: str) -> None:
+        task = self._ready_task(task_id)
+        key = task.task_spec.form.key
+        check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved,
+                         self.session, task.data)
+        self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
+        dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
+                                 task.task_spec.bpmn_id, task_id=task_id, data=data)
+        self.completed, self.answers = (task_id, actor), data
+
+    def take_message(self, message: str, fields: dict, actor: str) -> None:
+        """A message a person sent (engine/instances/messages.py), its fields checked against the form of its
+        name; 409 when the instance's diagram does not take it."""
+        start_id = messages_taken(self.workflow).get(message)
+        if start_id is None:
+            raise Conflict(f"process instance {self.row.id} ({self.row.process_id}) does not take '{message}'")
+        case_data = self.current_data()
+        check_completion(message, self.version.forms.get(message, {}).get("schema"), fields, self.ctx.reserved,
+                         self.session, case_data)
+
+        def step():
+            if not deliver(self.workflow, message, fields, case_data):
+                raise Conflict(f"process instance {self.row.id} does not wait for '{message}' now")
+            self.workflow.do_engine_steps()
+        self._guarded(step)
+        dao_append_history(self.session, self.row.id, actor, "message_received", now(), start_id,
+                                 message=message, data=fields)
+
+    def _ready_task(self, task_id: str):
+        task = find_task(self.workflow, task_id)
+        if task is None:
+            raise NotFound(f"task {task_id} is not part of process instance {self.row.id}")
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise Conflict(f"task {task_id} is {TaskState.get_name(task.state)}, not READY")
+        return task
+
+    def _guarded(self, step) -> None:
+        """Run engine steps on one budget (budget.py), collecting what their scripts ask of the world."""
+        try:
+            with collecting() as effects, budget(Budget()), scale_in_force(self.version.grades):
+                step()
+        except (Conflict, NotFound, InvalidData):
+            raise
+        except BudgetExceeded as over:
+            raise ExecutionFailed(over.element_id, over.message, over.line, "budget") from None
+        except Exception as error:
+            raise _as_failure(error) from error
+        # An event a diagram throws that no task of this instance catches (a signal nobody waits for
+        # any more, a terminate end event inside a sub-process) goes nowhere: instances reach each
+        # other only through start_process and messages people send, so SpiffWorkflow's list of
+        # such events is dropped rather than kept (and saved) for ever.
+        self.workflow.bpmn_events = []
+        self.effects += effects
+
+    @property
+    def processes_to_start(self) -> list[Effect]:
+        return [e for e in self.effects if e.kind == "start"]
+
+    # --- saving --------------------------------------------------------------------------
+
+    def save(self, actor: str) -> None:
+        at = now()
+        status = self.status
+        if status == "running" and self.workflow.is_completed():
+            status = "completed"
+            dao_append_history(self.session, self.row.id, actor, "instance_completed", at)
+        try:
+            state = dump_state(self.workflow)
+        except (TypeError, ValueError, RecursionError) as error:  # a script left data JSON cannot hold
+            raise ExecutionFailed(self.completed and self._element_of(self.completed[0]),
+                                  f"the data cannot be saved: {error}", None, "data") from None
+        if len(state) > self.ctx.max_state_bytes:
+            raise self._too_large(len(state))
+        store.dao_write_instance(self.session, self.row, self.loaded_revision, state=state,
+                                 serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
+                                 process_version_id=self.version.id,
+                                 error=self.row.error if status == "error" else None, **self._placed())
+        added = self._sync_user_tasks(at)
+        self._sync_timers(at)
+        self._write_messages(at)
+        self._write_outcomes(at)
+        for task in added:  # after what the step sent: an event stream reads in the order things happened
+            dao_add_event(self.session, "task.ready", at, self.row.id, self.row.case_ref, task_event(task))
+
+    def _placed(self) -> dict:
+        """What place_case() asked (effects.py): the people the data names then must be in the
+        directory (else 422, and the step is undone), they become participants, and a case its start
+        could not place takes their team and service area; a placed case keeps its place."""
+        placing = [effect for effect in self.effects if effect.kind == "place"]
+        if not placing:
+            return {}
+        data = placing[-1].data
+        errors = place_errors(self.session, data, self.ctx.roles)
+        if errors:  # named by the answer that gave the value, when a form's answer did
+            raise InvalidData("the case is placed with what is not in the directory",
+                              {_answer_path(self.answers, data.get(key)) or key: messages
+                               for key, messages in errors.items()})
+        store.dao_add_participants(self.session, self.row.id, people_named(self.session, data, self.ctx.roles))
+        if self.row.team_id is not None or self.row.service_area_id is not None:
+            return {}
+        team_id, service_area_id = case_place(self.session, data)
+        return {"team_id": team_id, "service_area_id": service_area_id} if team_id or service_area_id else {}
+
+    def _element_of(self, task_id: str) -> str | None:
+        task = find_task(self.workflow, task_id)
+        return task.task_spec.bpmn_id if task else None
+
+    def _too_large(self, size: int) -> ExecutionFailed:
+        """The step would save more than an instance may hold: blame the task holding the most data."""
+        def weight(task):
+            return len(json.dumps(task.data, default=str)), task.last_state_change
+        biggest = max(self.workflow.get_tasks(), key=weight)
+        return ExecutionFailed(biggest.task_spec.bpmn_id, f"exceeded its budget: the instance's data would take "
+                               f"{size:,} bytes; at most {self.ctx.max_state_bytes:,}", None, "budget")
+
+    def _write_messages(self, at) -> None:
+        try:
+            write_messages(self.session, self.row, self.effects, at, self.ctx.base_url,
+                           self.ctx.free_text_of(self.version))
+        except RecipientError as error:  # a recipient that names nobody: the diagram's mistake
+            raise ExecutionFailed(error.element_id, str(error), None, "recipients") from error
+
+    def _write_outcomes(self, at) -> None:
+        try:
+            write_outcomes(self.session, self.row, self.effects, at)
+        except OutcomeError as error:  # an outcome without the fields it needs: the diagram's mistake
+            raise ExecutionFailed(error.element_id, str(error), None, "outcome") from error
+
+    def _sync_user_tasks(self, at) -> list[UserTask]:
+        """End the rows of tasks no longer ready and add rows for new ones; answers the new rows."""
+        known = {} if self.is_new else store.dao_ready_user_tasks(self.session, self.row.id)
+        ready = {t.id: t for t in ready_user_tasks(self.workflow)}
+        ended = [row for task_id, row in known.items() if task_id not in ready]
+        for row in ended:
+            self._end_user_task(row, at)
+        store.dao_drop_drafts(self.session, [row.id for row in ended])
+        return [self._add_user_task(task, at) for task_id, task in ready.items() if task_id not in known]
+
+    def _end_user_task(self, row: UserTask, at) -> None:
+        spiff_task = find_task(self.workflow, row.id)
+        completed = spiff_task is not None and spiff_task.state == TaskState.COMPLETED
+        row.state, row.ended_at = ("completed" if completed else "cancelled"), at
+        completed_here = completed and self.completed and self.completed[0] == row.id
+        row.completed_by = self.completed[1] if completed_here else None
+        if completed:
+            dao_add_event(self.session, "task.completed", at, self.row.id, self.row.case_ref,
+                          task_event(row) | {"completed_by": row.completed_by})
+        else:
+            dao_append_history(self.session, self.row.id, store.SYSTEM, "task_cancelled", at,
+                                     row.element_id, task_id=row.id)
+
+    def _add_user_task(self, task, at) -> UserTask:
+        role = role_for_lane(task.lane, self.ctx.roles) or task.lane or ""
+        spiff_task = find_task(self.workflow, task.id)
+        subject = getattr(spiff_task.task_spec, "extensions", {}).get("subject")
+        candidates = self.ctx.resolver(self.session, role, spiff_task.data, subject)
+        row = store.dao_add_user_task(self.session, self.row, task, role, candidates, at)
+        dao_append_history(self.session, self.row.id, store.SYSTEM, "task_ready", at, task.element_id,
+                                 task_id=task.id, role=role, candidates=candidates,
+                                 due_at=task.due_at.isoformat() if task.due_at else None)
+        return row
+
+    def _sync_timers(self, at) -> None:
+        # Timers are judged from the task tree, not the rows: one action may create and fire a timer.
+        for task in fired_timers(self.workflow, self.fired_before):
+            self.timers_fired += 1
+            due = timer_due_at(task)
+            dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
+                                     task.task_spec.bpmn_id, due_at=due.isoformat() if due else None)
+        self.timer_rows = store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow),
+                                                   delete_old=not self.is_new)
+
+
+def task_event(row: UserTask) -> dict:
+    """The data of a task.ready or task.completed event: the task, never the case's data (R-81)."""
+    return {"task_id": row.id, "instance_id": row.instance_id, "process_id": row.process_id,
+            "element_id": row.element_id, "name": row.name, "role": row.role, "candidates": row.candidates,
+            "case_ref": row.case_ref, "due_at": row.due_at.isoformat() if row.due_at else None}
+
+
+def _answer_path(answers: dict, value) -> str | None:
+    """The dotted path of the answer holding `value` (a username), e.g. allocation.practitioner."""
+    for key, answer in answers.items():
+        if answer == value:
+            return key
+        if isinstance(answer, dict):
+            inner = _answer_path(answer, value)
+            if inner:
+                return f"{key}.{inner}"
+    return None
+
+
+def find_task(workflow: BpmnWorkflow, task_id: str):
+    """The task with this id in the workflow or any of its subprocesses, or None."""
+    try:
+        uuid = UUID(task_id)
+    except ValueError:
+        return None
+    for tasks in [workflow.tasks, *(sp.tasks for sp in workflow.subprocesses.values())]:
+        if uuid in tasks:
+            return tasks[uuid]
+    return None
+
+
+def _as_failure(error: Exception) -> ExecutionFailed:
+    task = getattr(error, "task", None)
+    task_spec = task.task_spec if task is not None else getattr(error, "task_spec", None)
+    element = getattr(task_spec, "bpmn_id", None)
+    line = getattr(error, "line_number", None) or None
+    message = str(error.args[0]) if error.args else type(error).__name__
+    notes = getattr(error, "__notes__", None)
+    if notes:
+        message += " (" + "; ".join(notes) + ")"
+    return ExecutionFailed(element, message, line)
