@@ -9,7 +9,7 @@ from engine.errors import EngineError
 
 MIN_LENGTH = 12
 MAX_LENGTH = 200  # argon2 takes any length; this bounds the work one request can ask for
-COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common_passwords.txt"
+COMMON_PASSWORDS = Path(__file__).resolve().parents[2] / "data" / "common_passwords.txt"
 
 
 class WeakPassword(EngineError):
