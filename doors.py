@@ -3,8 +3,10 @@ engine, the outbox dispatcher, and the signed-in person at the engine (engine/ca
 from flask import Flask, current_app, g, session
 
 from engine.caller import Caller
+from engine.gate import Gate
 from engine.people.access import require as require_of
 from engine.workflow_engine import WorkflowEngine
+from webhooks.admin import WebhookAdmin
 from webhooks.dispatcher import Dispatcher
 
 ENGINE, DISPATCHER = "qa_engine", "qa_dispatcher"
@@ -20,6 +22,16 @@ def engine(app: Flask | None = None) -> WorkflowEngine:
 
 def dispatcher(app: Flask | None = None) -> Dispatcher:
     return (app or current_app).extensions[DISPATCHER]
+
+
+def gate() -> Gate:
+    """The door before anyone is signed in: sign-in, tokens, the case-record system's events."""
+    return Gate(engine())
+
+
+def webhook_admin() -> WebhookAdmin:
+    """Subscriptions and deliveries of the outgoing webhooks (administrators; api/webhooks_out.py)."""
+    return WebhookAdmin(engine().db, dispatcher().destinations, current_app.config["ENVIRONMENT"] == "production")
 
 
 def caller() -> Caller:

@@ -2,8 +2,8 @@
 them). OIDC sign-in (Authlib) is in api/oidc.py."""
 from flask import g, request
 
-from doors import engine
-from engine.people.accounts import Unauthenticated, user_for_token
+from doors import gate
+from engine.people.accounts import Unauthenticated
 
 PUBLIC = {("POST", "/api/session"), ("GET", "/api/openapi.json"), ("POST", "/api/webhooks/case-record")}
 
@@ -16,7 +16,7 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token:
         return _unauthorised("send Authorization: Bearer <token> (POST /api/session gives one)")
     try:
-        g.user = user_for_token(engine().db, token.strip())
+        g.user = gate().person(token.strip())
     except Unauthenticated as error:
         return _unauthorised(str(error))
     g.token = token.strip()

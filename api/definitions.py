@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from werkzeug.exceptions import BadRequest
 
-from doors import caller, engine, require
+from doors import caller, require
 from engine.errors import InvalidDefinition, NotFound
 from engine.limits import MAX_ID, MAX_NOTE
 from engine.people.access import DEPLOYERS
@@ -157,7 +157,7 @@ class Definitions(MethodView):
     @blp.response(200, DefinitionSchema(many=True))
     def get(self):
         """Every deployed process with its latest version (anyone signed in)."""
-        return engine().reads.definitions()
+        return caller().definitions()
 
     @blp.arguments(DeployUploadSchema, location="files")
     @blp.response(201, DeployResultSchema)
@@ -200,7 +200,7 @@ class Definition(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, process_id):
         """One process with every version, oldest first."""
-        return engine().reads.definition(process_id)
+        return caller().definition(process_id)
 
 
 @blp.route("/<string:process_id>/versions/<int:version>/bpmn")
@@ -211,7 +211,7 @@ class Bpmn(MethodView):
         """The BPMN file a version was deployed from, as XML."""
         if version > MAX_ID:  # no column holds it: it names nothing
             raise NotFound(f"version {version} of process '{process_id}' is not deployed")
-        return Response(engine().reads.bpmn(process_id, version), mimetype="application/xml")
+        return Response(caller().bpmn(process_id, version), mimetype="application/xml")
 
 
 @blp.route("/<string:process_id>/versions/<int:version>/diff")

@@ -18,8 +18,7 @@ from authlib.integrations.flask_client import OAuth
 from flask import Blueprint, current_app, jsonify, redirect, session, url_for
 from werkzeug.exceptions import Forbidden
 
-from doors import engine, start_session
-from engine.people.accounts import sign_in_oidc
+from doors import gate, start_session
 
 blp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
 
@@ -53,8 +52,7 @@ def callback():
     if not username or not roles:
         raise Forbidden("the identity provider gave no username or no role this service knows")
     lifetime = timedelta(hours=config["TOKEN_HOURS"])
-    issued, row = sign_in_oidc(engine().db, username, claims.get("name") or username, claims.get("email"), roles,
-                               lifetime)
+    issued, row = gate().sign_in_oidc(username, claims.get("name") or username, claims.get("email"), roles, lifetime)
     back_to_pages = session.pop("oidc_for_pages", None)  # set by the pages' "Sign in with ..." (web/sign_in.py)
     if back_to_pages:
         start_session(issued)

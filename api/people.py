@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-from doors import engine, require
+from doors import caller, require
 from engine.people.access import ADMINISTRATORS
 from engine.people.accounts import hash_password
 from engine.people.directory import PeopleDirectory
@@ -60,7 +60,7 @@ def admins_only():
 
 
 def directory() -> PeopleDirectory:
-    return PeopleDirectory(engine().db)
+    return caller().people_directory()
 
 
 def _password_hash(body: dict) -> str | None:

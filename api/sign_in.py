@@ -7,8 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from werkzeug.exceptions import Unauthorized
 
-from doors import engine
-from engine.people.accounts import Unauthenticated, sign_in, sign_out
+from doors import gate
+from engine.people.accounts import Unauthenticated
 
 blp = Blueprint("session", __name__, url_prefix="/api/session", description="Sign in and out")
 
@@ -34,8 +34,7 @@ class Session(MethodView):
         or the address for a while (429 with Retry-After)."""
         lifetime = timedelta(hours=current_app.config["TOKEN_HOURS"])
         try:
-            token, row = sign_in(engine().db, credentials["username"],
-                                 credentials["password"], request.remote_addr, lifetime)
+            token, row = gate().sign_in(credentials["username"], credentials["password"], request.remote_addr, lifetime)
         except Unauthenticated as error:
             raise Unauthorized(str(error)) from None
         return {"token": token, "expires_at": row.expires_at}
@@ -43,4 +42,4 @@ class Session(MethodView):
     @blp.response(204)
     def delete(self):
         """Sign out: the token stops working at once."""
-        sign_out(engine().db, g.token)
+        gate().sign_out(g.token)

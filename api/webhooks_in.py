@@ -15,7 +15,7 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
-from doors import engine
+from doors import gate
 from engine.clock import now
 from engine.errors import InvalidData
 from webhooks import signing
@@ -103,7 +103,7 @@ class CaseRecordWebhook(MethodView):
         event = _event(body)
         data = {k: event[k] for k in ("case_ref", "summary", "notification_type", "practitioner", "team",
                                       "assistant_director") if k in event}
-        instance_id, new = engine().start_instance_once(
+        instance_id, new = gate().start_from_event(
             event_id, event["type"], PROCESS_OF[event["type"]], data, ACTOR, signed)
         return {"event_id": event_id, "instance_id": instance_id, "replayed": not new}, 201 if new else 200
 

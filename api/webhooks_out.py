@@ -1,12 +1,12 @@
 """Outgoing events (admin): webhook subscriptions, the deliveries of events with every attempt,
 replaying a dead delivery, and the outbox itself (operators), where notifications wait while no
 mail service is configured."""
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from doors import dispatcher, engine, require
+from doors import dispatcher, require, webhook_admin
 from engine.errors import NotFound
 from engine.limits import MAX_ID
 from engine.outbox import EVENT_TYPES
@@ -119,7 +119,7 @@ OutboxPageSchema = page_schema(OutboxMessageSchema, "OutboxPageSchema")
 
 
 def admin() -> WebhookAdmin:
-    return WebhookAdmin(engine().db, dispatcher().destinations, current_app.config["ENVIRONMENT"] == "production")
+    return webhook_admin()
 
 
 @blp.url_value_preprocessor

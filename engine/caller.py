@@ -13,7 +13,7 @@ from datetime import datetime
 from engine.allocation import preview as allocation_preview
 from engine.allocation.year import as_of as audit_year_at
 from engine.calendar import LONDON
-from engine.clock import now
+from engine.clock import SettableClock, now, share_clock
 from engine.definitions import catalogue
 from engine.definitions.answers import check_draft
 from engine.definitions.choices import choices_for
@@ -32,7 +32,7 @@ from engine.models import Person, ProcessInstance
 from engine.people import access, away, inbox
 from engine.people.accounts import CurrentUser
 from engine.people.away import covers_now
-from engine.people.directory import display_names
+from engine.people.directory import PeopleDirectory, display_names
 from engine.reporting.audit_report import alert_report_rows, audit_report_rows
 from engine.reporting.figures import Figure
 from engine.reporting.pack import audit_pack
@@ -559,3 +559,53 @@ class Caller:
         """Waiting timers of the instances the person may see, soonest first."""
         with self.db.reading() as session:
             return queries.waiting_timers(session, due_before, access.visible_instances(self.user))
+
+    # --- what every signed-in person reads: the deployed processes, the places, the labels -----
+
+    def definitions(self) -> list[dict]:
+        return self.engine.reads.definitions()
+
+    def definition(self, process_id: str) -> dict:
+        return self.engine.reads.definition(process_id)
+
+    def bpmn(self, process_id: str, version: int) -> str:
+        return self.engine.reads.bpmn(process_id, version)
+
+    def places(self) -> dict[str, dict[str, str]]:
+        """Names of the teams and service areas, by id."""
+        return self.engine.reads.places()
+
+    def report_labels(self) -> dict[str, dict[str, str]]:
+        return self.engine.reads.report_labels()
+
+    def role_name(self, role: str | None) -> str:
+        return self.engine.ctx.roles.get(role, role or "someone") if role else "someone"
+
+    @property
+    def calendar(self):
+        """The working-day calendar deadlines are counted in."""
+        return self.engine.ctx.calendar
+
+    def audit_report_between(self, first, last, service_area=None, audit_kind=None, rows: bool = False):
+        """The audit report of the API (R-60, R-61), or the rows behind it: across the organisation, so
+        for those who see across it (R-81)."""
+        access.require(self.user, *access.SEES_ACROSS)
+        read = self.engine.reads.audit_report_rows if rows else self.engine.reads.audit_report
+        return read(first, last, service_area, audit_kind)
+
+    # --- operating the service (administrators) ------------------------------------------------
+
+    def people_directory(self) -> PeopleDirectory:
+        """Everyone's accounts and roles, for administrators (R-81)."""
+        access.require(self.user, *access.ADMINISTRATORS)
+        return PeopleDirectory(self.db)
+
+    def share_clock(self, clock: SettableClock, at: datetime) -> None:
+        """Move the settable clock, for every process of the service (demos and acceptance checks)."""
+        access.require(self.user, *access.ADMINISTRATORS)
+        clock.set(at)
+        share_clock(self.db, now())
+
+    def fire_due_timers(self) -> int:
+        access.require(self.user, *access.ADMINISTRATORS)
+        return self.engine.fire_due_timers()

@@ -5,7 +5,7 @@ every row as it will start, with its errors and warnings. Confirming completes t
 rows, as the task page's "Complete task" does, and the result page lists the case audits started."""
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
-from doors import caller, engine
+from doors import caller
 from engine.allocation.preview import cycle_of
 from engine.allocation.sheet import ALLOCATION_FORM, FILE_FIELD, MAX_ROWS, choice_options, read_sheet, sheet_field
 from engine.allocation.template import CSV_TYPE, XLSX_TYPE, template_csv, template_xlsx
@@ -138,7 +138,7 @@ def _preview_page(task_id: str, shown: dict, accept_error: str | None = None, re
                   status: int = 200):
     form = shown["task"]["form"]
     labels = {field: dict(choice_options(form, field)) for field in ("audit_kind", "previous_grade")}
-    labels["team"] = engine().reads.places()["team"]  # the case keeps the team's id; people read its name
+    labels["team"] = caller().places()["team"]  # the case keeps the team's id; people read its name
     return render_template("allocations/preview.html", task=shown["task"], rows=shown["rows"], labels=labels,
                            cycle=shown["cycle"], accept_error=accept_error, refusal=refusal, accept_label=ACCEPT,
                            ignored=request.args.getlist("ignored"), too_many_for_form=len(shown["rows"]) > FORM_ROWS), status

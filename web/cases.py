@@ -4,7 +4,7 @@ what the access layer lets through (R-81), as in the API."""
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from doors import caller, engine
+from doors import caller
 from engine.errors import NotFound
 from engine.reporting.figures import Figure
 from engine.views.case_list import CYCLE, SORTS, CaseFilter
@@ -62,7 +62,7 @@ def by_reference(case_ref):
 
 def _selects(found: dict, where: CaseFilter, sort: str) -> dict[str, list[dict]]:
     """The choices of each filter, with how many cases each would give (the other filters kept)."""
-    counts, places = found["counts"], engine().reads.places()
+    counts, places = found["counts"], caller().places()
     steps = {s["element_id"]: s["name"] for s in found["steps"]}
     step_counts = {s["element_id"]: s["instances"] for s in found["steps"]}
     cycles = {cycle: cycle for cycle in sorted(counts["cycle"], reverse=True)}
@@ -75,7 +75,7 @@ def _selects(found: dict, where: CaseFilter, sort: str) -> dict[str, list[dict]]
         "step": _counted(steps, step_counts, where.step, "Any step"),
         "cycle": _counted(cycles, counts["cycle"], where.cycle, "Any cycle"),
         "person": _options(dict(caller().directory_people()), where.person, "Anyone"),
-        "grade": _options(engine().reads.report_labels()["grades"], where.grade, "Any final grade"),
+        "grade": _options(caller().report_labels()["grades"], where.grade, "Any final grade"),
         "sort": [{"value": value, "text": text, "selected": value == sort} for value, text in SORT_NAMES.items()],
     }
 
@@ -96,7 +96,7 @@ def _behind(figure: Figure | None) -> dict | None:
     """The report figure the list shows the cases of, in words, with the way back to the report."""
     if figure is None:
         return None
-    words = describe(figure, engine().reads.report_labels(), engine().reads.places()["service_area"])
+    words = describe(figure, caller().report_labels(), caller().places()["service_area"])
     back = {k: v for k, v in figure.as_query().items() if k != "figure"}
     return {"words": words, "report_href": url_for("web_reports.reports_page", **back),
             "csv_href": url_for("web_reports.rows_csv", **figure.as_query()) if figure.name != "disputes_open" else None}

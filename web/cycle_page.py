@@ -4,7 +4,7 @@ of the year (April to March), when the next allocation list is due, each cycle's
 area, and each auditor's audits against the minimum. Numbers link to the case list behind them."""
 from flask import Blueprint, abort, g, render_template, request, url_for
 
-from doors import caller, engine
+from doors import caller
 from engine.people.access import manages
 
 from .page_session import signed_in
@@ -19,7 +19,7 @@ def cycle_page():
     if year is not None and not (year.isdigit() and 2000 <= int(year) <= 2100):
         abort(400, "the audit year is the year its April falls in, e.g. 2026")
     overview = caller().audit_year(int(year) if year else None)
-    areas = engine().reads.places()["service_area"]
+    areas = caller().places()["service_area"]
     for month in overview["months"]:
         month["href"] = url_for("web_cases.case_list", cycle=month["cycle"])
         for row in month["areas"]:

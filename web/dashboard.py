@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import Blueprint, abort, g, render_template, request, url_for
 
-from doors import caller, engine
+from doors import caller
 from engine.people.access import manages
 from engine.views.case_list import CYCLE
 
@@ -23,7 +23,7 @@ def overview():
         abort(400, "the cycle is a year and month, e.g. 2026-11")
     counts = caller().dashboard(cycle)
     cycle = counts["cycle"]
-    areas = engine().reads.places()["service_area"]
+    areas = caller().places()["service_area"]
     names = process_names()
     by_process: dict[str, list[dict]] = {}
     for step in counts["open_steps"]:

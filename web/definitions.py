@@ -3,7 +3,7 @@ when, why, how many instances run on each), every decision table and form with t
 version to download, what a version changed, and a form as staff will see it."""
 from flask import Blueprint, Response, render_template
 
-from doors import caller, engine
+from doors import caller
 from engine.errors import NotFound
 from engine.limits import MAX_ID
 
@@ -23,7 +23,7 @@ def _bounded_numbers(_endpoint, values) -> None:
 @blp.get("/definitions")
 @signed_in
 def definitions():
-    processes = engine().reads.definitions()
+    processes = caller().definitions()
     files = caller().definition_files()
     return render_template("definitions/index.html", processes=processes, kind_names=KIND_NAMES,
                            tables=[f for f in files if f["kind"] == "dmn"],
@@ -33,7 +33,7 @@ def definitions():
 @blp.get("/definitions/<process_id>")
 @signed_in
 def history(process_id):
-    definition = engine().reads.definition(process_id)
+    definition = caller().definition(process_id)
     older_running = sum(v["running_instances"] for v in definition["versions"][:-1])
     return render_template("definitions/history.html", definition=definition, older_running=older_running)
 
@@ -41,14 +41,14 @@ def history(process_id):
 @blp.get("/definitions/<process_id>/versions/<int:version>/download")
 @signed_in
 def download(process_id, version):
-    return _attachment(engine().reads.bpmn(process_id, version), f"{process_id}-version-{version}.bpmn")
+    return _attachment(caller().bpmn(process_id, version), f"{process_id}-version-{version}.bpmn")
 
 
 @blp.get("/definitions/<process_id>/versions/<int:version>/changes")
 @signed_in
 def changes(process_id, version):
     diff = caller().version_diff(process_id, version)
-    return render_template("definitions/changes.html", diff=diff, definition=engine().reads.definition(process_id))
+    return render_template("definitions/changes.html", diff=diff, definition=caller().definition(process_id))
 
 
 @blp.get("/definitions/files/<file_name>")

@@ -1,5 +1,5 @@
 """How the pages word what the engine answers: process and role names, deadlines, case rows."""
-from doors import engine
+from doors import caller
 from engine.calendar import LONDON, parse_instant
 from engine.clock import now
 
@@ -7,11 +7,11 @@ from .due import due_in_words
 
 
 def process_names() -> dict[str, str]:
-    return {d["process_id"]: d["name"] for d in engine().reads.definitions()}
+    return {d["process_id"]: d["name"] for d in caller().definitions()}
 
 
 def role_label(role: str | None) -> str:
-    return engine().ctx.roles.get(role, role or "someone") if role else "someone"
+    return caller().role_name(role)
 
 
 def in_a_sentence(label: str) -> str:
@@ -22,7 +22,7 @@ def in_a_sentence(label: str) -> str:
 def due(due_at: str | None) -> dict:
     """A deadline in words with its tag colour (the words carry the meaning, the colour repeats it),
     and how many working days away it is."""
-    calendar, at = engine().ctx.calendar, now()
+    calendar, at = caller().calendar, now()
     words, colour = due_in_words(due_at, at, calendar)
     away = _working_days_away(calendar, at, due_at) if due_at and colour != "red" else None
     return {"words": words, "colour": colour, "overdue": colour == "red",

@@ -6,8 +6,8 @@ from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 
-from doors import engine
-from engine.people.accounts import Unauthenticated, user_for_token
+from doors import gate
+from engine.people.accounts import Unauthenticated
 
 
 def load_user() -> None:
@@ -16,7 +16,7 @@ def load_user() -> None:
     token = session.get("token")
     if token:
         try:
-            g.user = user_for_token(engine().db, token)
+            g.user = gate().person(token)
         except Unauthenticated:
             session.clear()
 

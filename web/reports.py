@@ -4,7 +4,7 @@ behind any figure as CSV; the whole pack as a PDF for the committee. Access is t
 caller's report methods refuse anyone who does not see across (a 403 page)."""
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from doors import caller, engine
+from doors import caller
 from engine.calendar import LONDON
 from engine.clock import now
 from engine.reporting.audit_report import ALERT_ROW_COLUMNS, ROW_COLUMNS, UNKNOWN
@@ -63,7 +63,7 @@ def figure_asked(args) -> Figure:
     except ValueError as error:
         abort(400, f"the period {error}")
     area, kind = args.get("area") or None, args.get("kind") or None
-    if area is not None and area not in (*engine().reads.places()["service_area"], UNKNOWN):
+    if area is not None and area not in (*caller().places()["service_area"], UNKNOWN):
         abort(400, "the service area is not one of the council's")
     if kind is not None and kind not in AUDIT_KINDS:
         abort(400, f"the audit kind is one of {', '.join(AUDIT_KINDS)}")
@@ -75,7 +75,7 @@ def figure_asked(args) -> Figure:
 
 def _pack(figure: Figure) -> dict:
     found = caller().audit_report(figure, compare=True)
-    areas = engine().reads.places()["service_area"]
+    areas = caller().places()["service_area"]
     view = ReportView(figure, found["report"], found["labels"], areas)
     narrowed = {"area": figure.service_area, "kind": figure.audit_kind}
     return {"figure": figure, "view": view, "areas": areas, "kinds": AUDIT_KINDS, "legend": legend,

@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from doors import engine, start_session
-from engine.people.accounts import TooManyAttempts, Unauthenticated, sign_in, sign_out
+from doors import gate, start_session
+from engine.people.accounts import TooManyAttempts, Unauthenticated
 
 from .page_session import safe_next
 
@@ -24,8 +24,8 @@ def sign_in_form():
                                                    ("password", "Enter your password", password)) if not value]
     if not errors:
         try:
-            token, _row = sign_in(engine().db, username, password, request.remote_addr,
-                                  timedelta(hours=current_app.config["TOKEN_HOURS"]))
+            token, _row = gate().sign_in(username, password, request.remote_addr,
+                                         timedelta(hours=current_app.config["TOKEN_HOURS"]))
             start_session(token)
             return redirect(safe_next(request.form.get("next")))
         except Unauthenticated:
@@ -49,7 +49,7 @@ def sign_in_oidc():
 def sign_out_form():
     token = session.get("token")
     if token:
-        sign_out(engine().db, token)
+        gate().sign_out(token)
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("web_auth.sign_in_page"))

@@ -3,7 +3,7 @@ older version "can move" or "cannot move, because …"; the ones chosen move in 
 own transaction and recorded, their running deadlines kept. No JavaScript needed."""
 from flask import Blueprint, abort, render_template, request
 
-from doors import caller, engine, require
+from doors import caller, require
 from engine.limits import MAX_ID
 from engine.people.access import MIGRATORS
 
@@ -18,7 +18,7 @@ def preview(process_id):
     require(*MIGRATORS)
     preview = caller().migration_preview(process_id, _version(request.args.get("version")))
     return render_template("definitions/migration.html", preview=preview, error=None,
-                           definition=engine().reads.definition(process_id))
+                           definition=caller().definition(process_id))
 
 
 @blp.post("/definitions/<process_id>/migration")
@@ -29,10 +29,10 @@ def migrate(process_id):
     chosen = [int(i) for i in request.form.getlist("instance") if i.isdigit() and 0 < int(i) <= MAX_ID]
     if not chosen:
         preview = caller().migration_preview(process_id, version)
-        return render_template("definitions/migration.html", preview=preview, definition=engine().reads.definition(
+        return render_template("definitions/migration.html", preview=preview, definition=caller().definition(
             process_id), error="Select the instances to move"), 400
     done = caller().migrate_many(process_id, version, chosen)
-    return render_template("definitions/migrated.html", done=done, definition=engine().reads.definition(process_id))
+    return render_template("definitions/migrated.html", done=done, definition=caller().definition(process_id))
 
 
 def _version(value: str | None) -> int | None:

@@ -6,11 +6,15 @@ from engine.serialization import FULL_SERIALIZER
 
 
 def save_restore(engine, instance_id: int) -> None:
-    """Round-trip the instance through SpiffWorkflow's own full JSON (spec included) and save it."""
+    """Round-trip the instance through SpiffWorkflow's own full JSON (spec included) and save it; the
+    workflow read back must be the one written, state and task tree, as SpiffWorkflow's own tests check."""
     with engine.db.transaction() as session:
         runtime = InstanceRuntime.load(session, engine.ctx, instance_id)
-        text = FULL_SERIALIZER.serialize_json(runtime.workflow)
-        runtime.workflow = FULL_SERIALIZER.deserialize_json(text)
+        before, before_dump = FULL_SERIALIZER.to_dict(runtime.workflow), runtime.workflow.get_dump()
+        restored = FULL_SERIALIZER.deserialize_json(FULL_SERIALIZER.serialize_json(runtime.workflow))
+        assert FULL_SERIALIZER.to_dict(restored) == before
+        assert restored.get_dump() == before_dump
+        runtime.workflow = restored
         runtime.workflow.script_engine = engine.ctx.script_engine
         runtime.save("test")
 

@@ -412,7 +412,7 @@ def deploy_with_settings(org, **settings) -> None:
     table = files[SETTINGS_FILE].decode()
     for name, value in settings.items():
         table, count = re.subn(rf'(<outputEntry id="settings_{name}"><text>)[^<]*(</text>)',
-                               lambda m: m.group(1) + value + m.group(2), table)
+                               lambda m, value=value: m.group(1) + value + m.group(2), table)
         assert count == 1, f"no setting {name} in {SETTINGS_FILE}"
     org.deploy(files | {SETTINGS_FILE: table.encode()}, "olive")
 

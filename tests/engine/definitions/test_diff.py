@@ -3,7 +3,7 @@ from pathlib import Path
 
 from engine.definitions.diff import file_diff
 
-PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+PROCESSES = Path(__file__).resolve().parents[3] / "processes"
 AUDIT = (PROCESSES / "case_audit.bpmn").read_text()
 
 
