@@ -24,6 +24,7 @@ from .definitions.deploy import current_files, validate_bundle
 from .definitions.diff import file_diff
 from .definitions.problems import Problem
 from .directory_choices import choices_for
+from .loops import refuse_unkept
 from .task_waits import waits_for
 from .away import covers_now
 from .naming import people_for
@@ -137,7 +138,9 @@ class Caller:
                                                                                task.assignee):
                 self.engine.release_in(session, task_id, self.user.username, task.assignee)
             runtime = self.engine.complete_in(session, task_id, data, self.user.username)
-            return self.engine.view_after(session, runtime)
+            view = self.engine.view_after(session, runtime)
+        refuse_unkept(view)  # once the instance's `error` is committed: a completion not kept is no 200
+        return view
 
     # --- handing work over (engine/handover.py, engine/away.py) ---------------------------------
 

@@ -24,6 +24,7 @@ from .definitions.rules import role_for_lane
 from .effects import Effect, collecting
 from .errors import Conflict, InvalidData, NotFound
 from .grades import scale_in_force
+from .loops import LoopTooLong, check_task, check_workflow
 from .messages import deliver, messages_taken
 from .models import ProcessInstance, ProcessVersion, UserTask
 from .org import case_place, people_named, resolve_candidates
@@ -38,7 +39,8 @@ from .versions import SpecCache, VersionInfo
 class ExecutionFailed(Exception):
     """A script or expression failed at run time; carries where and why, and what kind of failure
     it was (engine/case_page.error_in_words says it to people): "diagram" (a script, condition or
-    timer), "budget" (more work or data than a step may take), "data" (data a case cannot keep),
+    timer), "budget" (more work or data than a step may take), "loop" (a loop gone round more often than
+    engine/loops.py allows), "data" (data a case cannot keep),
     "recipients" (a notification that names nobody) or "outcome" (an outcome without its fields)."""
 
     def __init__(self, element_id: str | None, message: str, line: int | None, kind: str = "diagram"):
@@ -142,14 +144,14 @@ class InstanceRuntime:
 
     def run(self) -> None:
         """Fire what is due and run every engine step that can run now."""
-        self._guarded(lambda: (self.workflow.refresh_timers(), self.workflow.do_engine_steps()))
+        self._guarded(lambda: (self.workflow.refresh_timers(), self._engine_steps()))
 
     def complete_task(self, task_id: str, data: dict, actor: str) -> None:
         task = self._ready_task(task_id)
         key = task.task_spec.form.key
         check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved,
                          self.session, task.data)
-        self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
+        self._guarded(lambda: (task.data.update(data), task.run(), self._engine_steps()))
         store.dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
         self.completed, self.answers = (task_id, actor), data
@@ -167,7 +169,7 @@ class InstanceRuntime:
         def step():
             if not deliver(self.workflow, message, fields, case_data):
                 raise Conflict(f"process instance {self.row.id} does not wait for '{message}' now")
-            self.workflow.do_engine_steps()
+            self._engine_steps()
         self._guarded(step)
         store.dao_append_history(self.session, self.row.id, actor, "message_received", now(), start_id,
                                  message=message, data=fields)
@@ -180,13 +182,20 @@ class InstanceRuntime:
             raise Conflict(f"task {task_id} is {TaskState.get_name(task.state)}, not READY")
         return task
 
+    def _engine_steps(self) -> None:
+        """Run what the engine can, each task it runs checked against the limit on loops (loops.py)."""
+        self.workflow.do_engine_steps(did_complete_task=check_task)
+
     def _guarded(self, step) -> None:
         """Run engine steps on one budget (budget.py), collecting what their scripts ask of the world."""
         try:
             with collecting() as effects, budget(Budget()), scale_in_force(self.version.grades):
                 step()
+                check_workflow(self.workflow)  # a completion or a prediction may go deeper too
         except (Conflict, NotFound, InvalidData):
             raise
+        except LoopTooLong as deep:
+            raise ExecutionFailed(deep.element_id, str(deep), None, "loop") from None
         except BudgetExceeded as over:
             raise ExecutionFailed(over.element_id, over.message, over.line, "budget") from None
         except Exception as error:

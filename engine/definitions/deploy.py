@@ -17,7 +17,7 @@ from ..errors import InvalidDefinition
 from ..models import DefinitionFile, ProcessVersion, Role
 from ..scripting import reserved_names
 from ..serialization import dump_specs
-from . import forms, notifications, rules, unset_fields
+from . import forms, loops, notifications, rules, unset_fields
 from .bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
 from .problems import Problem
 
@@ -99,6 +99,7 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
         problems += rules.starter_problems(parsed, roles)
         problems += rules.start_form_problems(parsed)
         problems += rules.message_form_problems(parsed, all_specs)
+        problems += loops.loop_problems(parsed, all_specs)
     if problems:
         raise InvalidDefinition(_summary(problems, bundle_names), [p.as_dict() for p in _ordered(problems)])
     return parsed, specs
