@@ -86,7 +86,8 @@ class Complete(MethodView):
     def post(self, body, task_id):
         """Complete the task with its form's data; answers the instance's new state.
         422 with field paths when the data fails the form or names a field it does not ask;
-        409 when no longer ready or held by another."""
+        409 when no longer ready or held by another, or when the step would take the case past the
+        limit on loops (processes/README.md): then the instance is in `error` and the task stays ready."""
         return caller().complete(task_id, body["data"])
 
 
