@@ -35,7 +35,7 @@ def check_task(task) -> None:
     as soon as it passes the limit, before it runs on to where SpiffWorkflow breaks."""
     depth = task.depth  # a walk up the parents: at most MAX_TREE_DEPTH + 1 lookups
     if depth > MAX_TREE_DEPTH:
-        raise LoopTooLong(task.task_spec.bpmn_id, depth)
+        raise LoopTooLong(element_of(task), depth)
 
 
 def check_workflow(workflow) -> None:
@@ -43,7 +43,15 @@ def check_workflow(workflow) -> None:
     for tree in [workflow, *workflow.subprocesses.values()]:
         depth, task = deepest(tree.task_tree)
         if depth > MAX_TREE_DEPTH:
-            raise LoopTooLong(task.task_spec.bpmn_id, depth)
+            raise LoopTooLong(element_of(task), depth)
+
+
+def element_of(task) -> str | None:
+    """The diagram's element of a task, or of its nearest ancestor that has one (SpiffWorkflow's own
+    steps, such as a boundary event's split, have none)."""
+    while task is not None and not task.task_spec.bpmn_id:
+        task = task.parent
+    return task.task_spec.bpmn_id if task is not None else None
 
 
 def deepest(root) -> tuple[int, object]:

@@ -45,10 +45,10 @@ def _problem(parsed: ParsedSet, spec, loop: list[str], rounds: int) -> Problem:
 def strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
     """Tarjan's strongly connected components, iteratively: a hostile diagram cannot recurse it deep."""
     index, low, on_stack, stack, parts, counter = {}, {}, set(), [], [], 0
-    for root in graph:
+    for root, outputs in graph.items():
         if root in index:
             continue
-        work = [(root, iter(graph[root]))]
+        work = [(root, iter(outputs))]
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)

@@ -4,10 +4,13 @@ past MAX_TREE_DEPTH the step is not kept and the instance goes to `error` naming
 completion that could not be kept answers 409, never 200. Within the limit a loop keeps its data
 through save/restore and ends as its diagram says (R-17: case_audit's QA returns, processes/README.md)."""
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
+from engine.case_page import error_in_words
+from engine.definitions.loops import strongly_connected
 from engine.errors import InvalidDefinition
 from engine.loops import MAX_TREE_DEPTH, MIN_LOOP_ROUNDS
 from tests.engine.flow import save_restore
@@ -28,7 +31,7 @@ def looping(pid: str, user: bool, steps: int) -> bytes:
     nodes += [f'<bpmn:scriptTask id="step_{k}" name="Step {k}"><bpmn:script>last = n</bpmn:script></bpmn:scriptTask>'
               for k in range(1, steps + 1)]
     path = (["revise"] if user else []) + ["count"] + [f"step_{k}" for k in range(1, steps + 1)] + ["again"]
-    flows = [f'<bpmn:sequenceFlow id="f_{a}" sourceRef="{a}" targetRef="{b}" />' for a, b in zip(path, path[1:])]
+    flows = [f'<bpmn:sequenceFlow id="f_{a}" sourceRef="{a}" targetRef="{b}" />' for a, b in pairwise(path)]
     return f'''<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions {NS} id="defs_{pid}" targetNamespace="http://example.org/qa">
   <bpmn:process id="{pid}" name="Loop" isExecutable="true">
@@ -83,6 +86,7 @@ def test_a_script_loop_past_the_limit_is_an_error_naming_it_never_a_completion(e
     assert "exceeded the limit on loops" in view["error"]["message"]
     assert f"at most {MAX_TREE_DEPTH:,}" in view["error"]["message"]
     assert view["data"]["keep"] == "me"  # the start's data is kept; nothing of the failed step is
+    assert "went round a loop" in error_in_words(view["error"], {})["sentence"]  # the case page's words
 
 
 # --- at deploy: every loop can go round at least MIN_LOOP_ROUNDS times ----------------------------------
@@ -176,3 +180,9 @@ def test_case_audit_keeps_the_qa_returns_processes_readme_states_then_stops_in_e
     assert view["error"]["element_id"] in ("quality_assure_report", "amend_audit_report", "qa_outcome_gateway",
                                            "join_qa")
     assert view["data"]["overall_grade"] == "good"
+
+
+def test_the_deploy_check_walks_a_huge_loop_without_recursion():
+    chain = {f"n{k}": [f"n{k + 1}"] for k in range(100_000)} | {"n100000": ["n0"], "out": []}
+    parts = sorted(strongly_connected(chain), key=len)
+    assert [len(part) for part in parts] == [1, 100_001]
