@@ -9,13 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from doors import caller
-from engine.errors import NotFound
-from engine.instances.notes import NOTE_MAX
-from engine.limits import MAX_ID
-from engine.views.case_list import CYCLE, SORTS
-
-from .schemas import (
+from api.schemas import (
     NO_NUL,
     HistoryEventSchema,
     InstancePageSchema,
@@ -24,6 +18,11 @@ from .schemas import (
     NoteSchema,
     Text,
 )
+from doors import caller
+from engine.errors import NotFound
+from engine.instances.notes import NOTE_MAX
+from engine.limits import MAX_ID
+from engine.views.case_list import CYCLE, SORTS
 
 blp = Blueprint("instances", __name__, url_prefix="/api/process-instances", description="Process instances")
 

@@ -4,13 +4,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
+from api.schemas import HistoryEventSchema
 from doors import caller, require
-from engine.people.access import ADMINISTRATORS
-from engine.people.accounts import hash_password
-from engine.people.directory import PeopleDirectory
-from engine.people.passwords import password_problem
-
-from .schemas import HistoryEventSchema
+from engine.people.directory.directory.access import ADMINISTRATORS
+from engine.people.directory.directory.accounts import hash_password
+from engine.people.directory.directory.directory import PeopleDirectory
+from engine.people.directory.directory.passwords import password_problem
 
 blp = Blueprint("people", __name__, url_prefix="/api/people", description="People, their roles and teams (admin)")
 

@@ -4,11 +4,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api.schemas import InstanceSchema, TaskDetailSchema, TaskSchema, Text
 from doors import caller
 from engine.errors import NotFound
 from engine.limits import MAX_ID
-
-from .schemas import InstanceSchema, TaskDetailSchema, TaskSchema, Text
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="User tasks")
 
@@ -87,7 +86,8 @@ class Complete(MethodView):
     def post(self, body, task_id):
         """Complete the task with its form's data; answers the instance's new state.
         422 with field paths when the data fails the form or names a field it does not ask;
-        409 when no longer ready or held by another."""
+        409 when no longer ready or held by another, or when the step would take the case past the
+        limit on loops (processes/README.md): then the instance is in `error` and the task stays ready."""
         return caller().complete(task_id, body["data"])
 
 

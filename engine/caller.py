@@ -24,15 +24,16 @@ from engine.definitions.problems import Problem
 from engine.errors import Conflict, EngineError, Forbidden, InvalidDefinition, MigrationRefused, NotFound
 from engine.history import dao_append_history
 from engine.instances import handover, store
+from engine.instances.loops import refuse_unkept
 from engine.instances.messages import CHILD_SAFETY_CONCERN, messages_taken
 from engine.instances.notes import add_note, case_notes, visible_notes
 from engine.instances.runtime import InstanceRuntime
 from engine.instances.starting import newest_versions
 from engine.models import Person, ProcessInstance
-from engine.people import access, away, inbox
-from engine.people.accounts import CurrentUser
-from engine.people.away import covers_now
-from engine.people.directory import PeopleDirectory, display_names
+from engine.people.directory.directory import access, away, inbox
+from engine.people.directory.directory.accounts import CurrentUser
+from engine.people.directory.directory.away import covers_now
+from engine.people.directory.directory.directory import PeopleDirectory, display_names
 from engine.reporting.audit_report import alert_report_rows, audit_report_rows
 from engine.reporting.figures import Figure
 from engine.reporting.pack import audit_pack
@@ -141,7 +142,9 @@ class Caller:
                                                                                task.assignee):
                 self.engine.release_in(session, task_id, self.user.username, task.assignee)
             runtime = self.engine.complete_in(session, task_id, data, self.user.username)
-            return self.engine.view_after(session, runtime)
+            view = self.engine.view_after(session, runtime)
+        refuse_unkept(view)  # once the instance's `error` is committed: a completion not kept is no 200
+        return view
 
     # --- handing work over (engine/instances/handover.py, engine/people/away.py) ---------------------------------
 

@@ -9,6 +9,8 @@ import re
 
 MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on every database: larger ones name nothing
 MAX_NOTE = 1000  # characters of a deployment's change note
+MAX_TREE_DEPTH = 600  # levels of one task tree (engine/instances/loops.py); SpiffWorkflow breaks near 1,000
+MIN_LOOP_ROUNDS = 12  # rounds every loop must be able to take, checked at deploy (audit_cycle: 12 months)
 MAX_DEPTH = 32  # the audit tool nests 4 levels; no form or script needs more than a handful
 
 # A JSON string (escapes included) or a bracket: brackets inside strings do not count.

@@ -2,8 +2,7 @@
 from doors import caller
 from engine.calendar import LONDON, parse_instant
 from engine.clock import now
-
-from .due import due_in_words
+from web.due import due_in_words
 
 
 def process_names() -> dict[str, str]:

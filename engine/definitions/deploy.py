@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.definitions import answers, forms, notifications, rules, unset_fields
+from engine.definitions import answers, forms, loops, notifications, rules, unset_fields
 from engine.definitions.bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
 from engine.definitions.problems import Problem
 from engine.errors import InvalidDefinition
@@ -98,6 +98,7 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
         problems += rules.starter_problems(parsed, roles)
         problems += rules.start_form_problems(parsed)
         problems += rules.message_form_problems(parsed, all_specs)
+        problems += loops.loop_problems(parsed, all_specs)
     if problems:
         raise InvalidDefinition(_summary(problems, bundle_names), [p.as_dict() for p in _ordered(problems)])
     return parsed, specs

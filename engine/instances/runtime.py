@@ -23,12 +23,13 @@ from engine.grades import scale_in_force
 from engine.history import dao_append_history
 from engine.instances import store
 from engine.instances.commands import Command, Complete, Deliver
+from engine.instances.loops import LoopTooLong, check_task, check_workflow
 from engine.instances.messages import deliver, messages_taken
 from engine.instances.projection import fired_timer_ids, fired_timers, ready_user_tasks, timer_due_at, waiting_timers
 from engine.instances.versions import SpecCache, VersionInfo
 from engine.models import ProcessInstance, ProcessVersion, UserTask
 from engine.outbox import RecipientError, dao_add_event, write_messages
-from engine.people.organisation import case_place, people_named, resolve_candidates
+from engine.people.directory.directory.organisation import case_place, people_named, resolve_candidates
 from engine.reporting.outcomes import OutcomeError, write_outcomes
 from engine.scripts.budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from engine.scripts.effects import Effect, collecting
@@ -39,7 +40,8 @@ from engine.serialization import SERIALIZER_VERSION, dump_state, load_state
 class ExecutionFailed(Exception):
     """A script or expression failed at run time; carries where and why, and what kind of failure
     it was (engine/case_page.error_in_words says it to people): "diagram" (a script, condition or
-    timer), "budget" (more work or data than a step may take), "data" (data a case cannot keep),
+    timer), "budget" (more work or data than a step may take), "loop" (a loop gone round more often than
+    engine/instances/loops.py allows), "data" (data a case cannot keep),
     "recipients" (a notification that names nobody) or "outcome" (an outcome without its fields)."""
 
     def __init__(self, element_id: str | None, message: str, line: int | None, kind: str = "diagram"):
@@ -143,14 +145,14 @@ class InstanceRuntime:
 
     def run(self) -> None:
         """Fire what is due and run every engine step that can run now."""
-        self._guarded(lambda: (self.workflow.refresh_timers(), self.workflow.do_engine_steps()))
+        self._guarded(lambda: (self.workflow.refresh_timers(), self._engine_steps()))
 
     def complete_task(self, task_id: str, data: dict, actor: str) -> None:
         task = self._ready_task(task_id)
         key = task.task_spec.form.key
         check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved,
                          self.session, task.data)
-        self._guarded(lambda: (task.data.update(data), task.run(), self.workflow.do_engine_steps()))
+        self._guarded(lambda: (task.data.update(data), task.run(), self._engine_steps()))
         dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                                  task.task_spec.bpmn_id, task_id=task_id, data=data)
         self.completed, self.answers = (task_id, actor), data
@@ -168,7 +170,7 @@ class InstanceRuntime:
         def step():
             if not deliver(self.workflow, message, fields, case_data):
                 raise Conflict(f"process instance {self.row.id} does not wait for '{message}' now")
-            self.workflow.do_engine_steps()
+            self._engine_steps()
         self._guarded(step)
         dao_append_history(self.session, self.row.id, actor, "message_received", now(), start_id,
                                  message=message, data=fields)
@@ -181,13 +183,20 @@ class InstanceRuntime:
             raise Conflict(f"task {task_id} is {TaskState.get_name(task.state)}, not READY")
         return task
 
+    def _engine_steps(self) -> None:
+        """Run what the engine can, each task it runs checked against the limit on loops (loops.py)."""
+        self.workflow.do_engine_steps(did_complete_task=check_task)
+
     def _guarded(self, step) -> None:
         """Run engine steps on one budget (budget.py), collecting what their scripts ask of the world."""
         try:
             with collecting() as effects, budget(Budget()), scale_in_force(self.version.grades):
                 step()
+                check_workflow(self.workflow)  # a completion or a prediction may go deeper too
         except (Conflict, NotFound, InvalidData):
             raise
+        except LoopTooLong as deep:
+            raise ExecutionFailed(deep.element_id, str(deep), None, "loop") from None
         except BudgetExceeded as over:
             raise ExecutionFailed(over.element_id, over.message, over.line, "budget") from None
         except Exception as error:

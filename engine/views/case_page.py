@@ -11,7 +11,7 @@ from engine.instances import store
 from engine.instances.messages import messages_taken
 from engine.instances.runtime import EngineContext, InstanceRuntime
 from engine.models import DefinitionFile, HistoryEvent, OutboxMessage, ProcessInstance, ProcessVersion
-from engine.people.directory import display_names
+from engine.people.directory.directory.directory import display_names
 from engine.views import queries
 from engine.views.case_list import CaseFilter, case_list, place_names
 from engine.views.diagram_state import diagram_state
@@ -52,6 +52,9 @@ FAILURES = {
     "diagram": ("a script, condition or deadline in the process diagram could not be worked out", DIAGRAM_FIX),
     "budget": ("the step needed more work or data than one step may use (a script that does not end, or "
                "the case's data grown too large)", DIAGRAM_FIX),
+    "loop": ("the case went round a loop (such as a return for amendment) more often than one case can",
+             "An administrator can end this case and start a new one for it; processes/README.md says how many "
+             "rounds a loop may take."),
     "data": ("a script in the process diagram left answers the case cannot keep", DIAGRAM_FIX),
     "outcome": ("the audit's outcome could not be recorded for the reports: the case lacks a field it needs",
                 DIAGRAM_FIX),

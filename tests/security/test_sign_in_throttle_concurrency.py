@@ -11,7 +11,13 @@ import pytest
 
 from engine.db import Database
 from engine.models import HistoryEvent
-from engine.people.accounts import THROTTLE, TooManyAttempts, Unauthenticated, dao_set_password, sign_in
+from engine.people.directory.directory.accounts import (
+    THROTTLE,
+    TooManyAttempts,
+    Unauthenticated,
+    dao_set_password,
+    sign_in,
+)
 
 PASSWORD = "correct horse battery"
 ATTEMPTS = 30
