@@ -1,8 +1,9 @@
 """The HTTP API of shared/spec/API.md: flask-smorest blueprints, one per area, thin routes."""
 from flask_smorest import Api
 
-from api import bearer
 from faces import errors
+
+from . import bearer
 
 
 class QaApi(Api):
@@ -30,7 +31,7 @@ def init_api(app) -> Api:
     app.before_request(errors.refuse_deep_json)
     app.before_request(errors.refuse_unstorable_input)
     app.before_request(bearer.authenticate)
-    from api import (
+    from . import (
         away,
         clock,
         definitions,

@@ -4,10 +4,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from api.schemas import Text
 from doors import caller
 from engine.errors import NotFound
 from engine.limits import MAX_ID
+
+from .schemas import Text
 
 blp = Blueprint("away", __name__, url_prefix="/api/people", description="Away periods and cover")
 

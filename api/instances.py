@@ -9,7 +9,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.schemas import (
+from doors import caller
+from engine.errors import NotFound
+from engine.instances.notes import NOTE_MAX
+from engine.limits import MAX_ID
+from engine.views.case_list import CYCLE, SORTS
+
+from .schemas import (
     NO_NUL,
     HistoryEventSchema,
     InstancePageSchema,
@@ -18,11 +24,6 @@ from api.schemas import (
     NoteSchema,
     Text,
 )
-from doors import caller
-from engine.errors import NotFound
-from engine.instances.notes import NOTE_MAX
-from engine.limits import MAX_ID
-from engine.views.case_list import CYCLE, SORTS
 
 blp = Blueprint("instances", __name__, url_prefix="/api/process-instances", description="Process instances")
 

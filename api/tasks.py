@@ -4,10 +4,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.schemas import InstanceSchema, TaskDetailSchema, TaskSchema, Text
 from doors import caller
 from engine.errors import NotFound
 from engine.limits import MAX_ID
+
+from .schemas import InstanceSchema, TaskDetailSchema, TaskSchema, Text
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="User tasks")
 

@@ -15,11 +15,12 @@ from werkzeug.exceptions import (
     Unauthorized,
 )
 
-from api.schemas import NO_NUL
 from doors import gate
 from engine.clock import now
 from engine.errors import InvalidData
 from webhooks import signing
+
+from .schemas import NO_NUL
 
 blp = Blueprint("webhooks_in", __name__, url_prefix="/api/webhooks",
                 description="Events from the case-record system, signed with WEBHOOK_SECRET")

@@ -6,13 +6,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.schemas import NO_NUL, PageQuery, Text, page_schema
 from doors import dispatcher, require, webhook_admin
 from engine.errors import NotFound
 from engine.limits import MAX_ID
 from engine.outbox import EVENT_TYPES
-from engine.people.directory.directory.access import ADMINISTRATORS, OPERATORS
+from engine.people.access import ADMINISTRATORS, OPERATORS
 from webhooks.admin import WebhookAdmin
+
+from .schemas import NO_NUL, PageQuery, Text, page_schema
 
 blp = Blueprint("webhooks_out", __name__, url_prefix="/api", description="Outgoing events: webhooks and the outbox")
 

@@ -11,9 +11,10 @@ from werkzeug.serving import WSGIRequestHandler
 
 from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
-from engine.people.directory.directory.access import AUDIT_TEAM, DEPLOYERS, MIGRATORS, SEES_ACROSS, may_oversee
+from engine.people.access import AUDIT_TEAM, DEPLOYERS, MIGRATORS, SEES_ACROSS, may_oversee
 from faces import errors as http_errors
-from web import (
+
+from . import (
     allocations,
     bulk_tasks,
     case_page,
@@ -33,9 +34,9 @@ from web import (
     tasks,
     version_move_page,
 )
-from web.form_answers import KEY_SUFFIX, ROWS_SUFFIX
-from web.page_session import load_user
-from web.security import configure_session, security_headers
+from .form_answers import KEY_SUFFIX, ROWS_SUFFIX
+from .page_session import load_user
+from .security import configure_session, security_headers
 
 HERE = Path(__file__).resolve().parent
 PAGE_BLUEPRINTS = (sign_in.blp, tasks.blp, allocations.blp, cases.blp, case_page.blp, concern.blp, dashboard.blp,

@@ -11,9 +11,10 @@ from engine.allocation.sheet import ALLOCATION_FORM, FILE_FIELD, MAX_ROWS, choic
 from engine.allocation.template import CSV_TYPE, XLSX_TYPE, template_csv, template_xlsx
 from engine.errors import InvalidData
 from engine.views.case_list import CaseFilter
-from web.display import case_rows, due
-from web.form_answers import MAX_ROWS as FORM_ROWS
-from web.page_session import signed_in
+
+from .display import case_rows, due
+from .form_answers import MAX_ROWS as FORM_ROWS
+from .page_session import signed_in
 
 blp = Blueprint("web_allocations", __name__)
 ACCEPT = "I have checked these warnings"

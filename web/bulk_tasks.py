@@ -6,7 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from doors import caller
 from engine.errors import EngineError, InvalidData
-from web.page_session import local_path, signed_in
+
+from .page_session import local_path, signed_in
 
 blp = Blueprint("web_bulk", __name__)
 MOST = 50  # tasks in one go: a page of a list, not a whole service

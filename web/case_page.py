@@ -8,9 +8,10 @@ from doors import caller
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.limits import MAX_ID
 from engine.workflow_engine import STATUS_CHANGES
-from web.display import due, held_in_words, holder, process_names, role_label
-from web.page_session import signed_in
-from web.timeline import CaseWords, timeline, viewers
+
+from .display import due, held_in_words, holder, process_names, role_label
+from .page_session import signed_in
+from .timeline import CaseWords, timeline, viewers
 
 blp = Blueprint("web_case", __name__)
 

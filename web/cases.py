@@ -8,10 +8,11 @@ from doors import caller
 from engine.errors import NotFound
 from engine.reporting.figures import Figure
 from engine.views.case_list import CYCLE, SORTS, CaseFilter
-from web.display import case_rows, process_names
-from web.page_session import signed_in
-from web.report_view import describe
-from web.reports import figure_asked
+
+from .display import case_rows, process_names
+from .page_session import signed_in
+from .report_view import describe
+from .reports import figure_asked
 
 blp = Blueprint("web_cases", __name__)
 

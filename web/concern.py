@@ -5,10 +5,11 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from doors import caller
 from engine.errors import InvalidData
-from web.display import due
-from web.form_answers import answers, keep_typed, place_errors, shape_shown
-from web.form_fields import FormModel
-from web.page_session import local_path, signed_in
+
+from .display import due
+from .form_answers import answers, keep_typed, place_errors, shape_shown
+from .form_fields import FormModel
+from .page_session import local_path, signed_in
 
 blp = Blueprint("web_concern", __name__)
 

@@ -6,10 +6,11 @@ from datetime import date
 from flask import Blueprint, abort, g, render_template, request, url_for
 
 from doors import caller
-from engine.people.directory.directory.access import manages
+from engine.people.access import manages
 from engine.views.case_list import CYCLE
-from web.display import due, held_in_words, process_names
-from web.page_session import signed_in
+
+from .display import due, held_in_words, process_names
+from .page_session import signed_in
 
 blp = Blueprint("web_dashboard", __name__)
 

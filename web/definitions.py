@@ -6,8 +6,9 @@ from flask import Blueprint, Response, render_template
 from doors import caller
 from engine.errors import NotFound
 from engine.limits import MAX_ID
-from web.form_fields import FormModel
-from web.page_session import signed_in
+
+from .form_fields import FormModel
+from .page_session import signed_in
 
 blp = Blueprint("web_definitions", __name__)
 KIND_NAMES = {"dmn": "Decision table", "form": "Form", "defs": "Shared form definitions"}

@@ -9,9 +9,10 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from doors import caller, require
 from engine.errors import InvalidDefinition
 from engine.limits import MAX_NOTE
-from engine.people.directory.directory.access import DEPLOYERS
-from web.form_fields import FormModel
-from web.page_session import signed_in
+from engine.people.access import DEPLOYERS
+
+from .form_fields import FormModel
+from .page_session import signed_in
 
 blp = Blueprint("web_deploy", __name__)
 

@@ -2,7 +2,8 @@
 from doors import caller
 from engine.calendar import LONDON, parse_instant
 from engine.clock import now
-from web.due import due_in_words
+
+from .due import due_in_words
 
 
 def process_names() -> dict[str, str]:

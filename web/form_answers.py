@@ -7,7 +7,8 @@ from datetime import date
 from werkzeug.datastructures import MultiDict
 
 from engine.errors import Sentence
-from web.form_fields import MAP_KEY, Field, Shape
+
+from .form_fields import MAP_KEY, Field, Shape
 
 ROWS_SUFFIX = "-rows"  # a hidden input per list: how many rows the page showed
 KEY_SUFFIX = "-key"  # a hidden input per entry of a map: its key

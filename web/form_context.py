@@ -3,7 +3,7 @@ report for QA, QA's areas to review for the amendment, the concern for each aler
 a choice by its title, a date as people write it, Yes or No."""
 from datetime import date
 
-from web.form_fields import Field, FormModel
+from .form_fields import Field, FormModel
 
 
 def shown_answers(form: dict | None, ui: dict | None, data: dict) -> list[dict]:

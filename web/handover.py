@@ -8,7 +8,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from doors import caller
 from engine.errors import InvalidData
-from web.page_session import signed_in
+
+from .page_session import signed_in
 
 blp = Blueprint("web_handover", __name__)
 DATE_PARTS = ("day", "month", "year")

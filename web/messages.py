@@ -6,7 +6,8 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from doors import caller
 from engine.errors import NotFound
 from engine.limits import MAX_ID
-from web.page_session import signed_in
+
+from .page_session import signed_in
 
 blp = Blueprint("web_messages", __name__)
 PAGE_SIZE = 20

@@ -6,8 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from doors import caller
 from engine.errors import InvalidData, NotFound
 from engine.limits import MAX_ID
-from web import case_page, tasks
-from web.page_session import signed_in
+
+from . import case_page, tasks
+from .page_session import signed_in
 
 blp = Blueprint("web_notes", __name__)
 ADDED = "Your note is added. The people this case names are told a note was added, not what it says."

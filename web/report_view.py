@@ -4,8 +4,9 @@ from flask import url_for
 
 from engine.reporting.figures import Figure
 from engine.reporting.period import MONTHS, Period
-from web import svg_charts as charts
-from web.svg_charts import Bar, StackedRow
+
+from . import svg_charts as charts
+from .svg_charts import Bar, StackedRow
 
 # How the pages word the values the flows record (display text; the values are the flows').
 AUDIT_KINDS = {"audit": "Audit", "re_audit": "Re-audit", "re_re_audit": "Second re-audit",

@@ -11,8 +11,9 @@ from engine.reporting.audit_report import ALERT_ROW_COLUMNS, ROW_COLUMNS, UNKNOW
 from engine.reporting.csv_rows import to_csv
 from engine.reporting.figures import Figure, UnknownFigure
 from engine.reporting.period import Period, choices
-from web.page_session import signed_in
-from web.report_view import AUDIT_KINDS, ReportView, comparison, legend
+
+from .page_session import signed_in
+from .report_view import AUDIT_KINDS, ReportView, comparison, legend
 
 blp = Blueprint("web_reports", __name__)
 

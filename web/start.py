@@ -5,10 +5,11 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from doors import caller
 from engine.errors import InvalidData
-from web.form_answers import answers, keep_typed, place_errors, shape_shown
-from web.form_fields import FormModel
-from web.page_session import signed_in
-from web.tasks import edit_rows
+
+from .form_answers import answers, keep_typed, place_errors, shape_shown
+from .form_fields import FormModel
+from .page_session import signed_in
+from .tasks import edit_rows
 
 blp = Blueprint("web_start", __name__)
 

@@ -3,13 +3,14 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from doors import caller
 from engine.errors import InvalidData
-from engine.people.directory.directory.access import manages
-from web.display import due, held_in_words, process_names
-from web.form_answers import answers, keep_typed, place_errors, shape_shown
-from web.form_context import shown_answers
-from web.form_fields import FormModel
-from web.page_session import local_path, signed_in
-from web.task_filters import SORTS, narrowed, step_choices
+from engine.people.access import manages
+
+from .display import due, held_in_words, process_names
+from .form_answers import answers, keep_typed, place_errors, shape_shown
+from .form_context import shown_answers
+from .form_fields import FormModel
+from .page_session import local_path, signed_in
+from .task_filters import SORTS, narrowed, step_choices
 
 blp = Blueprint("web_tasks", __name__)
 

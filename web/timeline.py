@@ -6,9 +6,10 @@ from datetime import date
 
 from engine.calendar import LONDON, parse_instant
 from engine.instances.messages import CHILD_SAFETY_CONCERN
-from web.display import role_label
-from web.form_context import answer_blocks
-from web.form_fields import FormModel
+
+from .display import role_label
+from .form_context import answer_blocks
+from .form_fields import FormModel
 
 VIEWED = "instance_viewed"
 ANSWERED = ("task_completed", "instance_started", "message_received")
