@@ -19,6 +19,7 @@ from flask import Blueprint, current_app, jsonify, redirect, session, url_for
 from werkzeug.exceptions import Forbidden
 
 from engine.accounts import sign_in_oidc
+from engine.page_sessions import dao_open_page_session
 from service import engine, start_session
 
 blp = Blueprint("oidc", __name__, url_prefix="/auth/oidc")
@@ -53,9 +54,10 @@ def callback():
     if not username or not roles:
         raise Forbidden("the identity provider gave no username or no role this service knows")
     lifetime = timedelta(hours=config["TOKEN_HOURS"])
-    issued, row = sign_in_oidc(engine().db, username, claims.get("name") or username, claims.get("email"), roles,
-                               lifetime)
     back_to_pages = session.pop("oidc_for_pages", None)  # set by the pages' "Sign in with ..." (web/auth.py)
+    issue = dao_open_page_session if back_to_pages else None  # the pages get no bearer token
+    issued, row = sign_in_oidc(engine().db, username, claims.get("name") or username, claims.get("email"), roles,
+                               lifetime, issue=issue)
     if back_to_pages:
         start_session(issued)
         return redirect(back_to_pages)

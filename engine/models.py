@@ -366,6 +366,17 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PageSession(Base):
+    """A browser signed in to the pages: its cookie holds only a random id, of which the SHA-256 is
+    stored here (not a bearer token: a copied cookie opens no API). Expires and is revoked like a token."""
+    __tablename__ = "page_session"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("person.username"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # --- outcomes for reports (R-60) --------------------------------------------------------------
 
 class AuditOutcome(Base):

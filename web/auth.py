@@ -3,8 +3,9 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from engine.accounts import TooManyAttempts, Unauthenticated, sign_in, sign_out
-from service import engine, start_session
+from engine.accounts import TooManyAttempts, Unauthenticated, sign_in
+from engine.page_sessions import dao_open_page_session, end_page_session
+from service import PAGE_SESSION, engine, start_session
 
 from .session import safe_next
 
@@ -24,9 +25,10 @@ def sign_in_form():
                                                    ("password", "Enter your password", password)) if not value]
     if not errors:
         try:
-            token, _row = sign_in(engine().db, username, password, request.remote_addr,
-                                  timedelta(hours=current_app.config["TOKEN_HOURS"]))
-            start_session(token)
+            session_id, _row = sign_in(engine().db, username, password, request.remote_addr,
+                                       timedelta(hours=current_app.config["TOKEN_HOURS"]),
+                                       issue=dao_open_page_session)
+            start_session(session_id)
             return redirect(safe_next(request.form.get("next")))
         except Unauthenticated:
             errors = [("username", "Enter a correct username and password")]
@@ -47,9 +49,9 @@ def sign_in_oidc():
 
 @blp.post("/sign-out")
 def sign_out_form():
-    token = session.get("token")
-    if token:
-        sign_out(engine().db, token)
+    session_id = session.get(PAGE_SESSION)
+    if session_id:
+        end_page_session(engine().db, session_id)
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("web_auth.sign_in_page"))

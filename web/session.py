@@ -1,22 +1,23 @@
-"""Who is signed in to the pages: the session cookie (signed, HttpOnly) holds a token of
-engine/accounts.py, so a page session expires, and ends on sign-out, on a password change and on
-deactivation, exactly as an API token does."""
+"""Who is signed in to the pages: the session cookie (signed, HttpOnly) holds the opaque id of a
+page session (engine/page_sessions.py), which expires, and ends on sign-out, on a password change
+and on deactivation, exactly as an API token does; the cookie itself opens no API."""
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 
-from engine.accounts import Unauthenticated, user_for_token
-from service import engine
+from engine.accounts import Unauthenticated
+from engine.page_sessions import user_for_page_session
+from service import PAGE_SESSION, engine
 
 
 def load_user() -> None:
-    """before_request of the pages: g.user from the session's token, if it still signs anyone in."""
+    """before_request of the pages: g.user from the page session, if it still signs anyone in."""
     g.user = None
-    token = session.get("token")
-    if token:
+    session_id = session.get(PAGE_SESSION)
+    if session_id:
         try:
-            g.user = user_for_token(engine().db, token)
+            g.user = user_for_page_session(engine().db, session_id)
         except Unauthenticated:
             session.clear()
 

@@ -1,0 +1,28 @@
+"""Page sessions (issue 25): the pages' cookie holds an opaque id mapped here to the person, not a
+bearer token of the API.
+
+Revision ID: 0019
+Revises: 0018
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0019"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "page_session",
+        sa.Column("id_hash", sa.String(64), primary_key=True),
+        sa.Column("username", sa.String(100), sa.ForeignKey("person.username"), nullable=False, index=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("expires_at", sa.DateTime, nullable=False),
+        sa.Column("revoked_at", sa.DateTime),
+    )
+
+
+def downgrade():
+    op.drop_table("page_session")
