@@ -22,27 +22,29 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 class Served:
     base: str
     master: subprocess.Popen
+    port: int
 
     def workers(self) -> list[psutil.Process]:
         return psutil.Process(self.master.pid).children()
 
 
 @contextmanager
-def gunicorn(url: str, workers: int = 2, deadline: float = 30, **env: str):
-    """Serve the database `url` with `workers` sync workers on a free port until the block ends."""
-    port = _free_port()
+def gunicorn(url: str, workers: int = 2, deadline: float = 30, port: int | None = None, **env: str):
+    """Serve the database `url` with `workers` sync workers on `port` (or a free one) until the block ends."""
+    port = port or free_port()
     settings = os.environ | {"DATABASE_URL": url, "QA_SECRET_KEY": secrets.token_hex(32), "FLASK_APP": "app",
                              "QA_PUBLIC_URL": f"http://127.0.0.1:{port}"} | env
     master = subprocess.Popen([str(GUNICORN), "--workers", str(workers), "--worker-class", "sync",
                                "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
                               cwd=ROOT, env=settings, stderr=subprocess.DEVNULL)
-    served = Served(f"http://127.0.0.1:{port}", master)
+    served = Served(f"http://127.0.0.1:{port}", master, port)
     try:
         wait_until(lambda: _answers(served), deadline, "gunicorn did not come up")
         wait_until(lambda: len(served.workers()) == workers, deadline, "gunicorn's workers did not start")
         yield served
     finally:
-        master.send_signal(signal.SIGQUIT)  # quick shutdown: SIGTERM waits up to 30 s for the workers
+        if master.poll() is None:
+            master.send_signal(signal.SIGQUIT)  # quick shutdown: SIGTERM waits up to 30 s for the workers
         master.wait(timeout=30)
 
 
@@ -64,7 +66,7 @@ def _answers(served: Served) -> bool:
         return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
