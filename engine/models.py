@@ -462,6 +462,9 @@ class AlertOutcome(Base):
     outcome: Mapped[str] = mapped_column(String(32))  # resolved | final_decision
     stages_timed_out: Mapped[int] = mapped_column(Integer)
     answered_in_time: Mapped[bool] = mapped_column()  # every stage answered within its deadline
+    # The deadlines its response tasks had, in working days, as the deployed diagram gave them (sorted,
+    # distinct): the reports name these, never a number of their own. None: recorded before they were kept.
+    deadline_days: Mapped[list | None] = mapped_column(JSON)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

@@ -1,5 +1,6 @@
 """Page sessions (issue 25): the pages' cookie holds an opaque id mapped here to the person, not a
-bearer token of the API.
+bearer token of the API. And the deadlines, in working days, that an alert's response tasks had
+(issue 24): the reports name these rather than a number of their own.
 
 Revision ID: 0019
 Revises: 0018
@@ -22,7 +23,10 @@ def upgrade():
         sa.Column("expires_at", sa.DateTime, nullable=False),
         sa.Column("revoked_at", sa.DateTime),
     )
+    op.add_column("alert_outcome", sa.Column("deadline_days", sa.JSON))
 
 
 def downgrade():
+    with op.batch_alter_table("alert_outcome") as table:  # SQLite drops a column by copying the table
+        table.drop_column("deadline_days")
     op.drop_table("page_session")
