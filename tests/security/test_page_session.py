@@ -4,10 +4,11 @@ username; sign-out, a password change and deactivation end it on the server."""
 import base64
 import json
 import zlib
+
 import pytest
 
-from tests.web.conftest import PASSWORD, csrf_of, signed_in
 from tests.api.test_oidc import oidc_app  # noqa: F401  (fixture)
+from tests.web.conftest import PASSWORD, csrf_of, signed_in
 from tests.web.conftest import site  # noqa: F401  (fixture)
 
 COOKIE = "qa_session"
@@ -95,7 +96,7 @@ def test_sign_in_through_the_page_still_works_with_the_password(site):  # noqa: 
     assert answer.status_code == 302 and client.get("/").status_code == 200
 
 
-def test_the_identity_providers_sign_in_to_the_pages_gives_a_page_session(oidc_app, monkeypatch):
+def test_the_identity_providers_sign_in_to_the_pages_gives_a_page_session(oidc_app, monkeypatch):  # noqa: F811
     provider = oidc_app.extensions["oidc_client"]
     monkeypatch.setattr(provider, "authorize_access_token", lambda **kw: {"userinfo": {
         "preferred_username": "jo.smith", "name": "Jo Smith", "roles": ["QA.Team"]}})
