@@ -8,8 +8,7 @@ import zlib
 import pytest
 
 from tests.api.test_oidc import oidc_app  # noqa: F401  (fixture)
-from tests.web.conftest import PASSWORD, csrf_of, signed_in
-from tests.web.conftest import site  # noqa: F401  (fixture)
+from tests.web.conftest import PASSWORD, csrf_of, signed_in, site  # noqa: F401  (site: a fixture)
 
 COOKIE = "qa_session"
 
