@@ -10,6 +10,7 @@ from webhooks.admin import WebhookAdmin
 from webhooks.dispatcher import Dispatcher
 
 ENGINE, DISPATCHER = "qa_engine", "qa_dispatcher"
+PAGE_SESSION = "page_session"  # the cookie's key for the page session's id
 
 
 def install(app: Flask, engine: WorkflowEngine, dispatcher: Dispatcher) -> None:
@@ -39,11 +40,12 @@ def caller() -> Caller:
     return Caller(engine(), g.user)
 
 
-def start_session(token: str) -> None:
-    """Sign the browser in to the pages with a token of engine/people/accounts.py (from the sign-in page,
-    or the identity provider's callback in api/oidc.py)."""
+def start_session(session_id: str) -> None:
+    """Sign the browser in to the pages with the id of a page session (engine/people/page_sessions.py), from
+    the sign-in page or the identity provider's callback in api/oidc.py. Never a bearer token: the
+    cookie is signed, not encrypted."""
     session.clear()  # a new session: nothing of an earlier one (nor its CSRF token) carries over
-    session["token"] = token
+    session[PAGE_SESSION] = session_id
     session.permanent = True
 
 

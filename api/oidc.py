@@ -52,8 +52,9 @@ def callback():
     if not username or not roles:
         raise Forbidden("the identity provider gave no username or no role this service knows")
     lifetime = timedelta(hours=config["TOKEN_HOURS"])
-    issued, row = gate().sign_in_oidc(username, claims.get("name") or username, claims.get("email"), roles, lifetime)
     back_to_pages = session.pop("oidc_for_pages", None)  # set by the pages' "Sign in with ..." (web/sign_in.py)
+    issued, row = gate().sign_in_oidc(username, claims.get("name") or username, claims.get("email"), roles, lifetime,
+                                      for_pages=bool(back_to_pages))  # the pages get no bearer token
     if back_to_pages:
         start_session(issued)
         return redirect(back_to_pages)

@@ -4,7 +4,7 @@ identity provider), the person a token signs in, and the case-record system's si
 """
 from datetime import timedelta
 
-from engine.people import accounts
+from engine.people import accounts, page_sessions
 from engine.people.accounts import CurrentUser
 
 
@@ -12,12 +12,17 @@ class Gate:
     def __init__(self, engine):
         self.engine, self.db = engine, engine.db
 
-    def sign_in(self, username: str, password: str, address: str | None, lifetime: timedelta):
-        """A new token and its row; TooManyAttempts or Unauthenticated (engine/people/accounts.py)."""
-        return accounts.sign_in(self.db, username, password, address, lifetime)
+    def sign_in(self, username: str, password: str, address: str | None, lifetime: timedelta,
+                for_pages: bool = False):
+        """A new bearer token and its row, or for the pages the id of a page session (which opens no
+        API); TooManyAttempts or Unauthenticated (engine/people/accounts.py)."""
+        issue = page_sessions.dao_open_page_session if for_pages else None
+        return accounts.sign_in(self.db, username, password, address, lifetime, issue=issue)
 
-    def sign_in_oidc(self, username: str, name: str, email: str | None, roles: set[str], lifetime: timedelta):
-        return accounts.sign_in_oidc(self.db, username, name, email, roles, lifetime)
+    def sign_in_oidc(self, username: str, name: str, email: str | None, roles: set[str], lifetime: timedelta,
+                     for_pages: bool = False):
+        issue = page_sessions.dao_open_page_session if for_pages else None
+        return accounts.sign_in_oidc(self.db, username, name, email, roles, lifetime, issue=issue)
 
     def sign_out(self, token: str) -> None:
         accounts.sign_out(self.db, token)
@@ -25,6 +30,13 @@ class Gate:
     def person(self, token: str) -> CurrentUser:
         """Whom a token signs in; Unauthenticated if nobody (unknown, expired, revoked, deactivated)."""
         return accounts.user_for_token(self.db, token)
+
+    def page_person(self, session_id: str) -> CurrentUser:
+        """Whom a page session signs in; Unauthenticated if nobody, as for a token."""
+        return page_sessions.user_for_page_session(self.db, session_id)
+
+    def end_page_session(self, session_id: str) -> None:
+        page_sessions.end_page_session(self.db, session_id)
 
     def start_from_event(self, event_id: str, event_type: str, process_id: str, data: dict, actor: str,
                          signed: str | None = None) -> tuple[int | None, bool]:

@@ -366,6 +366,17 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class PageSession(Base):
+    """A browser signed in to the pages: its cookie holds only a random id, of which the SHA-256 is
+    stored here (not a bearer token: a copied cookie opens no API). Expires and is revoked like a token."""
+    __tablename__ = "page_session"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(ForeignKey("person.username"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # --- outcomes for reports (R-60) --------------------------------------------------------------
 
 class AuditOutcome(Base):
@@ -451,6 +462,9 @@ class AlertOutcome(Base):
     outcome: Mapped[str] = mapped_column(String(32))  # resolved | final_decision
     stages_timed_out: Mapped[int] = mapped_column(Integer)
     answered_in_time: Mapped[bool] = mapped_column()  # every stage answered within its deadline
+    # The deadlines its response tasks had, in working days, as the deployed diagram gave them (sorted,
+    # distinct): the reports name these, never a number of their own. None: recorded before they were kept.
+    deadline_days: Mapped[list | None] = mapped_column(JSON)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 

@@ -1,22 +1,22 @@
-"""Who is signed in to the pages: the session cookie (signed, HttpOnly) holds a token of
-engine/people/accounts.py, so a page session expires, and ends on sign-out, on a password change and on
-deactivation, exactly as an API token does."""
+"""Who is signed in to the pages: the session cookie (signed, HttpOnly) holds the opaque id of a
+page session (engine/people/page_sessions.py), which expires, and ends on sign-out, on a password
+change and on deactivation, exactly as an API token does; the cookie itself opens no API."""
 from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import g, redirect, request, session, url_for
 
-from doors import gate
+from doors import PAGE_SESSION, gate
 from engine.people.accounts import Unauthenticated
 
 
 def load_user() -> None:
-    """before_request of the pages: g.user from the session's token, if it still signs anyone in."""
+    """before_request of the pages: g.user from the page session, if it still signs anyone in."""
     g.user = None
-    token = session.get("token")
-    if token:
+    session_id = session.get(PAGE_SESSION)
+    if session_id:
         try:
-            g.user = gate().person(token)
+            g.user = gate().page_person(session_id)
         except Unauthenticated:
             session.clear()
 

@@ -23,6 +23,14 @@ ALERT_STAGES = {"1": "Stage 1: team and service manager", "2": "Stage 2: Head of
 ALERT_OUTCOMES = {"resolved": "Resolved", "final_decision": "Director's final decision",
                   "unresolved": "Unresolved after stage 3, not exceptional"}
 MET = {"met": "Met", "missed": "Missed"}
+
+
+def in_working_days(days: list[int]) -> str:
+    """" (2 or 5 working days)": the deadlines the diagram gave, as the report read them; "" if none is known."""
+    if not days:
+        return ""
+    numbers = ", ".join(map(str, days[:-1])) + " or " * (len(days) > 1) + str(days[-1])
+    return f" ({numbers} working day{'s' * (days != [1])})"
 UNKNOWN_NAME = "Not recorded"
 
 
@@ -105,9 +113,10 @@ class ReportView:
     def timeliness(self):
         rows = [self._met_row(self.name(DEADLINES, name), f"deadline:{name}", counts)
                 for name, counts in self.report["timeliness"].items()]
-        answered = self.report["alerts"]["answered_within_5_days"]
-        if sum(answered.values()):
-            rows.append(self._met_row("Alerts answered within 5 working days", "alert_in_time", answered))
+        alerts = self.report["alerts"]
+        if sum(alerts["answered_in_time"].values()):
+            label = "Alerts answered within their deadlines" + in_working_days(alerts["deadline_working_days"])
+            rows.append(self._met_row(label, "alert_in_time", alerts["answered_in_time"]))
         return charts.stacked(rows)
 
     def _met_row(self, label: str, key: str, counts: dict) -> StackedRow:
@@ -172,7 +181,7 @@ def describe(figure: Figure, labels: dict, areas: dict[str, str]) -> str:
                                f"{view.name(DISPUTE_OUTCOMES, values[1]).lower()}",
             "alert_stage": lambda: f"ending at {view.name(ALERT_STAGES, values[0])}",
             "alert_outcome": lambda: f"ending: {view.name(ALERT_OUTCOMES, values[0]).lower()}",
-            "alert_in_time": lambda: f"answered within 5 working days: {'yes' if values[0] == 'met' else 'no'}",
+            "alert_in_time": lambda: f"answered within their deadlines: {'yes' if values[0] == 'met' else 'no'}",
         }.get(name, lambda: "")()
     period = f"in {figure.period.label}" + ("" if figure.period.kind == "month" else f" ({figure.period.span})")
     narrowed = [f"of {view.name(areas, figure.service_area)}" if figure.service_area else "",

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
-from doors import gate, start_session
+from doors import PAGE_SESSION, gate, start_session
 from engine.people.accounts import TooManyAttempts, Unauthenticated
 
 from .page_session import safe_next
@@ -24,9 +24,9 @@ def sign_in_form():
                                                    ("password", "Enter your password", password)) if not value]
     if not errors:
         try:
-            token, _row = gate().sign_in(username, password, request.remote_addr,
-                                         timedelta(hours=current_app.config["TOKEN_HOURS"]))
-            start_session(token)
+            session_id, _row = gate().sign_in(username, password, request.remote_addr,
+                                              timedelta(hours=current_app.config["TOKEN_HOURS"]), for_pages=True)
+            start_session(session_id)
             return redirect(safe_next(request.form.get("next")))
         except Unauthenticated:
             errors = [("username", "Enter a correct username and password")]
@@ -47,9 +47,9 @@ def sign_in_oidc():
 
 @blp.post("/sign-out")
 def sign_out_form():
-    token = session.get("token")
-    if token:
-        gate().sign_out(token)
+    session_id = session.get(PAGE_SESSION)
+    if session_id:
+        gate().end_page_session(session_id)
     session.clear()
     flash("You have signed out.")
     return redirect(url_for("web_auth.sign_in_page"))

@@ -278,7 +278,7 @@ class InstanceRuntime:
 
     def _write_outcomes(self, at) -> None:
         try:
-            write_outcomes(self.session, self.row, self.effects, at)
+            write_outcomes(self.session, self.row, self.effects, at, self.ctx.calendar)
         except OutcomeError as error:  # an outcome without the fields it needs: the diagram's mistake
             raise ExecutionFailed(error.element_id, str(error), None, "outcome") from error
 

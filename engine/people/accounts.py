@@ -27,6 +27,7 @@ from engine.history import dao_append_history
 from engine.models import (
     ApiToken,
     Credential,
+    PageSession,
     Person,
     PersonRole,
     Role,
@@ -99,8 +100,9 @@ def dao_set_password(session: Session, username: str, password: str) -> None:
 
 
 def sign_in(db: Database, username: str, password: str, address: str | None, lifetime: timedelta,
-            throttle: Throttle = THROTTLE) -> tuple[str, ApiToken]:
-    """A new token for a valid, active account. Raises TooManyAttempts while the username or the
+            throttle: Throttle = THROTTLE, issue=None) -> tuple[str, ApiToken]:
+    """A new token for a valid, active account (or what `issue` gives: the pages' session,
+    engine/people/page_sessions.py). Raises TooManyAttempts while the username or the
     address is locked, Unauthenticated otherwise (one answer for both mistakes). The password is
     checked (slowly, on purpose) outside any transaction, after the attempt has taken its place in
     the count: attempts arriving together cannot all pass a check made before any of them failed."""
@@ -122,7 +124,7 @@ def sign_in(db: Database, username: str, password: str, address: str | None, lif
         else:
             _give_back(session, keys, throttle)
             dao_append_history(session, None, username, "signed_in", now(), address=address)
-            return dao_issue_token(session, username, lifetime)
+            return (issue or dao_issue_token)(session, username, lifetime)
     raise Unauthenticated("unknown username or wrong password")
 
 
@@ -212,9 +214,10 @@ def dao_revoke(session: Session, token: str) -> None:
 
 
 def dao_revoke_all(session: Session, username: str) -> None:
-    """End every session of a person (deactivated, or their password changed)."""
-    session.execute(update(ApiToken).where(ApiToken.username == username, ApiToken.revoked_at.is_(None))
-                    .values(revoked_at=now()))
+    """End every session of a person (deactivated, or their password changed): tokens and pages."""
+    for table in (ApiToken, PageSession):
+        session.execute(update(table).where(table.username == username, table.revoked_at.is_(None))
+                        .values(revoked_at=now()))
 
 
 def user_for_token(db: Database, token: str) -> CurrentUser:
@@ -280,11 +283,12 @@ def dao_set_roles(session: Session, username: str, roles) -> None:
 # --- people from the identity provider ---------------------------------------------------------
 
 def sign_in_oidc(db: Database, username: str, name: str, email: str | None, roles: set[str],
-                 lifetime: timedelta) -> tuple[str, ApiToken]:
-    """A token for a person the identity provider vouched for, their row and roles brought up to date."""
+                 lifetime: timedelta, issue=None) -> tuple[str, ApiToken]:
+    """A token (or what `issue` gives, as in sign_in) for a person the identity provider vouched
+    for, their row and roles brought up to date."""
     with db.transaction() as session:
         dao_sync_person(session, username, name, email, roles)
-        return dao_issue_token(session, username, lifetime)
+        return (issue or dao_issue_token)(session, username, lifetime)
 
 
 def dao_sync_person(session: Session, username: str, name: str, email: str | None, roles: set[str]) -> None:

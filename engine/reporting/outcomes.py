@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.calendar import WorkingCalendar
 from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, ProcessInstance, UserTask
 from engine.outbox import dao_add_event
 from engine.people.organisation import case_place, service_area_of
@@ -28,14 +29,15 @@ class DeadlineResult:
     met: bool
 
 
-def write_outcomes(session: Session, instance: ProcessInstance, effects: list[Effect], at: datetime) -> None:
+def write_outcomes(session: Session, instance: ProcessInstance, effects: list[Effect], at: datetime,
+                   calendar: WorkingCalendar | None = None) -> None:
     """Write the outcome rows that this action's record_audit_outcome/record_alert_outcome asked for."""
     for effect in effects:
         try:
             if effect.kind == "audit_outcome":
                 write_audit_outcome(session, instance, effect, at)
             elif effect.kind == "alert_outcome":
-                write_alert_outcome(session, instance, effect, at)
+                write_alert_outcome(session, instance, effect, at, calendar)
         except OutcomeError as error:
             error.element_id = effect.element_id
             raise
@@ -147,16 +149,24 @@ def _required(data: dict, field: str):
 
 # --- child-safety alerts --------------------------------------------------------------------
 
-def write_alert_outcome(session: Session, instance: ProcessInstance, effect: Effect, at: datetime) -> None:
+def write_alert_outcome(session: Session, instance: ProcessInstance, effect: Effect, at: datetime,
+                        calendar: WorkingCalendar | None = None) -> None:
     """A stage timed out when its response task was cancelled by its timer or answered after its due time."""
     data, args = effect.data, effect.args
     tasks = dao_list_user_tasks(session, instance.id, set(args["response_tasks"]))
     timed_out = sum(not _completed_in_time(t) for t in tasks if t.due_at is not None)
+    calendar = calendar or WorkingCalendar()
     dao_add_alert_outcome(session, AlertOutcome(
         instance_id=instance.id, case_ref=data.get("case_ref") or instance.case_ref,
         service_area=service_area_of(session, data), raised_from=data.get("raised_from"),
         final_stage=args["final_stage"], outcome=args["outcome"], stages_timed_out=timed_out,
-        answered_in_time=timed_out == 0, raised_at=instance.created_at, closed_at=at))
+        answered_in_time=timed_out == 0, deadline_days=deadline_days(tasks, calendar),
+        raised_at=instance.created_at, closed_at=at))
+
+
+def deadline_days(tasks: list[UserTask], calendar: WorkingCalendar) -> list[int]:
+    """The working days each task was given (ready to due, as its timer set them), sorted and distinct."""
+    return sorted({calendar.working_days_between(t.ready_at, t.due_at) for t in tasks if t.due_at and t.ready_at})
 
 
 # --- data access ----------------------------------------------------------------------------

@@ -6,29 +6,12 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
+from engine.role_catalogue import role_catalogue
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-# the roles of the framework. Lanes in BPMN name one of these.
-ROLES = [
-    ("practitioner", "Practitioner"),
-    ("team_manager", "Team manager"),
-    ("service_manager", "Service manager"),
-    ("head_of_service", "Head of service"),
-    ("assistant_director", "Assistant director"),
-    ("director", "Director of children's services"),
-    ("psw", "Principal social worker"),
-    ("head_of_service_qa", "Head of service for QA and practice improvement"),
-    ("qa_team", "QA and practice improvement team"),
-    ("auditor", "Auditor"),
-    ("cp_chair", "CP chair"),
-    ("iro", "Independent reviewing officer"),
-    ("lado", "LADO"),
-    ("process_owner", "Process owner"),
-    ("admin", "Administrator"),
-]
 
 APPEND_ONLY_SQLITE = [
     "CREATE TRIGGER history_event_no_update BEFORE UPDATE ON history_event "
@@ -51,7 +34,8 @@ def upgrade():
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("label", sa.String(200), nullable=False),
     )
-    op.bulk_insert(role, [{"id": i, "label": label} for i, label in ROLES])
+    # the roles of the framework, from their one source, data/roles.json (engine/role_catalogue.py)
+    op.bulk_insert(role, [{"id": i, "label": label} for i, label in role_catalogue().items()])
 
     op.create_table(
         "definition_file",

@@ -49,7 +49,7 @@ def _page_unavailable(answer) -> None:
 @pytest.mark.parametrize("path", ["/", "/cases", "/instances/1"])
 def test_a_signed_in_page_answers_an_error_page_with_retry_after(down, path):
     with down.session_transaction() as session:  # a session from before the outage
-        session["token"] = "a-token-of-an-earlier-sign-in"
+        session["page_session"] = "the-id-of-an-earlier-sign-in"
     _page_unavailable(down.get(path))
 
 

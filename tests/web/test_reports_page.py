@@ -52,7 +52,7 @@ def test_the_quarter_gives_its_figures_on_the_page(pack):  # R-60 R-61
     assert "Strategy discussion" in themed and "Child protection conference" in themed
     reaudits = page.split('data-testid="reaudits-table"')[1].split("</table>")[0]
     assert re.findall(r">(\d+ \([\d.]+%\))<", reaudits) == ["1 (50.0%)", "0 (0.0%)", "1 (50.0%)"]
-    assert "QA within 1 working day" in page and "Alerts answered within 5 working days" in page
+    assert "QA within 1 working day" in page and "Alerts answered within their deadlines (2 or 5 working days)" in page
     assert re.search(r'data-testid="disputes-open"><a[^>]*>0</a> open now; 1 ended', page)
     assert "2 alerts closed in this period." in page
     trend = page.split('data-testid="trend-table"')[1].split("</table>")[0]

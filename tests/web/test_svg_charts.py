@@ -97,7 +97,7 @@ def test_a_label_ends_before_its_bar_and_a_number_after_it():
 
 def test_the_longest_labels_wrap_inside_a_stacked_chart():
     rows = [StackedRow(label, 181, [bar("Good", 100, "100 (55.2%)"), bar("Inadequate", 81, "81 (44.8%)")])
-            for label in DOMAINS + ["Alerts answered within 5 working days"]]
+            for label in DOMAINS + ["Alerts answered within their deadlines (1, 2 or 5 working days)"]]
     assert_inside(draw("stacked", charts.stacked(rows)))
     assert_inside(draw("stacked", charts.stacked(rows[:2]), ("dispute", "disputes")))
 

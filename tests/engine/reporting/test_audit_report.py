@@ -24,6 +24,8 @@ from engine.schema import alembic_config
 from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 from tests.flows.conftest import CASE, complete, definition_files
 from tests.flows.test_case_audit import FILES, findings, review_note, start, submit_for_qa
+from tests.flows.test_child_safety_alert import ALERT, alert_files
+from tests.flows.test_child_safety_alert import answer as answer_alert
 
 NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
 
@@ -59,12 +61,13 @@ def add_audit(engine, completed: str, grade: str, area: str = "safeguarding_supp
         dao_add_audit_outcome(session, outcome, domain_rows, deadline_rows)
 
 
-def add_alert(engine, closed: str, stage: int, outcome: str, timed_out: int) -> None:
+def add_alert(engine, closed: str, stage: int, outcome: str, timed_out: int, deadline_days=None) -> None:
     instance_id = an_instance(engine)
     with engine.db.transaction() as session:
         session.add(AlertOutcome(instance_id=instance_id, case_ref="C-1", service_area="children_in_care",
                                  raised_from="case_audit", final_stage=stage, outcome=outcome,
                                  stages_timed_out=timed_out, answered_in_time=timed_out == 0,
+                                 deadline_days=deadline_days,
                                  raised_at=at("2026-11-02T09:00:00+00:00"), closed_at=at(closed)))
 
 
@@ -97,8 +100,8 @@ def november(reports):
               dispute=("informal", "grade_changed"))
     add_audit(reports, "2026-10-31T23:30:00+00:00", "outstanding")  # 31 October in London (GMT)
     add_audit(reports, "2026-12-01T00:00:00+00:00", "inadequate")
-    add_alert(reports, "2026-11-03T09:00:00+00:00", 1, "resolved", 0)
-    add_alert(reports, "2026-11-12T09:00:00+00:00", 2, "resolved", 1)
+    add_alert(reports, "2026-11-03T09:00:00+00:00", 1, "resolved", 0, [2])
+    add_alert(reports, "2026-11-12T09:00:00+00:00", 2, "resolved", 1, [2, 5])
     add_alert(reports, "2026-11-27T09:00:00+00:00", 4, "final_decision", 3)
     add_alert(reports, "2026-12-02T09:00:00+00:00", 1, "resolved", 0)
     return reports
@@ -143,7 +146,7 @@ def test_reaudit_outcomes_timeliness_disputes_and_alerts(november):  # R-60 R-24
         "formal": {"grade_upheld": 1}, "informal": {"grade_changed": 1}}}
     assert figures["alerts"] == {"total": 3, "by_final_stage": {"1": 1, "2": 1, "4": 1},
                                  "by_outcome": {"final_decision": 1, "resolved": 2},
-                                 "answered_within_5_days": {"met": 1, "missed": 2}}
+                                 "answered_in_time": {"met": 1, "missed": 2}, "deadline_working_days": [2, 5]}
 
 
 def test_dates_are_london_days_both_included(november):  # R-60 (monthly, quarterly, annual)
@@ -153,7 +156,8 @@ def test_dates_are_london_days_both_included(november):  # R-60 (monthly, quarte
     assert report(november, date(2026, 11, 30), date(2026, 11, 30))["total"] == 1
     empty = report(november, date(2027, 1, 1), date(2027, 1, 31))
     assert (empty["total"], empty["by_grade_percent"]["good"], empty["strongest_domains"]) == (0, 0.0, [])
-    assert empty["alerts"]["answered_within_5_days"] == {"met": 0, "missed": 0}
+    assert empty["alerts"]["answered_in_time"] == {"met": 0, "missed": 0}
+    assert empty["alerts"]["deadline_working_days"] == []
 
 
 def test_a_summer_evening_in_utc_is_the_next_london_day(reports):  # R-60
@@ -258,7 +262,8 @@ def random_alert(rng: random.Random, instance_id: int) -> dict:
     stage = rng.randint(1, 4)
     return {"instance_id": instance_id, "final_stage": stage, "outcome": "final_decision" if stage == 4 else "resolved",
             "answered_in_time": rng.random() < 0.6, "closed_at": some_instant(rng),
-            "service_area": rng.choice(["fostering", "children_in_care", None])}
+            "service_area": rng.choice(["fostering", "children_in_care", None]),
+            "deadline_days": rng.choice([None, [2], [2, 5], [3, 5]])}
 
 
 def bare_instances(engine, count: int) -> list[int]:
@@ -362,8 +367,9 @@ def plain_report(audits: list[dict], alerts: list[dict], tasks: list, first: dat
                                              lambda a: a["dispute_outcome"] or "unknown") for s in stages}},
         "alerts": {"total": len(closed), "by_final_stage": counted(closed, lambda a: str(a["final_stage"])),
                    "by_outcome": counted(closed, lambda a: a["outcome"]),
-                   "answered_within_5_days": {"met": sum(a["answered_in_time"] for a in closed),
-                                              "missed": sum(not a["answered_in_time"] for a in closed)}},
+                   "answered_in_time": {"met": sum(a["answered_in_time"] for a in closed),
+                                        "missed": sum(not a["answered_in_time"] for a in closed)},
+                   "deadline_working_days": sorted({d for a in closed for d in a["deadline_days"] or ()})},
     }
 
 
@@ -429,3 +435,35 @@ def test_migration_0011_counts_the_rows_already_written_into_day_totals(reports,
     for first, last in WINDOWS:
         figures, expected = report(reports, first, last), plain_report(audits, [], [], first, last)
         assert (figures["by_domain"], figures["timeliness"]) == (expected["by_domain"], expected["timeliness"])
+
+
+# --- the alerts' deadlines come from the deployed diagram (issue 24) ------------------------------
+
+def alert_with_stage_2_due_in(days: int) -> dict[str, bytes]:
+    """child_safety_alert as a process owner might redeploy it: stage 2's response due in `days`."""
+    files = alert_files()
+    text = files["child_safety_alert.bpmn"].decode()
+    timer = text.index('<bpmn:boundaryEvent id="timer_stage_2_due"')
+    end = text.index("</bpmn:boundaryEvent>", timer)
+    changed = text[timer:end].replace("add_working_days(now(), 5)", f"add_working_days(now(), {days})") \
+                             .replace('name="5 working days"', f'name="{days} working days"')
+    files["child_safety_alert.bpmn"] = (text[:timer] + changed + text[end:]).encode()
+    return files
+
+
+@pytest.mark.parametrize("days, fired, answered_at_stage, in_time, deadlines", [
+    (5, 0, 2, "met", [2, 5]),  # as deployed: stage 2 answered on its 4th working day is in time
+    (3, 1, 3, "missed", [2, 3, 5]),  # the owner's 3 days: the same answer came too late, stage 3 answers
+])
+def test_alerts_count_and_name_the_deadlines_of_the_deployed_diagram(org, clock, days, fired, answered_at_stage,
+                                                                     in_time, deadlines):  # R-60 R-45 R-70
+    org.deploy(alert_with_stage_2_due_in(days), "olive")
+    iid = org.start_instance("child_safety_alert", ALERT, "ann")
+    answer_alert(org, iid, 1, resolved=False)  # Monday 2 November: stage 2 from now
+    clock.set(datetime(2026, 11, 6, 10, 0, tzinfo=timezone.utc))  # Friday: the 4th working day
+    assert org.fire_due_timers() == fired
+    answer_alert(org, iid, answered_at_stage, resolved=True)
+    figures = report(org, date(2026, 11, 1), date(2026, 11, 30))["alerts"]
+    assert figures["answered_in_time"] == {"met": in_time == "met", "missed": in_time == "missed"}
+    assert figures["deadline_working_days"] == deadlines  # stage 1's 2 (alert_settings.dmn), then the timers'
+
