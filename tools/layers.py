@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LAYERS: list[dict[str, list[str]]] = [
     {"engine (shared)": ["engine/__init__.py", "engine/models.py", "engine/db.py", "engine/errors.py",
                          "engine/limits.py", "engine/calendar.py", "engine/clock.py", "engine/serialization.py",
-                         "engine/schema.py", "engine/grades.py", "engine/history.py"]},
+                         "engine/schema.py", "engine/grades.py", "engine/history.py", "engine/role_catalogue.py"]},
     {"engine/scripts": ["engine/scripts/"]},
     {"engine/people": ["engine/people/"]},
     {"engine/outbox": ["engine/outbox.py"]},
