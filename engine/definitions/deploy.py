@@ -17,7 +17,7 @@ from ..errors import InvalidDefinition
 from ..models import DefinitionFile, ProcessVersion, Role
 from ..scripting import reserved_names
 from ..serialization import dump_specs
-from . import forms, notifications, rules, unset_fields
+from . import diagram_limits, forms, notifications, process_starts, rules, unset_fields
 from .bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
 from .problems import Problem
 
@@ -79,13 +79,14 @@ def current_files(session: Session) -> dict[str, DefinitionFile]:
 
 def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str]):
     parsed, problems = parse_files(working)
-    problems += build_parser(parsed)
+    problems += diagram_limits.size_problems(parsed) or build_parser(parsed)  # the parser recurses along a flow
     roles = {row.id: row.label for row in session.execute(select(Role.id, Role.label))}
     problems += _form_problems(parsed)
     specs: dict = {}
     if not problems:
         process_ids = set(parsed.parser.get_process_ids())
         problems += rules.call_problems(parsed, process_ids)
+        problems += process_starts.start_problems(parsed)
         problems += rules.expression_problems(parsed)
         problems += rules.publish_problems(parsed)
         problems += rules.deadline_problems(parsed)
