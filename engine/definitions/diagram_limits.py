@@ -8,11 +8,13 @@ and are checked before the parser sees the file.
 """
 from .bundle import ParsedSet
 from .problems import Problem
+from .process_starts import starts_in
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 MAX_FLOW_ELEMENTS = 250  # tasks, events, gateways and sub-processes of one process, nested ones included
 MAX_PATHS_AT_ONCE = 5  # sequence flows leaving one element that takes them all (a parallel gateway's branches)
 ONE_PATH_GATEWAYS = ("exclusiveGateway", "eventBasedGateway")  # take one of their paths: not limited
+MAX_STARTED_ELEMENTS = 600  # the same, with every process it calls or starts, once per call or start
 MAX_FILE_ELEMENTS = 1_000  # BPMN elements with an id in one file, sequence flows included
 FLOW_KINDS = ("Task", "Event", "Gateway", "SubProcess", "subProcess")  # endings of flow elements' tags
 FLOW_NAMES = ("task", "callActivity", "transaction")
@@ -23,7 +25,36 @@ def size_problems(parsed: ParsedSet) -> list[Problem]:
     for name, xml in parsed.xml.items():
         if name.endswith(".bpmn"):
             problems += _file_problems(name, xml.root)
+    return problems or _started_problems(parsed)
+
+
+def _started_problems(parsed: ParsedSet) -> list[Problem]:
+    """A start runs what a process calls and starts in the same step: a process of 25 elements
+    calling five of 250, each calling five more, would run 6,000."""
+    processes = {process.get("id"): (name, process) for name, xml in parsed.xml.items() if name.endswith(".bpmn")
+                 for process in xml.root.iter(f"{BPMN}process")}
+    own = {pid: sum(1 for e in process.iter() if _is_flow_element(e)) for pid, (_n, process) in processes.items()}
+    started = {pid: [target for _e, _line, target in starts_in(process) if target in processes]
+               for pid, (_n, process) in processes.items()}
+    problems = []
+    for pid, (name, process) in processes.items():
+        total = _with_started(pid, own, started)
+        if total > MAX_STARTED_ELEMENTS:
+            problems.append(Problem(name, pid, process.sourceline,
+                                    f"runs more than {MAX_STARTED_ELEMENTS} tasks, events and gateways with the "
+                                    "processes it calls and starts (each call or start counted)"))
     return problems
+
+
+def _with_started(root: str, own: dict[str, int], started: dict[str, list[str]]) -> int:
+    """Flow elements of `root` and, once per call or start, of each process it runs; a start back
+    into the path counts nothing (process_starts.py refuses it). Stops counting past the limit."""
+    total, pending = 0, [(root, (root,))]
+    while pending and total <= MAX_STARTED_ELEMENTS:
+        pid, path = pending.pop()
+        total += own[pid]
+        pending += [(target, (*path, target)) for target in started[pid] if target not in path]
+    return total
 
 
 def _file_problems(name: str, root) -> list[Problem]:

@@ -20,7 +20,7 @@ def start_problems(parsed: ParsedSet) -> list[Problem]:
     for xml in (x for name, x in parsed.xml.items() if name.endswith(".bpmn")):
         for process in xml.root.iter(f"{BPMN}process"):
             starts = edges.setdefault(process.get("id"), [])
-            for element, line, target in _starts_in(process):
+            for element, line, target in starts_in(process):
                 site = (xml.file_name, element, line)
                 if target is None:
                     problems.append(_problem(site, "calls start_process with a process id that is not a quoted "
@@ -40,7 +40,7 @@ def _problem(site, message: str) -> Problem:
     return Problem(file_name, element.get("id"), line, message)
 
 
-def _starts_in(process):
+def starts_in(process):
     """(element, line, process id or None when not quoted) for each start in a process and its sub-processes."""
     for element in process.iter(f"{BPMN}callActivity"):
         yield element, element.sourceline, element.get("calledElement")

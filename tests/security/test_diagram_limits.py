@@ -11,7 +11,7 @@ import time
 import pytest
 
 from engine.errors import InvalidDefinition
-from tests.fixtures.big_diagrams import fork_tree, long_chain, parallel, starting
+from tests.fixtures.big_diagrams import calling, fork_tree, long_chain, parallel, starting
 from tests.fixtures.diagrams import chain
 from tests.flows.conftest import ROOT, definition_files
 
@@ -56,11 +56,30 @@ def _start_cpu(engine, process_id: str) -> float:
 
 @pytest.mark.parametrize("shape", [[5, 5, 5], [2, 5, 5, 2], "chain"])
 def test_the_largest_diagrams_allowed_deploy_and_start_in_under_a_second(engine_of, shape):
-    # 125 paths at once in 189 elements (the most 250 elements and 5 paths a gateway allow);
-    # a chain of 250 elements. Measured medians: 0.42 s, 0.35 s and 0.13 s.
+    # 125 paths at once in 189 elements, 100 in 228 (about the most 250 elements and 5 paths a
+    # gateway allow); a chain of 250 elements. Measured medians: 0.46 s, 0.49 s and 0.14 s.
     document = long_chain(248, pid="tree") if shape == "chain" else fork_tree(shape)
     engine_of.deploy({"tree.bpmn": document}, "olive")
     assert _start_cpu(engine_of, "tree") < 1.0
+
+
+def test_a_process_calling_more_than_allowed_is_refused(engine_of):
+    engine_of.deploy({"tree.bpmn": fork_tree([5, 5, 5])}, "olive")  # 189 elements
+    [problem] = _refused(engine_of, {"caller.bpmn": calling("tree", 4)})  # 8 + 4 x 189 = 764
+    assert (problem["file"], problem["element_id"], problem["line"]) == ("caller.bpmn", "caller", 3)
+    assert problem["message"] == ("runs more than 600 tasks, events and gateways with the processes it calls and "
+                                  "starts (each call or start counted)")
+    # calls that call again multiply: five calls of a process making five calls of one of 34 elements
+    engine_of.deploy({"leaf.bpmn": fork_tree([5, 4], pid="leaf")}, "olive")
+    [problem] = _refused(engine_of, {"middle.bpmn": calling("leaf", 5, pid="middle"),
+                                     "top.bpmn": calling("middle", 5, pid="top")})
+    assert (problem["element_id"], problem["message"][:22]) == ("top", "runs more than 600 tas")
+
+
+def test_the_most_a_start_may_run_with_its_calls_starts_in_under_two_seconds(engine_of):
+    # three calls of the widest process allowed: 574 elements, 375 paths at once. Median 1.3 s.
+    engine_of.deploy({"tree.bpmn": fork_tree([5, 5, 5]), "caller.bpmn": calling("tree", 3)}, "olive")
+    assert _start_cpu(engine_of, "caller") < 2.0
 
 
 def test_every_process_of_ours_is_within_the_limits(engine_of):
