@@ -47,7 +47,7 @@ def starts_in(process):
     for script in process.iter(f"{BPMN}script"):
         try:
             tree = ast.parse(script.text or "")
-        except SyntaxError:  # refused by the expression rules, with its line
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # for the expression rules to refuse
             continue
         for call in (n for n in ast.walk(tree) if _calls_start_process(n)):
             yield script.getparent(), (script.sourceline or 1) + call.lineno - 1, _quoted_process(call)

@@ -125,9 +125,9 @@ def test_processes_starting_each_other_are_refused(engine_of):
     engine_of.deploy({"b.bpmn": starting("b", "c"), "c.bpmn": _ended("c")}, "olive")
     # a, then b (deployed), then c (deployed) ... back to a: refused, naming the start that closes it
     problems = _refused(engine_of, {"a.bpmn": starting("a", "b", by_call=True), "c.bpmn": starting("c", "a")})
-    assert [p["message"] for p in problems] == [
+    assert [p["message"] for p in problems] == [(
         "process 'c' starts 'a' again (a -> b -> c -> a); a process may not start itself, directly or through "
-        "the processes it starts"]
+        "the processes it starts")]
     assert (problems[0]["file"], problems[0]["element_id"]) == ("c.bpmn", "go")
 
 
