@@ -69,3 +69,71 @@ def _local_refs(schema: dict) -> list[tuple[str, str]]:
             elif key not in ("const", "enum", "default", "examples"):
                 pending.append((here, value))
     return found
+
+
+
+MAX_EXPANDED_PARTS = 20_000  # a form's parts with each reference followed: ours have at most ~1,000
+
+
+def expanded_size(schema: dict) -> int:
+    """How many parts (objects, lists, values) a form has with every local `$ref` counted as what
+    it refers to, up to just past MAX_EXPANDED_PARTS: what validating it may cost. Twenty
+    definitions each referring twice to the next hold 60 parts and expand to over a million.
+    For a form without reference cycles (reference_cycles refuses them first)."""
+    refs = _local_refs(schema)
+    nodes = {"", *(target for _site, target in refs)}
+    edges: dict[str, list[str]] = {node: [] for node in nodes}
+    for site, target in refs:
+        for part in _containers(site, nodes):
+            edges[part].append(target)
+    sizes: dict[str, int] = {}
+    for node in _postorder(edges):
+        sizes[node] = min(_walk(_resolve(schema, node), sizes), MAX_EXPANDED_PARTS + 1)
+    return sizes[""]
+
+
+def _walk(part, sizes: dict[str, int]) -> int:
+    """The parts of `part`, each $ref adding the size of what it refers to."""
+    total, pending = 0, [part]
+    while pending and total <= MAX_EXPANDED_PARTS:
+        node = pending.pop()
+        total += 1
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#"):
+                total += sizes.get(ref[1:].rstrip("/"), 0)
+            pending += [v for k, v in node.items() if k not in ("const", "enum", "default", "examples")]
+        elif isinstance(node, list):
+            pending += node
+    return total
+
+
+def _postorder(edges: dict[str, list[str]]) -> list[str]:
+    """Each node after every node it reaches (the graph has no cycles)."""
+    order, done = [], set()
+    for root in sorted(edges):
+        pending = [(root, iter(edges[root]))] if root not in done else []
+        while pending:
+            node, targets = pending[-1]
+            target = next(targets, None)
+            if target is None:
+                pending.pop()
+                if node not in done:
+                    done.add(node)
+                    order.append(node)
+            elif target not in done and target in edges:
+                pending.append((target, iter(edges[target])))
+    return order
+
+
+def _resolve(schema: dict, pointer: str):
+    node = schema
+    for token in pointer.split("/")[1:]:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node

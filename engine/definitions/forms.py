@@ -12,7 +12,7 @@ from referencing.exceptions import Unresolvable
 
 from ..errors import InvalidData
 from ..nesting import MAX_DEPTH, json_too_deep
-from .form_cycles import reference_cycles
+from .form_cycles import MAX_EXPANDED_PARTS, expanded_size, reference_cycles
 from .patterns import BoundedValidator, pattern_problems
 from .problems import Problem
 
@@ -137,7 +137,11 @@ def form_problems(file_name: str, schema: dict, reserved: set[str]) -> list[Prob
     """A form may refer only to its own parts, never back to what holds them, matches its patterns
     in bounded time (patterns.py) and may not name a field after a function scripts call."""
     problems = [Problem(file_name, None, None, f"{pointer}: {message}") for pointer, message in _references(schema)]
-    problems += [Problem(file_name, None, None, f"{pointer}: {message}") for pointer, message in reference_cycles(schema)]
+    cycles = reference_cycles(schema)
+    problems += [Problem(file_name, None, None, f"{pointer}: {message}") for pointer, message in cycles]
+    if not cycles and expanded_size(schema) > MAX_EXPANDED_PARTS:
+        problems.append(Problem(file_name, None, None, f"has more than {MAX_EXPANDED_PARTS:,} parts when its references "
+                                                       "are followed (definitions referring to others several times)"))
     problems += pattern_problems(file_name, schema)
     fields = declared_fields(schema)
     problems += [Problem(file_name, None, None, f"declares '{name}', the name of a function scripts call; "

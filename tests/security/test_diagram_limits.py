@@ -102,6 +102,16 @@ def test_a_form_referring_to_itself_is_refused(engine_of, form, pointer, cycle):
                                   "what holds them")
 
 
+def test_a_form_whose_references_multiply_is_refused(engine_of):
+    # 20 definitions each referring twice to the next: 2 ** 20 checks of one answer
+    defs = {f"d{i}": {"allOf": [{"$ref": f"#/$defs/d{i + 1}"}, {"$ref": f"#/$defs/d{i + 1}"}]} for i in range(20)}
+    form = {"type": "object", "properties": {"note": {"$ref": "#/$defs/d0"}}, "$defs": defs | {"d20": {"type": "string"}}}
+    [problem] = _refused(engine_of, {"chain.bpmn": chain(), "note.json": json.dumps(form).encode()})
+    assert problem["file"] == "note.json"
+    assert problem["message"] == ("has more than 20,000 parts when its references are followed (definitions "
+                                  "referring to others several times)")
+
+
 def test_a_form_using_one_definition_twice_is_deployed(engine_of):
     form = {"type": "object", "properties": {"note": {"$ref": "#/$defs/text"}, "more": {"$ref": "#/$defs/text"}},
             "$defs": {"text": {"type": "string"}}}
