@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.definitions import answers, forms, loops, notifications, rules, unset_fields
+from engine.definitions import answers, diagram_limits, forms, loops, notifications, process_starts, rules, unset_fields
 from engine.definitions.bundle import ParsedSet, build_parser, file_kind, parse_files, problem_from_validation
 from engine.definitions.problems import Problem
 from engine.errors import InvalidDefinition
@@ -78,13 +78,14 @@ def current_files(session: Session) -> dict[str, DefinitionFile]:
 
 def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str]):
     parsed, problems = parse_files(working)
-    problems += build_parser(parsed)
+    problems += diagram_limits.size_problems(parsed) or build_parser(parsed)  # the parser recurses along a flow
     roles = {row.id: row.label for row in session.execute(select(Role.id, Role.label))}
     problems += _form_problems(parsed)
     specs: dict = {}
     if not problems:
         process_ids = set(parsed.parser.get_process_ids())
         problems += rules.call_problems(parsed, process_ids)
+        problems += process_starts.start_problems(parsed)
         problems += rules.expression_problems(parsed)
         problems += rules.publish_problems(parsed)
         problems += rules.deadline_problems(parsed)

@@ -10,6 +10,8 @@ from jsonschema.exceptions import SchemaError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
+from engine.definitions.form_cycles import MAX_EXPANDED_PARTS, expanded_size, reference_cycles
+from engine.definitions.patterns import BoundedValidator, pattern_problems
 from engine.definitions.problems import Problem
 from engine.errors import InvalidData
 from engine.limits import MAX_DEPTH, json_too_deep
@@ -98,7 +100,7 @@ def validation_errors(schema: dict, data: dict) -> dict[str, list[str]]:
     """Map each failing field path (dotted) to its messages; empty when the data is valid."""
     errors: dict[str, list[str]] = {}
     try:
-        for error in Draft202012Validator(schema, registry=NO_RETRIEVAL).iter_errors(data):
+        for error in BoundedValidator(schema, registry=NO_RETRIEVAL).iter_errors(data):
             path = [str(p) for p in error.absolute_path]
             if error.validator == "required":
                 missing = error.message.split("'")[1] if "'" in error.message else ""
@@ -132,8 +134,15 @@ def choices_of(schema: dict, part) -> list[str] | None:
 
 
 def form_problems(file_name: str, schema: dict, reserved: set[str]) -> list[Problem]:
-    """A form may refer only to its own parts and may not name a field after a function scripts call."""
+    """A form may refer only to its own parts, never back to what holds them, matches its patterns
+    in bounded time (patterns.py) and may not name a field after a function scripts call."""
     problems = [Problem(file_name, None, None, f"{pointer}: {message}") for pointer, message in _references(schema)]
+    cycles = reference_cycles(schema)
+    problems += [Problem(file_name, None, None, f"{pointer}: {message}") for pointer, message in cycles]
+    if not cycles and expanded_size(schema) > MAX_EXPANDED_PARTS:
+        problems.append(Problem(file_name, None, None, f"has more than {MAX_EXPANDED_PARTS:,} parts when its references "
+                                                       "are followed (definitions referring to others several times)"))
+    problems += pattern_problems(file_name, schema)
     fields = declared_fields(schema)
     problems += [Problem(file_name, None, None, f"declares '{name}', the name of a function scripts call; "
                                                 "choose another field name")
