@@ -141,6 +141,8 @@ def _read_data_associations(graph: Graph, node) -> None:
 def _read_lanes(graph: Graph, lane_set, depth: int, next_band: int) -> int:
     """Leaf lanes become bands in document order; a node goes to the deepest lane that lists it."""
     for element in lane_set.iterchildren(f"{BPMN}lane"):
+        if lane_only_nested(element, set(graph.kinds)):
+            continue
         lane = Lane(element.get("id", ""), depth, first_band=next_band)
         graph.lanes.append(lane)
         after = next_band
@@ -152,6 +154,13 @@ def _read_lanes(graph: Graph, lane_set, depth: int, next_band: int) -> int:
             graph.band_of.setdefault((ref.text or "").strip(), lane.first_band)
         next_band = after
     return next_band
+
+
+def lane_only_nested(lane, drawn: set[str]) -> bool:
+    """A lane that lists tasks, all of them inside sub-processes: it assigns their role (the engine
+    reads the lane of every task in the file) but would be an empty band on this plane, so it is not drawn."""
+    refs = [(ref.text or "").strip() for ref in lane.iter(f"{BPMN}flowNodeRef")]
+    return bool(refs) and not drawn.intersection(refs)
 
 
 def _successors(graph: Graph) -> dict[str, list[tuple[str, int, str | None]]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from lxml import etree
 
 from .bpmn_draw import BPMNDI_NS, DC_NS, Names, Pool, diagrams
-from .bpmn_graph import BPMN, BPMN_NS, FLOW_NODES, local
+from .bpmn_graph import BPMN, BPMN_NS, FLOW_NODES, lane_only_nested, local
 from .bpmn_text import Span, Tag, line_indent, parse, scan, splice, tag_end, whitespace_before
 
 BPMNDI = f"{{{BPMNDI_NS}}}"
@@ -127,11 +127,20 @@ def missing_shapes(xml: bytes) -> list[str]:
     root = parse(xml)
     drawn = {element.get("bpmnElement") for element in root.iter(f"{BPMNDI}BPMNShape", f"{BPMNDI}BPMNEdge")}
     wanted = [element.get("id") for element in root.iter(f"{BPMN}*")
-              if local(element) in DRAWN and element.get("id")]
+              if local(element) in DRAWN and element.get("id") and not _hidden_lane(element)]
     in_pools = {participant.get("processRef") for participant in root.iter(f"{BPMN}participant")}
     unpooled = [process.get("id") for process in root.iter(f"{BPMN}process")
                 if process.find(f"{BPMN}laneSet/{BPMN}lane") is not None and process.get("id") not in in_pools]
     return [element_id for element_id in wanted if element_id not in drawn] + unpooled
+
+
+def _hidden_lane(element) -> bool:
+    """A lane whose tasks are all inside sub-processes is not drawn on its process's plane."""
+    if local(element) != "lane":
+        return False
+    process = next(a for a in element.iterancestors() if local(a) in ("process", "subProcess"))
+    own = {child.get("id") for child in process if local(child) in DRAWN}
+    return lane_only_nested(element, own)
 
 
 def gateway_orders(xml: bytes) -> dict[str, list[str]]:

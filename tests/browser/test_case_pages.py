@@ -5,10 +5,14 @@ suspend and resume. Every page visited passes axe-core and is photographed."""
 import re
 
 import doors
-from tests.browser.conftest import check_page
+from tests.browser.conftest import SCREENSHOTS, check_page
 from tests.flows.conftest import complete
 from tests.flows.test_case_audit import discussion, draft
 from tests.web.conftest import CASE
+
+WIDE = {"width": 1280, "height": 900}
+MAIN_LINE = ["audit_allocated", "open_audit", "draft_and_discuss", "quality_assurance", "send_and_settle_report",
+             "complete_audit", "audit_complete"]
 
 
 def audit_at_qa(site) -> int:
@@ -38,10 +42,10 @@ def test_quinn_follows_a_running_audit_and_sees_toms_step_without_a_reload(site,
     quinn.wait_for_selector(".app-badges")
     check_page(quinn, "12-case-page")
     assert "app-state--active" in element(quinn, "quality_assurance").get_attribute("class")
-    assert "app-state--completed" in element(quinn, "draft_audit").get_attribute("class")
-    assert quinn.locator(".djs-connection.app-flow--taken").count() > 5  # the flows taken so far
+    assert "app-state--completed" in element(quinn, "draft_and_discuss").get_attribute("class")
+    assert quinn.locator(".djs-connection.app-flow--taken").count() >= 3  # the flows taken so far
 
-    quinn.locator(".bjs-drilldown").first.click()  # into the QA sub-process
+    quinn.locator(".djs-overlays[data-container-id=quality_assurance] .bjs-drilldown").click()  # into QA
     assert "app-state--ready" in element(quinn, "quality_assure_report").get_attribute("class")
     assert "Ready, for the QA and practice improvement team" in badges(quinn, "quality_assure_report")
     assert "Due tomorrow, Tuesday 3 November" in badges(quinn, "timer_qa_due")
@@ -65,6 +69,27 @@ def test_quinn_follows_a_running_audit_and_sees_toms_step_without_a_reload(site,
     assert "The case changed at" in quinn.locator("#case-updated").inner_text()
     quinn.get_by_role("link", name=re.compile("^C-1001")).first.wait_for()
     check_page(quinn, "14-case-page-after-toms-step")
+
+
+def test_the_case_audits_main_line_is_readable_on_one_screen_at_1280_px(site, person):  # R-80
+    """Issue 24: as the page opens, the whole main line inside the viewer, drawn at a zoom where its
+    words are legible: a 100 px task at least 75 px wide on the screen."""
+    audit_at_qa(site)
+    quinn = person("quinn")
+    quinn.set_viewport_size(WIDE)
+    quinn.goto("/cases")
+    quinn.get_by_role("link", name=re.compile(r"^C-1001")).click()
+    quinn.wait_for_selector(".app-badges")
+    viewer = quinn.locator("#diagram-case_audit").bounding_box()
+    for element_id in MAIN_LINE:
+        box = quinn.locator(f".djs-element[data-element-id={element_id}] .djs-visual").bounding_box()
+        assert box is not None, element_id
+        assert viewer["x"] <= box["x"] and box["x"] + box["width"] <= viewer["x"] + viewer["width"], element_id
+        assert viewer["y"] <= box["y"] and box["y"] + box["height"] <= viewer["y"] + viewer["height"], element_id
+    task = quinn.locator(".djs-element[data-element-id=open_audit] .djs-visual").bounding_box()
+    assert task["width"] >= 75, f"the main line is drawn at {task['width']:.0f}% of its size"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    quinn.locator("#diagram-section-case_audit").screenshot(path=str(SCREENSHOTS / "12c-case-audit-main-line-1280.png"))
 
 
 def test_an_audit_that_raised_a_safety_concern_links_to_its_alert(site, person):  # R-40 R-80
@@ -136,11 +161,13 @@ def test_a_disputed_audit_draws_the_dispute_it_calls_below_the_audit(site, perso
     quinn = person("quinn")
     quinn.goto(f"/instances/{iid}")
     quinn.wait_for_selector("#diagram-dispute_resolution .app-badges")
-    assert "app-state--active" in element(quinn, "resolve_dispute").first.get_attribute("class")
+    assert "app-state--active" in element(quinn, "send_and_settle_report").get_attribute("class")
     written = quinn.locator("#diagram-dispute_resolution .djs-element[data-element-id=prepare_written_response]")
     assert "app-state--ready" in written.get_attribute("class")
     # the audit's diagram opens on its open findings discussion; the dispute beside it is in the whole diagram
     quinn.get_by_role("button", name="Whole diagram").first.click()  # the audit's diagram comes first
+    quinn.locator(".djs-overlays[data-container-id=send_and_settle_report] .bjs-drilldown").click()
+    assert "app-state--active" in element(quinn, "resolve_dispute").first.get_attribute("class")
     quinn.locator(".djs-overlays[data-container-id=resolve_dispute]").get_by_role("link", name="Open its diagram").click()
     assert quinn.evaluate("location.hash") == "#diagram-section-dispute_resolution"
     check_page(quinn, "21-dispute-called-from-the-audit")

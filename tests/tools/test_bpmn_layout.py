@@ -451,3 +451,27 @@ def test_cli_warns_when_spiffworkflow_would_try_conditions_in_another_order(tmp_
     path.write_bytes(CROSS_LANE_CHOICE)
     result = run_cli(str(path))
     assert result.returncode == 0 and "warning: gateway gate now tries fm, fa" in result.stderr
+
+
+def test_a_lane_whose_tasks_are_all_in_a_sub_process_is_not_an_empty_band_on_the_main_plane():
+    """Issue 24: the lane still gives the tasks inside the sub-process its role (SpiffWorkflow reads
+    every lane of the file), but the main plane draws no empty band for it."""
+    inner = b'''<bpmn:subProcess id="signing" name="Sign off">
+      <bpmn:startEvent id="signing_start" /><bpmn:userTask id="sign_off" name="Sign off the audit" camunda:formKey="sign_off" />
+      <bpmn:endEvent id="signing_end" />
+      <bpmn:sequenceFlow id="s1" sourceRef="signing_start" targetRef="sign_off" />
+      <bpmn:sequenceFlow id="s2" sourceRef="sign_off" targetRef="signing_end" />
+    </bpmn:subProcess>'''
+    xml = (SAMPLE.replace(b'<bpmn:userTask id="sign_off" name="Sign off the audit" camunda:formKey="sign_off" />', inner)
+           .replace(b'sourceRef="split" targetRef="sign_off"', b'sourceRef="split" targetRef="signing"')
+           .replace(b'id="signed" sourceRef="sign_off"', b'id="signed" sourceRef="signing"'))
+    laid_out = layout(xml)
+    assert missing_shapes(laid_out) == []
+    boxes = shapes(laid_out)
+    assert "lane_manager" not in boxes and "lane_qa" in boxes and "lane_auditor" in boxes
+    pool = boxes["participant_qa_review"]
+    assert pool[3] == boxes["lane_auditor"][3] + boxes["lane_qa"][3]  # two bands, no third
+    parser = CamundaParser()
+    parser.add_bpmn_str(laid_out)
+    parser.get_spec("qa_review")
+    assert parser.get_spec("signing").task_specs["sign_off"].lane == "Team manager"

@@ -30,14 +30,18 @@ async function drawAll() {
   viewers.forEach((viewer, process) => showWhereItStands(viewer, diagramData().find((d) => d.process_id === process)));
 }
 
-// Readable size, scrolled to what is open now (the whole diagram is one button away).
+// The whole diagram when it is legible at that size (a main line of sub-processes); else a readable
+// size, scrolled to what is open now (the whole diagram is one button away).
+const LEGIBLE_ZOOM = 0.75;
+
 function showWhereItStands(viewer, drawn) {
   const canvas = viewer.get("canvas");
   const top = canvas.getRootElement();
   const open = Object.entries(drawn?.elements || {}).filter(([, state]) => state !== "completed")
     .map(([id]) => viewer.get("elementRegistry").get(id))
     .find((element) => element && element.type !== "bpmn:Process" && canvas.findRoot(element) === top);
-  if (!open) return canvas.zoom("fit-viewport");
+  canvas.zoom("fit-viewport");
+  if (!open || canvas.zoom() >= LEGIBLE_ZOOM) return;
   canvas.zoom(0.9);
   canvas.scrollToElement(open, { top: 150, left: 250, right: 250, bottom: 150 });
 }

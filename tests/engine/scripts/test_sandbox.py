@@ -1,4 +1,4 @@
-"""Tests for engine.sandbox: escapes refused at compile and run time, normal scripts, error line numbers."""
+"""Tests for engine/scripts/sandbox.py: escapes refused at compile and run time, normal scripts, error line numbers."""
 from xml.sax.saxutils import escape
 
 import pytest

@@ -18,8 +18,9 @@ def test_a_new_audit_shows_its_start_done_and_its_first_task_ready(org):  # R-80
     assert list(drawn) == ["case_audit"]
     elements = drawn["case_audit"]["elements"]
     assert elements["draft_audit"] == "ready"
-    assert [state for element, state in elements.items() if element != "draft_audit"] and all(
-        state in ("completed", "waiting") for element, state in elements.items() if element != "draft_audit")
+    assert elements["draft_and_discuss"] == "active"  # the collapsed sub-process the draft is in
+    others = [state for element, state in elements.items() if element not in ("draft_audit", "draft_and_discuss")]
+    assert others and all(state in ("completed", "waiting") for state in others)
     [task] = ready(org, iid, "draft_audit")
     assert drawn["case_audit"]["ready"] == {"draft_audit": [task["id"]]}
     assert drawn["case_audit"]["timers"]  # the month-end deadline of the draft waits
