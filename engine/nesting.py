@@ -3,6 +3,8 @@ script's result): Python's JSON and SpiffWorkflow's serializer recurse, and an i
 with data nested a few hundred levels deep could not be loaded again."""
 import re
 
+from .data_weight import RefersToItself, weigh
+
 MAX_DEPTH = 32  # the audit tool nests 4 levels; no form or script needs more than a handful
 
 # A JSON string (escapes included) or a bracket: brackets inside strings do not count.
@@ -24,17 +26,9 @@ def json_too_deep(document: bytes, limit: int = MAX_DEPTH) -> bool:
 
 
 def value_too_deep(value, limit: int = MAX_DEPTH) -> bool:
-    """Whether lists, tuples and dicts nest more than `limit` deep, walked without recursion."""
-    pending = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        pending += [(child, depth + 1) for child in children if isinstance(child, (dict, list, tuple))]
-    return False
+    """Whether lists, tuples and dicts nest more than `limit` deep (or contain themselves), each
+    distinct object walked once: shared references are not walked again (data_weight.py)."""
+    try:
+        return weigh(value, tick=False).depth > limit
+    except RefersToItself:
+        return True
