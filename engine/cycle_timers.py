@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
-from SpiffWorkflow.util.task import TaskState
 
 MIN_CYCLE_SECONDS = 60  # the shortest period a cycle timer may have (README, "Timers")
 
@@ -33,7 +32,7 @@ def catch_up_once(workflow, at: datetime) -> list[MissedCycles]:
     stands for. Raises CycleTooShort for a period under MIN_CYCLE_SECONDS (one computed at run time:
     constants are refused at deploy, definitions/rules.py)."""
     missed = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in list(workflow.event_manager.tasks.values()):  # the waiting events, as refresh_timers reads them
         value = task.internal_data.get("event_value")
         if not isinstance(getattr(task.task_spec, "event_definition", None), CycleTimerEventDefinition):
             continue

@@ -27,6 +27,8 @@ class Weight:
 def weigh(value, tick: bool = True) -> Weight:
     """The value's weight. With `tick`, each distinct container is one step of the running budget,
     so that weighing is bounded like the script that built the value."""
+    if _children(value) is None:
+        return Weight(_scalar_bytes(value), 0)
     weights: dict[int, Weight] = {}
     open_ids: set[int] = set()
     pending = [(value, False)]
@@ -36,9 +38,7 @@ def weigh(value, tick: bool = True) -> Weight:
         if key in weights:
             continue
         children = _children(item)
-        if children is None:
-            weights[key] = Weight(_scalar_bytes(item), 0)
-        elif children_done:
+        if children_done:
             open_ids.discard(key)
             weights[key] = _container_weight(item, children, weights)
         elif key in open_ids:
@@ -48,8 +48,12 @@ def weigh(value, tick: bool = True) -> Weight:
                 budget.tick()
             open_ids.add(key)
             pending.append((item, True))
-            pending += [(child, False) for child in children if id(child) not in weights]
+            pending += [(child, False) for child in children
+                        if isinstance(child, _CONTAINERS) and id(child) not in weights]
     return weights[id(value)]
+
+
+_CONTAINERS = (dict, list, tuple, set, frozenset)
 
 
 def _children(item) -> list | None:
@@ -61,11 +65,16 @@ def _children(item) -> list | None:
 
 
 def _container_weight(item, children: list, weights: dict[int, Weight]) -> Weight:
-    size = 2 + 2 * len(children)  # brackets, commas and spaces
+    size, depth = 2 + 2 * len(children), 0  # brackets, commas and spaces
     if isinstance(item, dict):
         size += sum(_scalar_bytes(k) + 2 for k in item)
-    size += sum(weights[id(child)].bytes for child in children)
-    return Weight(size, 1 + max((weights[id(child)].depth for child in children), default=0))
+    for child in children:
+        if isinstance(child, _CONTAINERS):
+            weight = weights[id(child)]
+            size, depth = size + weight.bytes, max(depth, weight.depth)
+        else:
+            size += _scalar_bytes(child)
+    return Weight(size, 1 + depth)
 
 
 def _scalar_bytes(item) -> int:
