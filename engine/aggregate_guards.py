@@ -3,7 +3,6 @@
 `"%s" % (x,)` write out every shared reference of `x` (`[s] * 5000` is 5,000 copies of `s`).
 Each is weighed first (data_weight.py, linear in distinct objects) against budget.MAX_ITEMS.
 """
-from numbers import Number
 
 from RestrictedPython.PrintCollector import PrintCollector
 

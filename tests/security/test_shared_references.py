@@ -61,7 +61,7 @@ def test_a_timer_step_holding_shared_references_stops_once_and_is_not_retried(en
     assert engine_of.reads.instance(iid)["revision"] == view["revision"]
 
 
-def test_health_answers_while_a_step_holds_shared_references(app, engine_of, health):
+def test_health_answers_while_a_step_holds_shared_references(app, engine_of, health):  # noqa: F811
     engine_of.deploy({"shared.bpmn": scripted(pid="shared", script=SHARED), "note.json": NOTE_FORM}, "olive")
     started, timings = health_while(lambda: requests.post(
         f"{health}/api/process-instances", json={"process_id": "shared", "data": CASE},

@@ -56,7 +56,7 @@ def test_a_decision_cell_flattening_lists_is_on_the_budget(engine_of):
     assert measured.cpu_seconds < 2.5, measured.cpu_seconds
 
 
-def test_health_answers_while_a_step_walks_shared_nesting(app, engine_of, health):
+def test_health_answers_while_a_step_walks_shared_nesting(app, engine_of, health):  # noqa: F811
     engine_of.deploy({"nest.bpmn": scripted(pid="nest", script=SHARED_NESTING), "note.json": NOTE_FORM}, "olive")
     started, timings = health_while(lambda: requests.post(
         f"{health}/api/process-instances", json={"process_id": "nest", "data": CASE},
