@@ -6,11 +6,13 @@ a deploy refuses cycles shorter than a minute."""
 import pytest
 import requests
 
+from engine.accounts import dao_set_password
 from engine.errors import InvalidDefinition
 from tests.api.conftest import bearer
 from tests.fixtures.diagrams import GRADE_FORM, NOTE_FORM, decision, scripted, sketch, with_decision
 from tests.security.child_probe import measure_in_child
 from tests.security.test_script_budget import health, health_while  # noqa: F401  (fixture)
+from tests.web.conftest import PASSWORD, signed_in
 
 CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat"}
 # 31 lists, but 1000**30 paths through them: walked path by path the check never ends.
@@ -77,7 +79,7 @@ def _cycling(expression: str) -> dict[str, bytes]:
             "note.json": NOTE_FORM}
 
 
-def test_a_cycle_missed_for_hours_fires_once_saying_how_many_it_stood_for(engine_of, clock):
+def test_a_cycle_missed_for_hours_fires_once_saying_how_many_it_stood_for(app, engine_of, clock):
     engine_of.deploy(_cycling('"R/PT1M"'), "olive")
     iid = engine_of.start_instance("cyc", {"case_ref": "C-1001", "auditor": "ann"}, "quinn")
     clock.advance(hours=10)  # the worker was down
@@ -87,6 +89,10 @@ def test_a_cycle_missed_for_hours_fires_once_saying_how_many_it_stood_for(engine
     assert [(h["element_id"], h["detail"]["cycles"]) for h in fired] == [("tick", 599)]  # 09:01 to 18:59
     assert sum(1 for h in history if h["event"] == "task_completed" and h["element_id"] == "remind") <= 1
     assert engine_of.fire_due_timers() == 0  # caught up: the next firing is a minute ahead
+    with engine_of.db.transaction() as session:
+        dao_set_password(session, "quinn", PASSWORD)
+    page = signed_in(app, "quinn").get(f"/instances/{iid}").text
+    assert "Deadline reached: tick (once for 599 cycles missed)" in page
 
 
 def test_a_cycle_shorter_than_a_minute_is_refused(engine_of, clock):
