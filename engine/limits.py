@@ -11,6 +11,7 @@ MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on every database: la
 MAX_NOTE = 1000  # characters of a deployment's change note
 MAX_TREE_DEPTH = 600  # levels of one task tree (engine/instances/loops.py); SpiffWorkflow breaks near 1,000
 MIN_LOOP_ROUNDS = 12  # rounds every loop must be able to take, checked at deploy (audit_cycle: 12 months)
+MIN_CYCLE_SECONDS = 60  # the shortest period a cycle timer may have (README, "Timers")
 MAX_DEPTH = 32  # the audit tool nests 4 levels; no form or script needs more than a handful
 
 # A JSON string (escapes included) or a bracket: brackets inside strings do not count.
@@ -28,21 +29,4 @@ def json_too_deep(document: bytes, limit: int = MAX_DEPTH) -> bool:
                 return True
         elif bracket in (b"]", b"}"):
             depth -= 1
-    return False
-
-
-def value_too_deep(value, limit: int = MAX_DEPTH) -> bool:
-    """Whether lists, tuples and dicts nest more than `limit` deep, walked without recursion."""
-    pending = [(value, 1)]
-    while pending:
-        item, depth = pending.pop()
-        if isinstance(item, dict):
-            children = item.values()
-        elif isinstance(item, (list, tuple)):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        pending += [(child, depth + 1) for child in children if isinstance(child, (dict, list, tuple))]
     return False

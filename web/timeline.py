@@ -75,7 +75,8 @@ def _words(kind: str, who: str, step: str | None, detail: dict, words: CaseWords
         "task_released": f"{who} released {step}",
         "task_completed": f"{who} completed {step}",
         "task_cancelled": f"{step} was closed without an answer",
-        "timer_fired": f"Deadline reached: {step}",
+        "timer_fired": f"Deadline reached: {step}" + (f" (once for {detail['cycles']} cycles missed)"
+                                                      if (detail.get("cycles") or 1) > 1 else ""),
         "process_started": f"{who} started the {started[:1].lower() + started[1:]} it called for",
         "instance_suspended": f"{who} suspended the case{reason}",
         "instance_resumed": f"{who} resumed the case{reason}",

@@ -89,6 +89,7 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
         problems += rules.expression_problems(parsed)
         problems += rules.publish_problems(parsed)
         problems += rules.deadline_problems(parsed)
+        problems += rules.cycle_problems(parsed)
         problems += notifications.notification_problems(parsed, answers.case_fields(roles))
         problems += unset_fields.unset_field_problems(parsed, answers.case_fields(roles))
     if not problems:

@@ -7,12 +7,14 @@ import ast
 import re
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 
 from engine.definitions.bundle import ParsedSet
 from engine.definitions.forms import declared_fields
 from engine.definitions.problems import Problem
 from engine.definitions.xml import XmlFile
+from engine.limits import MIN_CYCLE_SECONDS
 from engine.scripts.effects import PUBLISHED_BY_DIAGRAMS
 from engine.scripts.sandbox import ScriptRejected, compile_expression, compile_script
 
@@ -195,6 +197,32 @@ def deadline_problems(parsed: ParsedSet) -> list[Problem]:
                                         f"the name says {says} working day(s) but the timer counts {counts}: "
                                         "name the deadline without its number, or make them agree"))
     return problems
+
+
+def cycle_problems(parsed: ParsedSet) -> list[Problem]:
+    """A cycle timer repeats at most once a minute: a sub-minute cycle would keep the worker firing
+    it. Only a literal cycle ("R/PT30S") is read here; one the data computes is checked when it runs
+    (cycle_timers.catch_up_once)."""
+    problems = []
+    for xml in (x for x in parsed.xml.values() if not x.file_name.endswith(".dmn")):
+        for expression in xml.root.iter(f"{BPMN}timeCycle"):
+            seconds = _cycle_seconds(expression.text or "")
+            if seconds is not None and seconds < MIN_CYCLE_SECONDS:
+                owner = _owner(expression)
+                problems.append(Problem(xml.file_name, owner.get("id") if owner is not None else None,
+                                        expression.sourceline, f"the cycle repeats every {seconds:g} s; a cycle "
+                                        f"timer may repeat at most once a minute ({MIN_CYCLE_SECONDS} s)"))
+    return problems
+
+
+def _cycle_seconds(source: str) -> float | None:
+    """The period of a literal ISO 8601 cycle ("R3/PT1H"); None when the expression is computed."""
+    try:
+        text = ast.literal_eval(source.strip())
+        _cycles, _start, period = TimerEventDefinition.parse_iso_recurring_interval(text)
+    except Exception:  # noqa: BLE001 - computed, or malformed: expression_problems and the run say so
+        return None
+    return period.total_seconds()
 
 
 def _working_days_counted(source: str) -> set[int] | None:

@@ -3,7 +3,6 @@
 `save()` writes the state, the user-task and timer projections and the history in the caller's
 transaction; if anything fails the caller rolls back and nothing is half-saved.
 """
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -23,6 +22,7 @@ from engine.grades import scale_in_force
 from engine.history import dao_append_history
 from engine.instances import store
 from engine.instances.commands import Command, Complete, Deliver
+from engine.instances.cycle_timers import CycleTooShort, catch_up_once
 from engine.instances.loops import LoopTooLong, check_task, check_workflow
 from engine.instances.messages import deliver, messages_taken
 from engine.instances.projection import fired_timer_ids, fired_timers, ready_user_tasks, timer_due_at, waiting_timers
@@ -32,6 +32,7 @@ from engine.outbox import RecipientError, dao_add_event, write_messages
 from engine.people.organisation import case_place, people_named, resolve_candidates
 from engine.reporting.outcomes import OutcomeError, write_outcomes
 from engine.scripts.budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
+from engine.scripts.data_weight import RefersToItself, weigh
 from engine.scripts.effects import Effect, collecting
 from engine.scripts.functions import make_script_engine
 from engine.serialization import SERIALIZER_VERSION, dump_state, load_state
@@ -81,6 +82,7 @@ class InstanceRuntime:
         self.loaded_revision = row.revision
         self.status = row.status
         self.timers_fired = 0
+        self.cycles_caught_up: list = []  # cycle_timers.MissedCycles: what each cycle timer's firing stood for
         self.completed = None  # (task id, actor) of the task this action completed
         self.answers: dict = {}  # the answers that completed it
         self.is_new = False  # created in this transaction: no rows to compare with yet
@@ -190,13 +192,17 @@ class InstanceRuntime:
     def _guarded(self, step) -> None:
         """Run engine steps on one budget (budget.py), collecting what their scripts ask of the world."""
         try:
-            with collecting() as effects, budget(Budget()), scale_in_force(self.version.grades):
+            with (collecting() as effects, budget(Budget(max_data_bytes=self.ctx.max_state_bytes)),
+                  scale_in_force(self.version.grades)):
+                self.cycles_caught_up += catch_up_once(self.workflow, now())
                 step()
                 check_workflow(self.workflow)  # a completion or a prediction may go deeper too
         except (Conflict, NotFound, InvalidData):
             raise
         except LoopTooLong as deep:
             raise ExecutionFailed(deep.element_id, str(deep), None, "loop") from None
+        except CycleTooShort as short:
+            raise ExecutionFailed(short.element_id, str(short), None, "diagram") from None
         except BudgetExceeded as over:
             raise ExecutionFailed(over.element_id, over.message, over.line, "budget") from None
         except Exception as error:
@@ -220,9 +226,12 @@ class InstanceRuntime:
         if status == "running" and self.workflow.is_completed():
             status = "completed"
             dao_append_history(self.session, self.row.id, actor, "instance_completed", at)
+        weight = self._data_bytes()  # before writing it out: shared references weigh what they will take
+        if weight > self.ctx.max_state_bytes:
+            raise self._too_large(weight)
         try:
             state = dump_state(self.workflow)
-        except (TypeError, ValueError, RecursionError) as error:  # a script left data JSON cannot hold
+        except (TypeError, ValueError, RecursionError, MemoryError) as error:  # data JSON cannot hold
             raise ExecutionFailed(self.completed and self._element_of(self.completed[0]),
                                   f"the data cannot be saved: {error}", None, "data") from None
         if len(state) > self.ctx.max_state_bytes:
@@ -261,10 +270,18 @@ class InstanceRuntime:
         task = find_task(self.workflow, task_id)
         return task.task_spec.bpmn_id if task else None
 
+    def _data_bytes(self) -> int:
+        """What every task's data will take in the saved state, each distinct object weighed once."""
+        try:
+            return weigh([task.data for task in self.workflow.get_tasks()] + [self.workflow.data], tick=False).bytes
+        except RefersToItself as error:
+            raise ExecutionFailed(self.completed and self._element_of(self.completed[0]),
+                                  f"the data cannot be saved: {error}", None, "data") from None
+
     def _too_large(self, size: int) -> ExecutionFailed:
         """The step would save more than an instance may hold: blame the task holding the most data."""
         def weight(task):
-            return len(json.dumps(task.data, default=str)), task.last_state_change
+            return weigh(task.data, tick=False).bytes, task.last_state_change
         biggest = max(self.workflow.get_tasks(), key=weight)
         return ExecutionFailed(biggest.task_spec.bpmn_id, f"exceeded its budget: the instance's data would take "
                                f"{size:,} bytes; at most {self.ctx.max_state_bytes:,}", None, "budget")
@@ -323,6 +340,10 @@ class InstanceRuntime:
             due = timer_due_at(task)
             dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
                                      task.task_spec.bpmn_id, due_at=due.isoformat() if due else None)
+        for firing in self.cycles_caught_up:
+            self.timers_fired += 1
+            store.dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at, firing.element_id,
+                                     due_at=firing.due_at.isoformat(), cycles=firing.cycles)
         self.timer_rows = store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow),
                                                    delete_old=not self.is_new)
 

@@ -47,6 +47,7 @@ class Budget:
     max_steps: int = MAX_STEPS
     max_seconds: float = MAX_SECONDS
     max_memory: int = MAX_MEMORY_BYTES
+    max_data_bytes: int = MAX_STATE_BYTES  # what the data a step leaves may take once saved
     steps: int = 0
     started: float = field(default_factory=time.thread_time)
     memory_at_start: int = field(default_factory=lambda: resident_bytes())

@@ -19,16 +19,24 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr_raise,
 )
-from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from engine.limits import MAX_DEPTH, value_too_deep
+from engine.limits import MAX_DEPTH
 from engine.scripts import budget
+from engine.scripts.aggregate_guards import (
+    ScriptStr,
+    SizedPrintCollector,
+    guarded_mod,
+    guarded_repr,
+    guarded_sum,
+    text_sized,
+)
 from engine.scripts.budget import MUTATING_METHODS, BudgetExceeded
+from engine.scripts.data_weight import RefersToItself, weigh
 from engine.scripts.static_checks import static_problems
 
 SCRIPT_FILENAME = "<script>"
@@ -46,17 +54,17 @@ EXTRA_BUILTINS: dict[str, Any] = {
     # RestrictedPython leaves sorted/zip/tuple out because they iterate in C, bypassing _getiter_.
     # What they can iterate is bounded: ranges and values by budget.MAX_ITEMS, and a generator
     # a script writes ticks in its own loop.
-    "min": min, "max": max, "sum": sum, "sorted": sorted, "any": any, "all": all,
+    "min": min, "max": max, "sum": guarded_sum, "repr": guarded_repr, "sorted": sorted, "any": any, "all": all,
     "enumerate": enumerate, "zip": zip, "len": len, "abs": abs,
     "round": round, "dict": dict, "list": list, "set": set, "frozenset": frozenset,
-    "str": str, "int": int, "float": float, "bool": bool, "tuple": tuple,
+    "str": ScriptStr, "int": int, "float": float, "bool": bool, "tuple": tuple,
     "isinstance": isinstance, "map": map, "filter": filter, "reversed": reversed,
     "range": budget.guarded_range, "pow": budget.guarded_pow,
 }
 
 INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
     "+=": budget.guarded_add, "-=": operator.sub, "*=": budget.guarded_mul, "**=": budget.guarded_pow,
-    "/=": operator.truediv, "//=": operator.floordiv, "%=": budget.guarded_mod, "<<=": budget.guarded_lshift,
+    "/=": operator.truediv, "//=": operator.floordiv, "%=": guarded_mod, "<<=": budget.guarded_lshift,
 }
 # Operators that can build a large value in one C call, and the guard each becomes (budget.py).
 GUARDED_OPERATORS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_", ast.Add: "_add_",
@@ -117,6 +125,11 @@ class BudgetedTransformer(RestrictingNodeTransformer):
         node = super().visit_BinOp(node)
         guard = GUARDED_OPERATORS.get(type(node.op))
         return _placed_at(_call(guard, node.left, node.right), node) if guard else node
+
+    def visit_FormattedValue(self, node: ast.FormattedValue):
+        node = super().visit_FormattedValue(node)
+        node.value = _placed_at(_call("_text_sized_", node.value), node.value)
+        return node
 
     def visit_ClassDef(self, node: ast.ClassDef):
         self.error(node, "class definitions are not allowed in scripts")
@@ -188,7 +201,7 @@ def guarded_getitem(container: Any, key: Any) -> Any:
 def guarded_getattr(obj: Any, name: str, default: Any = None) -> Any:
     """Methods of task data (JSON values) from the budget's allow-list; anything else as
     RestrictedPython allows it (no `_` names, no str.format)."""
-    method = budget.data_method(obj, name)
+    method = budget.data_method(str if obj is ScriptStr else obj, name)
     return method if method is not None else safer_getattr_raise(obj, name)
 
 
@@ -219,9 +232,11 @@ GUARDS: dict[str, Any] = {
     "_write_": full_write_guard,
     "_inplacevar_": guarded_inplacevar,
     "_apply_": guarded_apply,
-    "_print_": PrintCollector,
+    "_print_": SizedPrintCollector,
     "_tick_": budget.tick,
+    "_text_sized_": text_sized,
     **budget.BINARY_GUARDS,
+    "_mod_": guarded_mod,
 }
 EXPRESSION_GUARDS = GUARDS | {"_getattr_": pure_getattr}
 
@@ -238,7 +253,10 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     def evaluate(self, expression: str, context: dict, external_context: dict | None = None) -> Any:
         code = compile_expression(expression)
         with budget.budget():
-            return eval(code, self._namespace(context, external_context or {}, EXPRESSION_GUARDS))
+            result = eval(code, self._namespace(context, external_context or {}, EXPRESSION_GUARDS))
+            if isinstance(result, (str, list, tuple, dict, set, frozenset)):  # a decision cell's output is data
+                _refuse_heavy({"the expression's value": result})
+            return result
 
     def execute(self, script: str, context: dict, external_context: dict | None = None) -> bool:
         external_context = external_context or {}
@@ -251,7 +269,8 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
                 exec(code, namespace)
         finally:
             _running_script.reset(running)
-        self._write_back(namespace, context, external_context)
+        with budget.budget():
+            self._write_back(namespace, context, external_context)
         return True
 
     def data_so_far(self, context: dict, namespace: dict, external_context: dict) -> dict:
@@ -268,11 +287,9 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     def _write_back(self, namespace: dict, context: dict, external_context: dict) -> None:
         for name in [name for name in context if not name.startswith("_") and name not in namespace]:
             del context[name]
-        for name, value in namespace.items():
-            if self._is_task_data(name, value, external_context):
-                if value_too_deep(value):
-                    raise ValueError(f"'{name}' nests lists or dicts more than {MAX_DEPTH} levels deep")
-                context[name] = value
+        written = {name: value for name, value in namespace.items() if self._is_task_data(name, value, external_context)}
+        _refuse_heavy(written)
+        context.update(written)
 
     def _is_task_data(self, name: str, value: Any, external_context: dict) -> bool:
         return not (
@@ -290,6 +307,23 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
                 "You have task data that overwrites a predefined function(s). Please change the "
                 f"following variable or field name(s) to something else: {sorted(overwrites)}"
             )
+
+
+def _refuse_heavy(values: dict[str, Any]) -> None:
+    """Data a step leaves must nest at most MAX_DEPTH deep and take at most the budget's bytes once
+    saved; weighed per distinct object (data_weight.py), before anything writes it out."""
+    total, limit = 0, budget.current().max_data_bytes
+    for name, value in values.items():
+        try:
+            weight = weigh(value)
+        except RefersToItself:
+            raise ValueError(f"'{name}' nests lists or dicts more than {MAX_DEPTH} levels deep (it contains itself)") from None
+        if weight.depth > MAX_DEPTH:
+            raise ValueError(f"'{name}' nests lists or dicts more than {MAX_DEPTH} levels deep")
+        total += weight.bytes
+        if total > limit:
+            budget.current()._over(f"the instance's data would take more than {limit:,} bytes once saved "
+                                   f"('{name}' alone {weight.bytes:,}); at most {limit:,}")
 
 
 # The script running now, so that a function it calls (notify) reads the data as the script has it

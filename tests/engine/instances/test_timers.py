@@ -6,6 +6,7 @@ import pytest
 from engine.instances import runtime as runtime_module
 from tests.engine.flow import only_ready
 from tests.fixtures.diagrams import chain_bundle
+from tests.security.test_unticked_work import _cycling
 
 START = {"case_ref": "C-1001", "auditor": "ann"}
 
@@ -118,3 +119,14 @@ def test_one_instance_failing_unexpectedly_does_not_hold_up_the_others(chain_eng
     assert f"process instance {ids[1]} could not fire" in caplog.text
     monkeypatch.undo()
     assert chain_engine.fire_due_timers() == 1  # the next sweep tries it again
+
+
+def test_a_counted_cycle_caught_up_fires_once_for_what_is_left_and_then_stops(engine, clock):
+    engine.deploy(_cycling('"R3/PT1H"'), "olive")
+    iid = engine.start_instance("cyc", {"case_ref": "C-1001", "auditor": "ann"}, "quinn")
+    clock.advance(hours=10)
+    assert engine.fire_due_timers() == 1
+    clock.advance(hours=10)
+    assert engine.fire_due_timers() == 0  # its three cycles are spent
+    fired = [h for h in engine.reads.history(iid) if h["event"] == "timer_fired"]
+    assert [(h["detail"]["due_at"], h["detail"]["cycles"]) for h in fired] == [("2026-11-02T12:00:00+00:00", 3)]

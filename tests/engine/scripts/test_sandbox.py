@@ -8,6 +8,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.util.task import TaskState
 
+from engine.scripts.budget import BudgetExceeded
 from engine.scripts.sandbox import (
     FORBIDDEN_NAMES,
     SandboxedEnvironment,
@@ -317,3 +318,32 @@ def test_runtime_error_in_a_gateway_condition_reports_its_task_and_line():
     assert error.task.task_spec.name == "gateway"
     assert error.line_number == 1
     assert error.error_type == "ZeroDivisionError"
+
+
+# --- what one C call writes out (issue 25, item 2): weighed first ------------------------------
+
+def test_sum_str_and_formatting_still_behave_as_python_does():
+    data = {"rows": [[1, 2], [3]], "pairs": [(1,), (2,)], "n": 5}
+    script = "\n".join([
+        "flat = sum(rows, [])", "joined = sum(pairs, ())", "total = sum([1, 2.5])", "text = str(rows)",
+        "shown = repr('a')", "is_text = isinstance(text, str) and isinstance(n, (str, int))",
+        "words = str.join('-', ['a', 'b'])", "framed = f'<{n}>'", "padded = 'n=%s' % (n,)", "empty = str()",
+    ])
+    SandboxedEnvironment().execute(script, data)
+    assert {k: data[k] for k in ("flat", "joined", "total", "text", "shown", "is_text", "words", "framed",
+                                 "padded", "empty")} == {
+        "flat": [1, 2, 3], "joined": (1, 2), "total": 3.5, "text": "[[1, 2], [3]]", "shown": "'a'",
+        "is_text": True, "words": "a-b", "framed": "<5>", "padded": "n=5", "empty": ""}
+    with pytest.raises(TypeError, match="can only concatenate list"):
+        SandboxedEnvironment().execute("bad = sum([[1], (2,)], [])", {})
+
+
+@pytest.mark.parametrize("writes", [
+    "text = str(big)", "text = repr(big)", "text = f'{big}'", "text = '%s' % (big,)", "print(big)",
+    "texts = list(map(str, [big, big]))", "flat = sum([big, big], [])",
+])
+@pytest.mark.filterwarnings("ignore:.*printed:SyntaxWarning")
+def test_writing_out_shared_references_is_refused_before_it_is_built(writes):
+    data = {"s": "a" * 1000}
+    with pytest.raises(BudgetExceeded, match="exceeded its budget"):
+        SandboxedEnvironment().execute(f"big = [s] * 600000\n{writes}", data)
