@@ -88,7 +88,7 @@ class WorkflowEngine:
             runtime = InstanceRuntime.create(session, self.ctx, version, data, actor)
             event.instance_id = runtime.row.id
             dao_append_history(session, runtime.row.id, actor, "event_received", now(),
-                                     event_id=event_id, event_type=event_type)
+                               event_id=event_id, event_type=event_type)
             self._act(runtime, RUN, actor)
             return runtime.row.id, True
 
@@ -186,7 +186,7 @@ class WorkflowEngine:
             raise MigrationRefused(f"process instance {instance_id} is already on version {version}")
         runtime.workflow = version_move.migrate(runtime.workflow, spec, deps, target.version)
         dao_append_history(session, instance_id, actor, "instance_migrated", now(),
-                                 from_version=runtime.version.version, to_version=target.version)
+                           from_version=runtime.version.version, to_version=target.version)
         runtime.version = target
         runtime.save(actor)
 
@@ -235,7 +235,7 @@ class WorkflowEngine:
         _require_running(store.dao_get_instance(session, task.instance_id))
         store.dao_hold_task(session, task, actor, None)
         dao_append_history(session, task.instance_id, actor, "task_claimed", now(), task.element_id,
-                                 task_id=task_id)
+                           task_id=task_id)
         return queries.task_view(task)
 
     def release_in(self, session, task_id: str, actor: str, holder: str) -> dict:
@@ -245,7 +245,7 @@ class WorkflowEngine:
             raise Conflict(f"task {task_id} is not claimed")
         store.dao_hold_task(session, task, None, holder)
         dao_append_history(session, task.instance_id, actor, "task_released", now(), task.element_id,
-                                 task_id=task_id, holder=holder)
+                           task_id=task_id, holder=holder)
         return queries.task_view(task)
 
     def reassign_in(self, session, task_id: str, to: str, reason: str, actor: str) -> dict:
@@ -271,7 +271,7 @@ class WorkflowEngine:
             return queries.loaded_instance_view(session, self.ctx, runtime.row.id)
         # What this action wrote is at hand: the version and the timers are not read back.
         return queries.instance_view(session, runtime.row.id, runtime.current_data(), runtime.version.version,
-                                   runtime.timer_rows)
+                                     runtime.timer_rows)
 
     # --- internals -----------------------------------------------------------------------
 
@@ -293,7 +293,7 @@ class WorkflowEngine:
         child = InstanceRuntime.create(parent.session, self.ctx, version, effect.args["data"], actor, parent.row.id)
         parent.started.append(child.row.id)
         dao_append_history(parent.session, parent.row.id, actor, "process_started", now(), effect.element_id,
-                                 process_id=version.process_id, child_id=child.row.id)
+                           process_id=version.process_id, child_id=child.row.id)
         self._act(child, RUN, actor)
 
     def _record_failure(self, runtime, failure: ExecutionFailed, command: Command, actor: str) -> None:
@@ -303,7 +303,7 @@ class WorkflowEngine:
         store.dao_write_instance(runtime.session, runtime.row, runtime.loaded_revision,
                                  status="error", error=error, updated_at=at, **state)
         dao_append_history(runtime.session, runtime.row.id, actor, "instance_error", at,
-                                 failure.element_id, message=failure.message, line=failure.line)
+                           failure.element_id, message=failure.message, line=failure.line)
 
     def _load_roles(self, session) -> None:
         if not self.ctx.roles:

@@ -66,7 +66,7 @@ def dao_reassign(session: Session, task: UserTask, instance: ProcessInstance, ca
     store.dao_add_participants(session, instance.id, {to})
     task.candidates, task.open_to_role, task.assignee = [to], False, None
     dao_append_history(session, instance.id, actor, "task_reassigned", at, task.element_id, task_id=task.id,
-                             previously=sorted(before), to=to, reason=reason)
+                       previously=sorted(before), to=to, reason=reason)
     _tell(session, task, instance, sorted(before | {to}), to, at, base_url)
 
 

@@ -104,7 +104,7 @@ class InstanceRuntime:
                                      store.cycle_of(data))
         store.dao_add_participants(session, row.id, people_named(session, data, ctx.roles, also=(actor,)))
         dao_append_history(session, row.id, actor, "instance_started", at,
-                                 process_id=version.process_id, version=version.version, data=data)
+                           process_id=version.process_id, version=version.version, data=data)
         runtime = cls(session, ctx, row, info, workflow)
         runtime.is_new, runtime.start_data = True, data
         return runtime
@@ -156,7 +156,7 @@ class InstanceRuntime:
                          self.session, task.data)
         self._guarded(lambda: (task.data.update(data), task.run(), self._engine_steps()))
         dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
-                                 task.task_spec.bpmn_id, task_id=task_id, data=data)
+                           task.task_spec.bpmn_id, task_id=task_id, data=data)
         self.completed, self.answers = (task_id, actor), data
 
     def take_message(self, message: str, fields: dict, actor: str) -> None:
@@ -175,7 +175,7 @@ class InstanceRuntime:
             self._engine_steps()
         self._guarded(step)
         dao_append_history(self.session, self.row.id, actor, "message_received", now(), start_id,
-                                 message=message, data=fields)
+                           message=message, data=fields)
 
     def _ready_task(self, task_id: str):
         task = find_task(self.workflow, task_id)
@@ -320,7 +320,7 @@ class InstanceRuntime:
                           task_event(row) | {"completed_by": row.completed_by})
         else:
             dao_append_history(self.session, self.row.id, store.SYSTEM, "task_cancelled", at,
-                                     row.element_id, task_id=row.id)
+                               row.element_id, task_id=row.id)
 
     def _add_user_task(self, task, at) -> UserTask:
         role = role_for_lane(task.lane, self.ctx.roles) or task.lane or ""
@@ -329,8 +329,8 @@ class InstanceRuntime:
         candidates = self.ctx.resolver(self.session, role, spiff_task.data, subject)
         row = store.dao_add_user_task(self.session, self.row, task, role, candidates, at)
         dao_append_history(self.session, self.row.id, store.SYSTEM, "task_ready", at, task.element_id,
-                                 task_id=task.id, role=role, candidates=candidates,
-                                 due_at=task.due_at.isoformat() if task.due_at else None)
+                           task_id=task.id, role=role, candidates=candidates,
+                           due_at=task.due_at.isoformat() if task.due_at else None)
         return row
 
     def _sync_timers(self, at) -> None:
@@ -339,11 +339,11 @@ class InstanceRuntime:
             self.timers_fired += 1
             due = timer_due_at(task)
             dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
-                                     task.task_spec.bpmn_id, due_at=due.isoformat() if due else None)
+                               task.task_spec.bpmn_id, due_at=due.isoformat() if due else None)
         for firing in self.cycles_caught_up:
             self.timers_fired += 1
-            store.dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at, firing.element_id,
-                                     due_at=firing.due_at.isoformat(), cycles=firing.cycles)
+            dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at, firing.element_id,
+                               due_at=firing.due_at.isoformat(), cycles=firing.cycles)
         self.timer_rows = store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow),
                                                    delete_old=not self.is_new)
 
