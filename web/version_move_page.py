@@ -29,8 +29,8 @@ def migrate(process_id):
     chosen = [int(i) for i in request.form.getlist("instance") if i.isdigit() and 0 < int(i) <= MAX_ID]
     if not chosen:
         preview = caller().migration_preview(process_id, version)
-        return render_template("definitions/migration.html", preview=preview, definition=caller().definition(
-            process_id), error="Select the instances to move"), 400
+        return render_template("definitions/migration.html", preview=preview, error="Select the instances to move",
+                               definition=caller().definition(process_id)), 400
     done = caller().migrate_many(process_id, version, chosen)
     return render_template("definitions/migrated.html", done=done, definition=caller().definition(process_id))
 
