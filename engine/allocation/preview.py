@@ -137,7 +137,8 @@ def _allocated_in_cycle(session: Session, rows: list[RowPreview], cycle: str | N
     refs = {_ref(r) for r in rows} - {None}
     if not cycle or not refs:
         return
-    query = select(ProcessInstance.case_ref).where(ProcessInstance.cycle == cycle, ProcessInstance.case_ref.is_not(None))
+    query = select(ProcessInstance.case_ref).where(ProcessInstance.cycle == cycle,
+                                                   ProcessInstance.case_ref.is_not(None))
     taken = {ref.strip().upper() for ref in session.scalars(query)} & refs
     for row in rows:
         if _ref(row) in taken:

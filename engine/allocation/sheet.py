@@ -74,7 +74,8 @@ def read_sheet(file_name: str, content: bytes, form: dict) -> Sheet:
     """The allocations a CSV or .xlsx file holds, one per row under its header row (blank rows left
     out), or InvalidData (422) naming what is wrong with the file as a whole."""
     if len(content) > MAX_SHEET_BYTES:
-        _refuse(f"The file is {len(content) / 1024 / 1024:.1f} MB: it must be at most {MAX_SHEET_BYTES // 1024 // 1024} MB")
+        _refuse(f"The file is {len(content) / 1024 / 1024:.1f} MB: "
+                f"it must be at most {MAX_SHEET_BYTES // 1024 // 1024} MB")
     if not content.strip():
         _refuse("The file is empty")
     extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""

@@ -87,7 +87,9 @@ class _Directory:
         if value is None:
             return None
         if field.get(TEAM):
-            return None if isinstance(value, str) and value in self.teams else f"{value!r} is not a team of the directory"
+            if isinstance(value, str) and value in self.teams:
+                return None
+            return f"{value!r} is not a team of the directory"
         if not isinstance(value, str):
             return "must be a username (a string)"
         if value not in self.people:

@@ -27,8 +27,8 @@ Start data this check cannot see is not guessed at. How the five processes start
   audit_kind).
 - audit_cycle and need_to_know_audit: their start forms (forms/audit_cycle_start.json: `year`;
   forms/need_to_know_notification.json): checked. A process with no start form that nothing in the
-  bundle starts takes any field with its start and is not checked; so would a `**mapping` whose keys cannot be read cheaply make
-  the process it starts unchecked.
+  bundle starts takes any field with its start and is not checked; so would a `**mapping` whose keys
+  cannot be read cheaply make the process it starts unchecked.
 """
 import ast
 import functools

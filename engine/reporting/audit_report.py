@@ -61,8 +61,9 @@ def audit_report(session: Session, date_from: date, date_to: date, service_area:
     """The report of GET /api/reports/audits (API.md) for audits completed from date_from to
     date_to, London days, inclusive. Eight queries: the grade scale, one GROUP BY over the outcome
     rows for every figure they give and one for the cycles, the day totals of domains and of
-    deadlines, themed audits' domains, open disputes and alerts (bench/README.md, "Reports"). Narrowed to a service area or
-    an audit kind, domains and deadlines are counted from their rows instead of the day totals."""
+    deadlines, themed audits' domains, open disputes and alerts (bench/README.md, "Reports").
+    Narrowed to a service area or an audit kind, domains and deadlines are counted from their rows
+    instead of the day totals."""
     scope = Scope(date_from, date_to, service_area, audit_kind)
     scale = dao_deployed_scale(session)  # the grades, best first, from forms/grades.defs.json
     outcomes = OutcomeCounts.of(dao_count_outcomes(session, scope))

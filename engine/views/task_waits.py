@@ -43,7 +43,8 @@ class _Names:
         if period is None:
             return name
         last = period.last_day
-        return f"{name}, away until {last:%A} {last.day} {last:%B}, cover: {self.people.get(period.cover, period.cover)}"
+        cover = self.people.get(period.cover, period.cover)
+        return f"{name}, away until {last:%A} {last.day} {last:%B}, cover: {cover}"
 
 
 def _waiting(task: UserTask, team: str | None, people: _Names, roles: dict, teams: dict) -> str:
