@@ -21,9 +21,9 @@ from engine.definitions.bundle import file_kind
 from engine.errors import Unavailable
 from engine.instances.worker import configure_logging, run_worker
 from engine.models import ProcessVersion
-from engine.people.directory.directory.accounts import dao_set_password
-from engine.people.directory.directory.organisation import seed_organisation
-from engine.people.directory.directory.passwords import password_problem
+from engine.people.accounts import dao_set_password
+from engine.people.organisation import seed_organisation
+from engine.people.passwords import password_problem
 from engine.schema import upgrade
 from engine.scripts.budget import MAX_STATE_BYTES
 from engine.workflow_engine import WorkflowEngine

@@ -4,7 +4,7 @@ from flask import Flask, current_app, g, session
 
 from engine.caller import Caller
 from engine.gate import Gate
-from engine.people.directory.directory.access import require as require_of
+from engine.people.access import require as require_of
 from engine.workflow_engine import WorkflowEngine
 from webhooks.admin import WebhookAdmin
 from webhooks.dispatcher import Dispatcher

@@ -3,7 +3,7 @@ them). OIDC sign-in (Authlib) is in api/oidc.py."""
 from flask import g, request
 
 from doors import gate
-from engine.people.directory.directory.accounts import Unauthenticated
+from engine.people.accounts import Unauthenticated
 
 PUBLIC = {("POST", "/api/session"), ("GET", "/api/openapi.json"), ("POST", "/api/webhooks/case-record")}
 

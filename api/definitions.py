@@ -10,7 +10,7 @@ from werkzeug.exceptions import BadRequest
 from doors import caller, require
 from engine.errors import InvalidDefinition, NotFound
 from engine.limits import MAX_ID, MAX_NOTE
-from engine.people.directory.directory.access import DEPLOYERS
+from engine.people.access import DEPLOYERS
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/process-definitions",
                 description="Deployed processes and their versions; deploying BPMN, DMN and form files")

@@ -6,10 +6,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from api.schemas import HistoryEventSchema
 from doors import caller, require
-from engine.people.directory.directory.access import ADMINISTRATORS
-from engine.people.directory.directory.accounts import hash_password
-from engine.people.directory.directory.directory import PeopleDirectory
-from engine.people.directory.directory.passwords import password_problem
+from engine.people.access import ADMINISTRATORS
+from engine.people.accounts import hash_password
+from engine.people.directory import PeopleDirectory
+from engine.people.passwords import password_problem
 
 blp = Blueprint("people", __name__, url_prefix="/api/people", description="People, their roles and teams (admin)")
 

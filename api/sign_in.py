@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import Unauthorized
 
 from doors import gate
-from engine.people.directory.directory.accounts import Unauthenticated
+from engine.people.accounts import Unauthenticated
 
 blp = Blueprint("session", __name__, url_prefix="/api/session", description="Sign in and out")
 

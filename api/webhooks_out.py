@@ -11,7 +11,7 @@ from doors import dispatcher, require, webhook_admin
 from engine.errors import NotFound
 from engine.limits import MAX_ID
 from engine.outbox import EVENT_TYPES
-from engine.people.directory.directory.access import ADMINISTRATORS, OPERATORS
+from engine.people.access import ADMINISTRATORS, OPERATORS
 from webhooks.admin import WebhookAdmin
 
 blp = Blueprint("webhooks_out", __name__, url_prefix="/api", description="Outgoing events: webhooks and the outbox")

@@ -22,7 +22,7 @@ from engine.allocation import preview as allocation_preview
 from engine.allocation.sheet import read_sheet
 from engine.clock import SettableClock, SystemClock, install_engine_clock, now, set_clock
 from engine.db import Database
-from engine.people.directory.directory.organisation import seed_organisation
+from engine.people.organisation import seed_organisation
 from engine.workflow_engine import WorkflowEngine
 
 from .databases import postgres_database, sqlite_database

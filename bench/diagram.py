@@ -5,7 +5,7 @@ from pathlib import Path
 
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 
-from engine.people.directory.directory.organisation import seed_organisation
+from engine.people.organisation import seed_organisation
 from tests.fixtures.diagrams import chain, chain_bundle
 
 PROCESS_ID = "bench_chain"

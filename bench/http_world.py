@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from app import DEMO_PASSWORD, ROOT, definition_files
 from engine.clock import SystemClock, install_engine_clock, set_clock
 from engine.db import Database
-from engine.people.directory.directory.accounts import dao_set_password_hash, hash_password
-from engine.people.directory.directory.organisation import seed_organisation
+from engine.people.accounts import dao_set_password_hash, hash_password
+from engine.people.organisation import seed_organisation
 from engine.workflow_engine import WorkflowEngine
 
 from .diagram import bundle

@@ -34,7 +34,7 @@ from engine.models import (
     ProcessVersion,
     UserTask,
 )
-from engine.people.directory.directory.organisation import seed_organisation
+from engine.people.organisation import seed_organisation
 from engine.reporting.day_totals import deadline_totals, domain_totals
 from engine.workflow_engine import WorkflowEngine
 

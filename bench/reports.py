@@ -20,7 +20,7 @@ import doors
 from engine.clock import SettableClock, SystemClock, install_engine_clock, set_clock
 from engine.db import Database
 from engine.models import AuditDeadline, AuditDomainGrade, AuditOutcome
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from engine.reporting.audit_report import audit_report, london_window
 from engine.workflow_engine import WorkflowEngine
 

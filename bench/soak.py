@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from engine.clock import SettableClock, SystemClock, install_engine_clock, set_clock
 from engine.db import Database
 from engine.models import Delivery, HistoryEvent, ProcessInstance
-from engine.people.directory.directory.organisation import seed_organisation
+from engine.people.organisation import seed_organisation
 from engine.workflow_engine import WorkflowEngine
 from tests.fixtures.diagrams import chain_bundle
 from webhooks.subscriptions import dao_add_subscription

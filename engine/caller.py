@@ -30,10 +30,10 @@ from engine.instances.notes import add_note, case_notes, visible_notes
 from engine.instances.runtime import InstanceRuntime
 from engine.instances.starting import newest_versions
 from engine.models import Person, ProcessInstance
-from engine.people.directory.directory import access, away, inbox
-from engine.people.directory.directory.accounts import CurrentUser
-from engine.people.directory.directory.away import covers_now
-from engine.people.directory.directory.directory import PeopleDirectory, display_names
+from engine.people import access, away, inbox
+from engine.people.accounts import CurrentUser
+from engine.people.away import covers_now
+from engine.people.directory import PeopleDirectory, display_names
 from engine.reporting.audit_report import alert_report_rows, audit_report_rows
 from engine.reporting.figures import Figure
 from engine.reporting.pack import audit_pack

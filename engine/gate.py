@@ -4,8 +4,8 @@ identity provider), the person a token signs in, and the case-record system's si
 """
 from datetime import timedelta
 
-from engine.people.directory.directory import accounts
-from engine.people.directory.directory.accounts import CurrentUser
+from engine.people import accounts
+from engine.people.accounts import CurrentUser
 
 
 class Gate:

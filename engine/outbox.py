@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import Delivery, OutboxMessage, Person, ProcessInstance, Role, WebhookSubscription
-from engine.people.directory.directory.organisation import resolve_candidates
+from engine.people.organisation import resolve_candidates
 from engine.scripts.effects import Effect
 
 # The event types of API.md "Webhooks": what a subscription may ask for.

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, make_url, text
 
 from engine.clock import SettableClock, SystemClock, set_clock
 from engine.db import Database
-from engine.people.directory.directory.organisation import seed_organisation
+from engine.people.organisation import seed_organisation
 from engine.schema import upgrade
 from engine.workflow_engine import WorkflowEngine
 

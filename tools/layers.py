@@ -51,7 +51,7 @@ def floor_of(package: str) -> int:
 
 
 def module_path(module: str) -> str | None:
-    """engine.people.directory.directory.access -> engine/people/access.py (or the package's __init__.py)."""
+    """engine.people.access -> engine/people/access.py (or the package's __init__.py)."""
     base = ROOT / module.replace(".", "/")
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.exists():

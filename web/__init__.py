@@ -11,7 +11,7 @@ from werkzeug.serving import WSGIRequestHandler
 
 from engine.calendar import LONDON, parse_instant
 from engine.errors import EngineError
-from engine.people.directory.directory.access import AUDIT_TEAM, DEPLOYERS, MIGRATORS, SEES_ACROSS, may_oversee
+from engine.people.access import AUDIT_TEAM, DEPLOYERS, MIGRATORS, SEES_ACROSS, may_oversee
 from faces import errors as http_errors
 from web import (
     allocations,

@@ -5,7 +5,7 @@ area, and each auditor's audits against the minimum. Numbers link to the case li
 from flask import Blueprint, abort, g, render_template, request, url_for
 
 from doors import caller
-from engine.people.directory.directory.access import manages
+from engine.people.access import manages
 from web.page_session import signed_in
 
 blp = Blueprint("web_cycle", __name__)

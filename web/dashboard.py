@@ -6,7 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, g, render_template, request, url_for
 
 from doors import caller
-from engine.people.directory.directory.access import manages
+from engine.people.access import manages
 from engine.views.case_list import CYCLE
 from web.display import due, held_in_words, process_names
 from web.page_session import signed_in

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from doors import caller, require
 from engine.errors import InvalidDefinition
 from engine.limits import MAX_NOTE
-from engine.people.directory.directory.access import DEPLOYERS
+from engine.people.access import DEPLOYERS
 from web.form_fields import FormModel
 from web.page_session import signed_in
 

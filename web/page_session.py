@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import g, redirect, request, session, url_for
 
 from doors import gate
-from engine.people.directory.directory.accounts import Unauthenticated
+from engine.people.accounts import Unauthenticated
 
 
 def load_user() -> None:

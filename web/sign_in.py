@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 
 from doors import gate, start_session
-from engine.people.directory.directory.accounts import TooManyAttempts, Unauthenticated
+from engine.people.accounts import TooManyAttempts, Unauthenticated
 from web.page_session import safe_next
 
 blp = Blueprint("web_auth", __name__)

@@ -3,7 +3,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 
 from doors import caller
 from engine.errors import InvalidData
-from engine.people.directory.directory.access import manages
+from engine.people.access import manages
 from web.display import due, held_in_words, process_names
 from web.form_answers import answers, keep_typed, place_errors, shape_shown
 from web.form_context import shown_answers

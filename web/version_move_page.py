@@ -5,7 +5,7 @@ from flask import Blueprint, abort, render_template, request
 
 from doors import caller, require
 from engine.limits import MAX_ID
-from engine.people.directory.directory.access import MIGRATORS
+from engine.people.access import MIGRATORS
 from web.page_session import signed_in
 
 blp = Blueprint("web_migration", __name__)

@@ -20,8 +20,8 @@ from engine.history import dao_append_history
 from engine.instances import store
 from engine.models import Person, ProcessInstance, Role, TaskCandidate, Team, UserTask
 from engine.outbox import dao_tell
-from engine.people.directory.directory.access import OPERATORS
-from engine.people.directory.directory.accounts import CurrentUser
+from engine.people.access import OPERATORS
+from engine.people.accounts import CurrentUser
 
 MAX_REASON = 1000
 

@@ -15,9 +15,9 @@ from engine.errors import InvalidData, NotFound
 from engine.history import dao_append_history
 from engine.models import CaseNote, InstanceParticipant, Person, ProcessInstance, UserTask
 from engine.outbox import dao_tell
-from engine.people.directory.directory import access
-from engine.people.directory.directory.accounts import CurrentUser
-from engine.people.directory.directory.directory import display_names
+from engine.people import access
+from engine.people.accounts import CurrentUser
+from engine.people.directory import display_names
 
 NOTE_ADDED = "note_added"
 NOTE_MAX = 2000  # characters, after trimming

@@ -29,7 +29,7 @@ from engine.instances.projection import fired_timer_ids, fired_timers, ready_use
 from engine.instances.versions import SpecCache, VersionInfo
 from engine.models import ProcessInstance, ProcessVersion, UserTask
 from engine.outbox import RecipientError, dao_add_event, write_messages
-from engine.people.directory.directory.organisation import case_place, people_named, resolve_candidates
+from engine.people.organisation import case_place, people_named, resolve_candidates
 from engine.reporting.outcomes import OutcomeError, write_outcomes
 from engine.scripts.budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from engine.scripts.effects import Effect, collecting

@@ -9,7 +9,7 @@ from engine.calendar import london_date
 from engine.clock import now
 from engine.errors import Forbidden, NotFound
 from engine.models import AwayPeriod, InstanceParticipant, Person, ProcessInstance, TaskCandidate, Team, UserTask
-from engine.people.directory.directory.accounts import CurrentUser
+from engine.people.accounts import CurrentUser
 
 ROLE_GROUPS: dict[str, tuple[str, ...]] = {
     # They oversee every case (and see who viewed one) and read the reports: QA team, PSW, head of QA, AD,

@@ -34,7 +34,7 @@ from engine.models import (
     SignInThrottle,
     Team,
 )
-from engine.people.directory.directory.passwords import check_password
+from engine.people.passwords import check_password
 
 HASHER = PasswordHasher()
 _DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))  # verified for unknown users: the same timing

@@ -15,8 +15,8 @@ from engine.calendar import london_date
 from engine.clock import now
 from engine.errors import Forbidden, InvalidData, NotFound, Sentence
 from engine.models import AwayPeriod, Person, PersonRole, Team
-from engine.people.directory.directory.access import ADMINISTRATORS, covered_now, people_managed
-from engine.people.directory.directory.accounts import CurrentUser
+from engine.people.access import ADMINISTRATORS, covered_now, people_managed
+from engine.people.accounts import CurrentUser
 
 LONGEST = 366  # days: a longer absence is a change of post, not cover
 

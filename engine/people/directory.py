@@ -12,7 +12,7 @@ from engine.db import Database
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.history import dao_append_history
 from engine.models import HistoryEvent, Person, PersonRole, Role, Team
-from engine.people.directory.directory.accounts import (
+from engine.people.accounts import (
     dao_add_person,
     dao_revoke_all,
     dao_set_password_hash,

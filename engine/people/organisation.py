@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import Person, PersonRole, RoleGroup, ServiceArea, Team
-from engine.people.directory.directory.accounts import dao_add_person, dao_set_roles
+from engine.people.accounts import dao_add_person, dao_set_roles
 
 # The line of management above a case's team, as attributes of its team or service area.
 HIERARCHY = {

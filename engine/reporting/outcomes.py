@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, ProcessInstance, UserTask
 from engine.outbox import dao_add_event
-from engine.people.directory.directory.organisation import case_place, service_area_of
+from engine.people.organisation import case_place, service_area_of
 from engine.reporting.day_totals import dao_add_day_totals
 from engine.scripts.effects import Effect
 

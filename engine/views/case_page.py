@@ -11,7 +11,7 @@ from engine.instances import store
 from engine.instances.messages import messages_taken
 from engine.instances.runtime import EngineContext, InstanceRuntime
 from engine.models import DefinitionFile, HistoryEvent, OutboxMessage, ProcessInstance, ProcessVersion
-from engine.people.directory.directory.directory import display_names
+from engine.people.directory import display_names
 from engine.views import queries
 from engine.views.case_list import CaseFilter, case_list, place_names
 from engine.views.diagram_state import diagram_state

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import HistoryEvent, Person, ProcessInstance, Role, Team, UserTask
-from engine.people.directory.directory.away import away_today
+from engine.people.away import away_today
 
 
 def waits_for(session: Session, task_ids: list[str]) -> dict[str, dict]:

@@ -13,8 +13,8 @@ import doors
 from app import create_app
 from engine.clock import SettableClock, SystemClock, now, set_clock
 from engine.models import ApiToken
-from engine.people.directory.directory.accounts import token_digest as _digest
-from engine.people.directory.directory.organisation import seed_organisation
+from engine.people.accounts import token_digest as _digest
+from engine.people.organisation import seed_organisation
 from tests.conftest import _truncate
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.flows.test_audit_cycle import deploy as deploy_everything
 from tests.web.conftest import PASSWORD, signed_in
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 import doors
 from engine.models import OutboxMessage
-from engine.people.directory.directory.accounts import dao_add_person, dao_set_roles
+from engine.people.accounts import dao_add_person, dao_set_roles
 from tests.flows.conftest import definition_files
 from tests.flows.test_case_audit import draft
 from tests.web.conftest import CASE

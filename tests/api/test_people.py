@@ -2,7 +2,7 @@
 import pytest
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 
 NEW = {"username": "nia", "name": "Nia (practitioner)", "roles": ["practitioner"], "team": "cic_1",
        "email": "nia@council.example"}

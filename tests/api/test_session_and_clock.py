@@ -5,7 +5,7 @@ import pytest
 
 import doors
 from app import create_app
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.api.conftest import bearer
 
 

@@ -293,7 +293,7 @@ def test_with_a_settable_clock_a_signature_on_the_senders_real_time_is_accepted(
     ({"team": "nowhere"}, "team", "'nowhere' is not a team of the directory"),
 ])
 def test_a_notification_naming_whom_it_may_not_is_422_and_starts_nothing(client, engine_of, change, field, words):
-    from engine.people.directory.directory.accounts import dao_add_person, dao_set_roles
+    from engine.people.accounts import dao_add_person, dao_set_roles
     with engine_of.db.transaction() as session:  # gus, a practitioner who left
         dao_add_person(session, "gus", "Gus (practitioner, left)", active=False)
         dao_set_roles(session, "gus", ["practitioner"])

@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import expect
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.browser.test_staff_path import choose, start_audit, type_into
 from tests.browser.walks import Walk
 from tests.flows.conftest import messages

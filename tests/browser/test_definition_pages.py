@@ -9,7 +9,7 @@ import re
 import pytest
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.browser.conftest import check_page
 from tests.browser.test_case_pages import audit_at_qa
 from tests.web.conftest import CASE, PASSWORD

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 import doors
-from engine.people.directory.directory.accounts import dao_add_person, dao_set_password, dao_set_roles
+from engine.people.accounts import dao_add_person, dao_set_password, dao_set_roles
 from tests.browser.conftest import check_page, sign_in
 from tests.browser.test_staff_path import fill_audit_tool, start_audit, type_into
 from tests.flows.test_case_audit import draft

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from playwright.sync_api import expect
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.browser.conftest import SCREENSHOTS, check_page
 from tests.browser.test_narrow_screens import PHONE, assert_no_sideways_scroll, on_a_phone
 from tests.flows.test_case_audit import draft

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.browser.conftest import check_page, sign_in
 from tests.web.conftest import PASSWORD
 

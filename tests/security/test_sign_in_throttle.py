@@ -4,7 +4,7 @@ recorded (R-80). The clock is moved, never slept through."""
 import pytest
 
 from engine.clock import get_clock
-from engine.people.directory.directory.accounts import THROTTLE, dao_set_password
+from engine.people.accounts import THROTTLE, dao_set_password
 
 PASSWORD = "correct horse battery"
 

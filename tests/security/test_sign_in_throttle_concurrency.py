@@ -11,7 +11,7 @@ import pytest
 
 from engine.db import Database
 from engine.models import HistoryEvent
-from engine.people.directory.directory.accounts import (
+from engine.people.accounts import (
     THROTTLE,
     TooManyAttempts,
     Unauthenticated,

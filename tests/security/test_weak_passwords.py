@@ -4,8 +4,8 @@ admin API, dao_set_password, the demo seeding), a weak one is refused naming why
 import pytest
 
 from engine.models import Credential
-from engine.people.directory.directory.accounts import dao_set_password, hash_password
-from engine.people.directory.directory.passwords import MIN_LENGTH, WeakPassword, common_passwords
+from engine.people.accounts import dao_set_password, hash_password
+from engine.people.passwords import MIN_LENGTH, WeakPassword, common_passwords
 
 NEW = {"username": "nia", "name": "Nia Obi", "roles": ["practitioner"], "team": "team-north"}
 WEAK = [

@@ -5,7 +5,7 @@ import re
 import pytest
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.api.conftest import app, auth  # noqa: F401  (fixtures)
 from tests.flows.conftest import definition_files
 

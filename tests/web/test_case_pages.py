@@ -9,7 +9,7 @@ from sqlalchemy import true
 import doors
 from engine.clock import get_clock, now
 from engine.models import AuditOutcome
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from engine.views.case_list import CaseFilter, case_list
 from tests.fixtures.diagrams import NOTE_FORM, scripted
 from tests.flows.conftest import complete

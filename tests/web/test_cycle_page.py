@@ -8,7 +8,7 @@ import pytest
 from lxml import html as lxml_html
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.flows.conftest import ROOT, definition_files
 from tests.flows.test_audit_cycle import PRACTICE_WEEK_OCTOBER_2026
 from tests.web.conftest import PASSWORD, signed_in

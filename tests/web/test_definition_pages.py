@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.flows.conftest import complete
 from tests.flows.test_case_audit import discussion, draft
 from tests.web.conftest import CASE, PASSWORD, csrf_of, signed_in

@@ -7,7 +7,7 @@ from lxml import html as lxml_html
 from werkzeug.datastructures import MultiDict
 
 import doors
-from engine.people.directory.directory.accounts import dao_add_person, dao_set_password, dao_set_roles
+from engine.people.accounts import dao_add_person, dao_set_password, dao_set_roles
 from tests.web.conftest import CASE, PASSWORD, csrf_of, signed_in
 
 

@@ -31,7 +31,7 @@ import doors
 from engine.definitions.bundle import parse_files
 from engine.definitions.choices import choices_for
 from engine.definitions.forms import declared_fields
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.api.conftest import bearer, seeded_app
 from tests.fixtures.diagrams import chain
 from tests.web import schema_answers

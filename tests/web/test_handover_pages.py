@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import doors
-from engine.people.directory.directory.accounts import dao_add_person, dao_set_password, dao_set_roles
+from engine.people.accounts import dao_add_person, dao_set_password, dao_set_roles
 from tests.web.conftest import PASSWORD, csrf_of, signed_in
 
 

@@ -6,7 +6,7 @@ import re
 import pytest
 
 import doors
-from engine.people.directory.directory.accounts import dao_set_password, dao_set_roles
+from engine.people.accounts import dao_set_password, dao_set_roles
 from tests.api.conftest import bearer
 from tests.flows.conftest import definition_files
 from tests.flows.test_audit_cycle import deploy as deploy_everything

@@ -33,7 +33,7 @@ def test_pages_need_signing_in_and_sign_out_ends_the_session(site):
 
 def test_deactivating_a_person_ends_their_page_session(site):
     client = signed_in(site, "ann")
-    from engine.people.directory.directory.directory import PeopleDirectory
+    from engine.people.directory import PeopleDirectory
     PeopleDirectory(doors.engine(site).db).update("ann", {"active": False}, "root")
     assert client.get("/").status_code == 302
 
@@ -182,7 +182,7 @@ def test_every_form_renders(site):
 
 
 def test_the_sign_in_page_is_throttled_like_the_api(site):
-    from engine.people.directory.directory.accounts import THROTTLE
+    from engine.people.accounts import THROTTLE
     client = site.test_client()
     token = csrf_of(client.get("/sign-in").text)
     answers = [client.post("/sign-in", data={"username": "ann", "password": f"guess {n}", "csrf_token": token}).status_code

@@ -10,7 +10,7 @@ from lxml import html as lxml_html
 
 import doors
 from engine.models import ProcessInstance
-from engine.people.directory.directory.accounts import dao_set_password
+from engine.people.accounts import dao_set_password
 from tests.api.conftest import bearer
 from tests.fixtures.directory import add_leaver_and_auditing_practitioner
 from tests.flows.conftest import definition_files

@@ -7,7 +7,7 @@ from engine.caller import Caller
 from engine.errors import InvalidData, NotFound
 from engine.instances.notes import NOTE_MAX, visible_notes
 from engine.models import OutboxMessage, Person
-from engine.people.directory.directory.accounts import CurrentUser, dao_load_user
+from engine.people.accounts import CurrentUser, dao_load_user
 from tests.flows.conftest import definition_files
 
 CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat", "audit_kind": "audit"}

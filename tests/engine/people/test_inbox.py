@@ -7,7 +7,7 @@ import pytest
 from engine.caller import Caller
 from engine.errors import NotFound
 from engine.instances.messages import CHILD_SAFETY_CONCERN
-from engine.people.directory.directory.accounts import CurrentUser
+from engine.people.accounts import CurrentUser
 from tests.fixtures.diagrams import NOTE_FORM, scripted
 from tests.flows.conftest import definition_files
 from webhooks.delivery import Result

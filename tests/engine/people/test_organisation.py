@@ -1,7 +1,7 @@
 """Who acts for a case, resolved from the organisation hierarchy when a task becomes ready (R-03)."""
 import pytest
 
-from engine.people.directory.directory.organisation import resolve_candidates, service_area_of
+from engine.people.organisation import resolve_candidates, service_area_of
 
 CASE = {"case_ref": "C-1001", "practitioner": "pat", "auditor": "ann"}
 
