@@ -516,7 +516,7 @@ class Caller:
         """Move each instance to `version`, one transaction each (each recorded in its history); one
         that cannot move stays where it is, with the reason. The whole run is recorded too."""
         access.require(self.user, *access.MIGRATORS)
-        results = []
+        results: list[dict] = []
         for instance_id in dict.fromkeys(instance_ids):
             try:
                 with self.db.transaction() as session:

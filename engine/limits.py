@@ -6,6 +6,7 @@ How deeply data may nest. Deeper data is refused where it enters (a request, a f
 script's result): Python's JSON and SpiffWorkflow's serializer recurse, and an instance saved
 with data nested a few hundred levels deep could not be loaded again."""
 import re
+from collections.abc import Iterable
 
 MAX_ID = 2**31 - 1  # ids and versions are 32-bit integers on every database: larger ones name nothing
 MAX_NOTE = 1000  # characters of a deployment's change note
@@ -36,6 +37,7 @@ def value_too_deep(value, limit: int = MAX_DEPTH) -> bool:
     pending = [(value, 1)]
     while pending:
         item, depth = pending.pop()
+        children: Iterable
         if isinstance(item, dict):
             children = item.values()
         elif isinstance(item, (list, tuple)):

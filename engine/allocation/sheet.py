@@ -185,7 +185,8 @@ def _allocations(lines: list[list[str]], form: dict) -> Sheet:
 
 def _columns(header: list[str]) -> tuple[dict[int, Column], list[str]]:
     """Which column of the file is which field; headers it does not know are left out, and named."""
-    columns, ignored = {}, []
+    columns: dict[int, Column] = {}
+    ignored: list[str] = []
     for index, name in enumerate(header):
         column = HEADERS.get(loose(name))
         if column is None:
@@ -234,7 +235,7 @@ def choice_options(form: dict, field: str) -> list[tuple[str, str]]:
 def sheet_field(form: dict | None) -> str | None:
     """The list field a spreadsheet fills, as the form declares it (`x-sheet`), or None."""
     name = (form or {}).get("x-sheet")
-    return name if isinstance(name, str) and name in (form.get("properties") or {}) else None
+    return name if isinstance(name, str) and name in ((form or {}).get("properties") or {}) else None
 
 
 def row_schema(form: dict) -> dict:

@@ -104,7 +104,7 @@ def first_list_note(session: Session, ctx, row, timers: list[dict], tasks: list[
 def next_cycle_month(session: Session, ctx, day: date) -> tuple[tuple[int, int] | None, list[str]]:
     """The first month from `day`'s that runs an audit cycle, (year, month) or None within a year,
     and why each month before it does not, in words."""
-    skipped = []
+    skipped: list[str] = []
     for y, m in _months_from(day, None):
         said = _month_said(session, ctx, y, m)
         if not said:

@@ -30,7 +30,7 @@ def naming_errors(session: Session, form: dict | None, data: dict, case: dict | 
     if not named:
         return {}
     directory = _Directory(session, named)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for path, key, field, value, row, row_fields in named:
         message = directory.refusal(key, field, value, _other(field, row, row_fields, case))
         if message:
@@ -147,7 +147,9 @@ def _named_fields(root: dict, schema, value, path: str):
 def _properties(root: dict, schema) -> dict[str, dict]:
     """An object schema's fields, with those its if/then/else, allOf/anyOf/oneOf and $refs add;
     where a field is declared twice, the declaration that says whom it names wins."""
-    fields, seen, pending = {}, set(), [schema]
+    fields: dict[str, dict] = {}
+    seen: set[int] = set()
+    pending = [schema]
     while pending and len(seen) < MAX_PARTS:
         part = _resolved(root, pending.pop())
         if not isinstance(part, dict) or id(part) in seen:

@@ -2,6 +2,7 @@
 end (engine/reporting/outcomes.py), and over the day totals of their domain and deadline rows
 (engine/reporting/day_totals.py), for audits completed between two London dates, both included."""
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -175,7 +176,7 @@ def weakest_domains(by_domain: dict[str, dict[str, int]], scale: GradeScale) -> 
     return _ranked(by_domain, scale, set(scale.grades) - scale.good_or_better)
 
 
-def _ranked(by_domain: dict[str, dict[str, int]], scale: GradeScale, grades: set[str]) -> list[str]:
+def _ranked(by_domain: dict[str, dict[str, int]], scale: GradeScale, grades: AbstractSet[str]) -> list[str]:
     shares = []
     for domain, counts in by_domain.items():
         graded = sum(n for grade, n in counts.items() if grade in scale.grades)
@@ -250,7 +251,9 @@ def disputes(session: Session, outcomes: OutcomeCounts, service_area: str | None
 def alerts(session: Session, scope: Scope) -> dict:
     """Child-safety alerts closed in the window: by the stage they ended at, by outcome, and
     whether every stage's response came within its deadline (5 working days, R-42, R-43, R-45)."""
-    by_stage, by_outcome, answered = Counter(), Counter(), Counter()
+    by_stage: Counter = Counter()
+    by_outcome: Counter = Counter()
+    answered: Counter[str] = Counter()
     for stage, outcome, in_time, n in dao_count_alerts(session, scope):
         by_stage[stage] += n
         by_outcome[outcome] += n
@@ -285,9 +288,12 @@ def audit_report_rows(session: Session, date_from: date, date_to: date, service_
     return [_row(o, deadlines.get(o.id, {}), domains.get(o.id, {}), deadline_names, domain_names) for o in outcomes]
 
 
+_DEADLINE_WORDS: dict[bool | None, str] = {True: "met", False: "missed"}
+
+
 def _row(outcome: AuditOutcome, deadlines: dict, domains: dict, deadline_names, domain_names) -> dict:
     row = {column: _plain(getattr(outcome, column)) for column in ROW_COLUMNS}
-    row |= {f"deadline:{name}": {True: "met", False: "missed"}.get(deadlines.get(name)) for name in deadline_names}
+    row |= {f"deadline:{name}": _DEADLINE_WORDS.get(deadlines.get(name)) for name in deadline_names}
     return row | {f"domain:{name}": domains.get(name) for name in domain_names}
 
 
@@ -360,7 +366,7 @@ def open_dispute_instances(service_area: str | None = None):
 
 def dao_count_open_disputes(session: Session, service_area: str | None = None) -> int:
     instances = open_dispute_instances(service_area).subquery()
-    return session.scalar(select(func.count(distinct(instances.c.instance_id))))
+    return session.execute(select(func.count(distinct(instances.c.instance_id)))).scalar_one()
 
 
 def dao_count_alerts(session: Session, scope: Scope) -> list[tuple]:

@@ -10,7 +10,7 @@ import traceback
 import types
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from RestrictedPython import compile_restricted, safe_builtins
 from RestrictedPython.Guards import (
@@ -30,6 +30,8 @@ from engine.limits import MAX_DEPTH, value_too_deep
 from engine.scripts import budget
 from engine.scripts.budget import MUTATING_METHODS, BudgetExceeded
 from engine.scripts.static_checks import static_problems
+
+_Node = TypeVar("_Node", bound=ast.AST)
 
 SCRIPT_FILENAME = "<script>"
 
@@ -99,22 +101,22 @@ class BudgetedTransformer(RestrictingNodeTransformer):
     function, and the operators that can build large values routed through their guards."""
 
     def visit_While(self, node: ast.While):
-        node = super().visit_While(node)
+        node = super().visit_While(node)  # type: ignore[assignment]  # RestrictedPython gives back the node it was given
         node.body.insert(0, _placed_at(ast.Expr(_call("_tick_")), node))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef):
-        node = super().visit_FunctionDef(node)
+        node = super().visit_FunctionDef(node)  # type: ignore[assignment]  # the node it was given
         node.body.insert(0, _placed_at(ast.Expr(_call("_tick_")), node))
         return node
 
     def visit_Lambda(self, node: ast.Lambda):
-        node = super().visit_Lambda(node)
+        node = super().visit_Lambda(node)  # type: ignore[assignment]  # the node it was given
         node.body = _placed_at(ast.BoolOp(ast.Or(), [_call("_tick_"), node.body]), node.body)
         return node
 
     def visit_BinOp(self, node: ast.BinOp):
-        node = super().visit_BinOp(node)
+        node = super().visit_BinOp(node)  # type: ignore[assignment]  # the node it was given
         guard = GUARDED_OPERATORS.get(type(node.op))
         return _placed_at(_call(guard, node.left, node.right), node) if guard else node
 
@@ -131,7 +133,7 @@ def _call(name: str, *args: ast.expr) -> ast.Call:
     return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
 
 
-def _placed_at(new: ast.AST, old: ast.AST) -> ast.AST:
+def _placed_at(new: _Node, old: ast.AST) -> _Node:
     """A node the transformer made, at the line of the one it stands for (tracebacks name it)."""
     return ast.fix_missing_locations(ast.copy_location(new, old))
 
