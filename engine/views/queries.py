@@ -153,7 +153,7 @@ def definition(session: Session, process_id: str) -> dict:
 def bpmn(session: Session, process_id: str, version: int) -> str:
     """The BPMN file a version was deployed from."""
     row = store.dao_get_process_version(session, process_id, version)
-    return session.get(DefinitionFile, row.bpmn_file_id).content
+    return session.get_one(DefinitionFile, row.bpmn_file_id).content
 
 
 def instances_before(session: Session, process_id: str, version: int) -> list[dict]:
