@@ -57,7 +57,8 @@ class Reason(Schema):
 
 
 class ConcernRequest(Schema):
-    """The fields of the audit's child-safety concern message (forms/child_safety_concern.json): the form checks them."""
+    """The fields of the audit's child-safety concern message (forms/child_safety_concern.json):
+    the form checks them."""
     fields = fields.Dict(required=True, metadata={"description": 'e.g. {"concern": "..."}'})
 
 

@@ -21,7 +21,8 @@ class TaskSchema(Schema):
     element_id = fields.String()
     name = fields.String()
     role = fields.String()
-    candidates = fields.List(fields.String(), metadata={"description": "people named to act; empty: anyone with the role"})
+    candidates = fields.List(fields.String(),
+                             metadata={"description": "people named to act; empty: anyone with the role"})
     assignee = fields.String(allow_none=True, metadata={"description": "who holds (claimed) it"})
     due_at = fields.String(allow_none=True)
     case_ref = fields.String(allow_none=True)

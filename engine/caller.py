@@ -76,7 +76,8 @@ class Caller:
             draft = store.dao_get_draft(session, task_id, self.user.username)
             detail = queries.task_detail(session, self.engine.ctx, task)
             started_by = display_names(session, [detail["started_by"]]).get(detail["started_by"], detail["started_by"])
-            return detail | waits_for(session, [task.id]).get(task.id, {}) | {"started_by_name": started_by, "directory": choices_for(session, detail["form"]),
+            return detail | waits_for(session, [task.id]).get(task.id, {}) | {
+                "started_by_name": started_by, "directory": choices_for(session, detail["form"]),
                 "may_act": may_act, "draft": draft.data if draft else None,
                 "draft_saved_at": draft.saved_at.isoformat() if draft else None,
                 "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail),
@@ -98,7 +99,8 @@ class Caller:
             version = self.engine.ctx.specs.by_id(session, store.dao_get_instance(session, task.instance_id)
                                                   .process_version_id)[0]
             form = (version.forms or {}).get(task.form_key) or {}
-            return {"form": form.get("schema"), "ui": form.get("ui"), "directory": choices_for(session, form.get("schema"))}
+            return {"form": form.get("schema"), "ui": form.get("ui"),
+                    "directory": choices_for(session, form.get("schema"))}
 
     def save_draft(self, task_id: str, data: dict) -> dict:
         """Keep a person's answers to a ready task to come back to: theirs alone, not history; not checked
@@ -203,7 +205,8 @@ class Caller:
     def covering_now(self) -> list[dict]:
         """The away periods in which the caller covers someone today."""
         with self.db.reading() as session:
-            periods = [p for p in away.covering(session, self.user.username) if covers_now(session, p.cover, p.username)]
+            periods = [p for p in away.covering(session, self.user.username)
+                       if covers_now(session, p.cover, p.username)]
             names = display_names(session, [p.username for p in periods])
             return [away.period_view(p, names) for p in periods]
 
@@ -262,7 +265,8 @@ class Caller:
                                                   self.user.username)
             for alert_id in runtime.started:  # whoever raised it follows the alert (R-41: told how it ended)
                 store.dao_add_participants(session, alert_id, {self.user.username})
-            return {"instance_id": instance_id, "alerts": [alert_raised(session, alert_id) for alert_id in runtime.started]}
+            return {"instance_id": instance_id,
+                    "alerts": [alert_raised(session, alert_id) for alert_id in runtime.started]}
 
     def concern_form(self, instance_id: int) -> dict:
         """What raising a concern on a case asks (the form of the message its diagram takes), with the
@@ -279,7 +283,8 @@ class Caller:
                                "on the audit it came from")
             form = (runtime.version.forms or {}).get(CHILD_SAFETY_CONCERN) or {}
             return {"instance_id": instance_id, "case_ref": runtime.row.case_ref, "form": form.get("schema"),
-                    "ui": form.get("ui"), "process_name": store.dao_get_version(session, runtime.row.process_version_id).name}
+                    "ui": form.get("ui"),
+                    "process_name": store.dao_get_version(session, runtime.row.process_version_id).name}
 
     def alert_summary(self, alert_id: int) -> dict:
         """An alert as its raiser is told of it: who it told and its first step (engine/case_page.alert_raised)."""
@@ -311,7 +316,8 @@ class Caller:
             access.require_may_start(self.user, version)
             form = (version.forms or {}).get(version.start_form) or {} if version.start_form else {}
             return {"process_id": process_id, "name": version.name, "start_form": version.start_form,
-                    "form": form.get("schema"), "ui": form.get("ui"), "directory": choices_for(session, form.get("schema"))}
+                    "form": form.get("schema"), "ui": form.get("ui"),
+                    "directory": choices_for(session, form.get("schema"))}
 
     def instances(self, page: int = 1, page_size: int = 20, sort: str = "newest", **filters) -> dict:
         """The API's list: a page of the instances the person may see, newest first unless sorted otherwise."""
@@ -330,9 +336,9 @@ class Caller:
             return found
 
     def dashboard(self, cycle: str | None = None) -> dict:
-        """For the roles that see across, and managers for their area: the audit cycle's open cases (this month's unless told) by
-        step and by service area, and every open step by the process it belongs to, with how many
-        are past their deadline."""
+        """For the roles that see across, and managers for their area: the audit cycle's open cases
+        (this month's unless told) by step and by service area, and every open step by the process it
+        belongs to, with how many are past their deadline."""
         with self.db.reading() as session:
             access.require_oversight(self.user)
             may_see, at = access.visible_instances(self.user), now()
@@ -510,7 +516,7 @@ class Caller:
         """Move each instance to `version`, one transaction each (each recorded in its history); one
         that cannot move stays where it is, with the reason. The whole run is recorded too."""
         access.require(self.user, *access.MIGRATORS)
-        results = []
+        results: list[dict] = []
         for instance_id in dict.fromkeys(instance_ids):
             try:
                 with self.db.transaction() as session:

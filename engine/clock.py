@@ -68,7 +68,7 @@ class _EngineDatetime(datetime):
     """datetime whose now() reads our clock; every other classmethod is inherited."""
 
     @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]  # a plain datetime (our clock's), not cls
         current = now()
         if tz is None:
             # Same contract as datetime.now(): naive local time.

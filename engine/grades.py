@@ -24,7 +24,8 @@ class GradeScale:
     @classmethod
     def from_definition(cls, definition: dict) -> "GradeScale":
         options = [o for o in definition.get("oneOf", []) if isinstance(o, dict) and "const" in o]
-        return cls(tuple(o["const"] for o in options), {o["const"]: o.get("title", o["const"]) for o in options},
+        titles = {o["const"]: o["title"] if "title" in o else o["const"] for o in options}
+        return cls(tuple(o["const"] for o in options), titles,
                    frozenset(o["const"] for o in options if o.get("x-good-or-better")))
 
     def rank(self, grade: str) -> int:

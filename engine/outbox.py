@@ -5,6 +5,7 @@ Text is filled from the case's data with names withheld (R-81: notifications car
 reference and a link, never a name)."""
 import re
 import string
+from collections.abc import Sequence
 from datetime import datetime
 from uuid import uuid4
 
@@ -69,7 +70,8 @@ def write_messages(session: Session, instance: ProcessInstance, effects: list[Ef
 
 
 def dao_add_event(session: Session, event_type: str, at: datetime, instance_id: int | None, case_ref: str | None,
-                  data: dict, recipients: list[str] = (), subject: str = "", body: str = "") -> OutboxMessage | None:
+                  data: dict, recipients: Sequence[str] = (), subject: str = "",
+                  body: str = "") -> OutboxMessage | None:
     """One event in the outbox, with a pending delivery to each subscription of its type and, for a
     notification, to each recipient by email. No commit: it lands with the step, or not at all."""
     subscriptions = _subscribers(session, event_type)

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Table, select, update
 
 from engine.models import Role
 
@@ -32,7 +32,8 @@ def role_catalogue(path: Path = ROLES_FILE) -> dict[str, str]:
 def sync_roles(connection: Connection, catalogue: dict[str, str]) -> None:
     """Add the catalogue's new roles to the role table and give every listed role its label."""
     table = Role.__table__
-    stored = dict(connection.execute(select(table.c.id, table.c.label)).all())
+    assert isinstance(table, Table)  # a mapped class's table: the checker sees only a FromClause
+    stored: dict[str, str] = dict(connection.execute(select(table.c.id, table.c.label)).all())
     new = [{"id": role_id, "label": label} for role_id, label in catalogue.items() if role_id not in stored]
     if new:
         connection.execute(table.insert(), new)

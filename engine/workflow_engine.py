@@ -5,6 +5,7 @@ A script or expression failing at run time rolls back to a savepoint and leaves 
 """
 import logging
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 
@@ -50,7 +51,8 @@ class WorkflowEngine:
     def deploy_in(self, session, files: dict[str, bytes], actor: str, note: str | None = None) -> list[Deployed]:
         deployed = deploy_bundle(session, files, actor, now(), note)
         for d in (d for d in deployed if d.created):
-            details = {"process_id": d.process_id, "version": d.version} | ({"note": note} if note else {})
+            details: dict[str, Any] = {"process_id": d.process_id, "version": d.version}
+            details |= {"note": note} if note else {}
             dao_append_history(session, None, actor, "definition_deployed", now(), **details)
         return deployed
 

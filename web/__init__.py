@@ -62,7 +62,8 @@ def init_web(app: Flask) -> None:
                                      PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")})])
     app.jinja_env.globals.update(council_name=lambda: app.config["COUNCIL_NAME"], service_name=SERVICE_NAME,
                                  oversees=lambda: _holds(SEES_ACROSS),
-                                 oversees_area=lambda: bool(g.user) and may_oversee(g.user), may_deploy=lambda: _holds(DEPLOYERS),
+                                 oversees_area=lambda: bool(g.user) and may_oversee(g.user),
+                                 may_deploy=lambda: _holds(DEPLOYERS),
                                  may_migrate=lambda: _holds(MIGRATORS), may_start=start.may_start_from_pages,
                                  allocates=lambda: _holds(AUDIT_TEAM), field_suffixes=FIELD_SUFFIXES,
                                  unread_messages=messages.unread_count)
@@ -74,7 +75,8 @@ def init_web(app: Flask) -> None:
     app.after_request(security_headers)
     app.register_error_handler(CSRFError, pages.error_page)
     for kind, answer in ((EngineError, http_errors.handle_engine_error),
-                         (HTTPException, http_errors.handle_http_exception), (Exception, http_errors.handle_unexpected)):
+                         (HTTPException, http_errors.handle_http_exception),
+                         (Exception, http_errors.handle_unexpected)):
         app.register_error_handler(kind, _page_or_problem(answer))
     for kind in http_errors.DATABASE_DOWN:
         app.register_error_handler(kind, _database_down)

@@ -108,8 +108,8 @@ def started(task_id):
     found = caller().cases(CaseFilter(process_id=STARTED_PROCESS, parent_id=detail["instance_id"], cycle=cycle),
                            "oldest", 1, MAX_ROWS)
     listed = len((detail["data"] or {}).get(sheet_field(detail["form"]) or "") or [])
-    return render_template("allocations/started.html", task=detail, rows=case_rows(found["items"]), total=found["total"],
-                           listed=listed)
+    return render_template("allocations/started.html", task=detail, rows=case_rows(found["items"]),
+                           total=found["total"], listed=listed)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -141,7 +141,8 @@ def _preview_page(task_id: str, shown: dict, accept_error: str | None = None, re
     labels["team"] = caller().places()["team"]  # the case keeps the team's id; people read its name
     return render_template("allocations/preview.html", task=shown["task"], rows=shown["rows"], labels=labels,
                            cycle=shown["cycle"], accept_error=accept_error, refusal=refusal, accept_label=ACCEPT,
-                           ignored=request.args.getlist("ignored"), too_many_for_form=len(shown["rows"]) > FORM_ROWS), status
+                           ignored=request.args.getlist("ignored"),
+                           too_many_for_form=len(shown["rows"]) > FORM_ROWS), status
 
 
 def _download(content: bytes, mimetype: str, name: str) -> Response:

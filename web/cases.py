@@ -99,7 +99,8 @@ def _behind(figure: Figure | None) -> dict | None:
     words = describe(figure, caller().report_labels(), caller().places()["service_area"])
     back = {k: v for k, v in figure.as_query().items() if k != "figure"}
     return {"words": words, "report_href": url_for("web_reports.reports_page", **back),
-            "csv_href": url_for("web_reports.rows_csv", **figure.as_query()) if figure.name != "disputes_open" else None}
+            "csv_href": (url_for("web_reports.rows_csv", **figure.as_query())
+                         if figure.name != "disputes_open" else None)}
 
 
 def _filters(args) -> tuple[CaseFilter, str, int]:

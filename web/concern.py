@@ -45,7 +45,8 @@ def raise_concern(instance_id):
 def raised(alert_id):
     alert = caller().alert_summary(alert_id)
     steps = [step | {"due": due(step["due_at"])} for step in alert["steps"]]
-    return render_template("cases/concern_raised.html", alert=alert, steps=steps, back=local_path(request.args.get("back")))
+    return render_template("cases/concern_raised.html", alert=alert, steps=steps,
+                           back=local_path(request.args.get("back")))
 
 
 def _form_page(asked: dict, fields, error_summary, status: int = 200):

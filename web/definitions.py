@@ -64,7 +64,8 @@ def file_history(file_name):
 @signed_in
 def download_file(file_name, number):
     found = caller().definition_file(file_name, number)
-    return _attachment(found["content"], f"{file_name.rsplit('.', 1)[0]}-version-{number}.{file_name.rsplit('.', 1)[1]}")
+    stem, extension = file_name.rsplit('.', 1)
+    return _attachment(found["content"], f"{stem}-version-{number}.{extension}")
 
 
 @blp.get("/definitions/forms/<key>")

@@ -120,4 +120,5 @@ def _review(files: dict[str, bytes], checked: dict, note_error: str | None = Non
         form = caller().form_preview(name[:-5], files)
         forms.append({"key": name[:-5], "fields": FormModel(form["schema"], form["ui"]).fields({})})
     return render_template("definitions/review.html", files={n: c.decode() for n, c in files.items()},
-                           checked=checked, diffs=diffs, forms=forms, note=note, note_error=note_error), 400 if note_error else 200
+                           checked=checked, diffs=diffs, forms=forms, note=note,
+                           note_error=note_error), 400 if note_error else 200

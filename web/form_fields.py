@@ -129,7 +129,8 @@ class FormModel:
                         for n in names]
         return result
 
-    def _field(self, schema: dict, name: str, required: bool, value, shape: Shape, key_title: str | None = None) -> Field:
+    def _field(self, schema: dict, name: str, required: bool, value, shape: Shape,
+               key_title: str | None = None) -> Field:
         own = self._resolved(schema)
         label = schema.get("title") or key_title or own.get("title") or _humanise(name.rsplit(".", 1)[-1])
         # A shared definition's own description is for whoever writes forms, unless nothing else labels the field.
@@ -267,7 +268,8 @@ class FormModel:
 
     def _reveals(self, schema: dict) -> dict[tuple[str, str], list[str]]:
         """(controlling field, its page value) -> the fields its `if`/`then` requires, for `if` on one const."""
-        tests = [(schema.get("if"), schema.get("then"))] + [(s.get("if"), s.get("then")) for s in schema.get("allOf", [])]
+        tests = ([(schema.get("if"), schema.get("then"))]
+                 + [(s.get("if"), s.get("then")) for s in schema.get("allOf", [])])
         reveals = {}
         for test, then in tests:
             if not isinstance(test, dict) or not isinstance(then, dict):

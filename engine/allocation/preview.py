@@ -124,8 +124,9 @@ def _ref(row: RowPreview) -> str | None:
 def _twice_in_list(rows: list[RowPreview]) -> None:
     by_ref: dict[str, list[RowPreview]] = {}
     for row in rows:
-        if _ref(row):
-            by_ref.setdefault(_ref(row), []).append(row)
+        ref = _ref(row)
+        if ref:
+            by_ref.setdefault(ref, []).append(row)
     for same in (same for same in by_ref.values() if len(same) > 1):
         numbers = ", ".join(str(r.number) for r in same[:-1]) + " and " + str(same[-1].number)
         for row in same:
@@ -137,8 +138,9 @@ def _allocated_in_cycle(session: Session, rows: list[RowPreview], cycle: str | N
     refs = {_ref(r) for r in rows} - {None}
     if not cycle or not refs:
         return
-    query = select(ProcessInstance.case_ref).where(ProcessInstance.cycle == cycle, ProcessInstance.case_ref.is_not(None))
-    taken = {ref.strip().upper() for ref in session.scalars(query)} & refs
+    query = select(ProcessInstance.case_ref).where(ProcessInstance.cycle == cycle,
+                                                   ProcessInstance.case_ref.is_not(None))
+    taken = {ref.strip().upper() for ref in session.scalars(query)} & refs  # type: ignore[union-attr]  # is_not(None)
     for row in rows:
         if _ref(row) in taken:
             row.errors.setdefault("case_ref", []).append(
@@ -155,7 +157,7 @@ def _audited_recently(session: Session, rows: list[RowPreview], cycle: str | Non
     completed: dict[str, datetime] = {}
     for ref, when in session.execute(select(AuditOutcome.case_ref, AuditOutcome.completed_at)
                                      .where(AuditOutcome.completed_at >= since, AuditOutcome.case_ref.is_not(None))):
-        key = ref.strip().upper()
+        key = ref.strip().upper()  # type: ignore[union-attr]  # is_not(None)
         if key in refs and (key not in completed or when > completed[key]):
             completed[key] = when
     opened: dict[str, datetime] = {}
@@ -164,7 +166,7 @@ def _audited_recently(session: Session, rows: list[RowPreview], cycle: str | Non
         ProcessInstance.created_at >= since, ProcessInstance.case_ref.is_not(None),
         (ProcessInstance.cycle != cycle) | ProcessInstance.cycle.is_(None))
     for ref, when in session.execute(query):
-        key = ref.strip().upper()
+        key = ref.strip().upper()  # type: ignore[union-attr]  # is_not(None)
         if key in refs:
             opened[key] = min(when, opened.get(key, when))
     for row in rows:

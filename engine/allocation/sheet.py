@@ -74,7 +74,8 @@ def read_sheet(file_name: str, content: bytes, form: dict) -> Sheet:
     """The allocations a CSV or .xlsx file holds, one per row under its header row (blank rows left
     out), or InvalidData (422) naming what is wrong with the file as a whole."""
     if len(content) > MAX_SHEET_BYTES:
-        _refuse(f"The file is {len(content) / 1024 / 1024:.1f} MB: it must be at most {MAX_SHEET_BYTES // 1024 // 1024} MB")
+        _refuse(f"The file is {len(content) / 1024 / 1024:.1f} MB: "
+                f"it must be at most {MAX_SHEET_BYTES // 1024 // 1024} MB")
     if not content.strip():
         _refuse("The file is empty")
     extension = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
@@ -184,7 +185,8 @@ def _allocations(lines: list[list[str]], form: dict) -> Sheet:
 
 def _columns(header: list[str]) -> tuple[dict[int, Column], list[str]]:
     """Which column of the file is which field; headers it does not know are left out, and named."""
-    columns, ignored = {}, []
+    columns: dict[int, Column] = {}
+    ignored: list[str] = []
     for index, name in enumerate(header):
         column = HEADERS.get(loose(name))
         if column is None:
@@ -233,7 +235,7 @@ def choice_options(form: dict, field: str) -> list[tuple[str, str]]:
 def sheet_field(form: dict | None) -> str | None:
     """The list field a spreadsheet fills, as the form declares it (`x-sheet`), or None."""
     name = (form or {}).get("x-sheet")
-    return name if isinstance(name, str) and name in (form.get("properties") or {}) else None
+    return name if isinstance(name, str) and name in ((form or {}).get("properties") or {}) else None
 
 
 def row_schema(form: dict) -> dict:

@@ -77,7 +77,8 @@ def first_list_note(session: Session, ctx, row, timers: list[dict], tasks: list[
     """For an audit year waiting for its first allocation list: when it is due and why not sooner,
     e.g. "Started on 3 December 2026. December 2026 has no audit cycle (audit calendar); the first
     allocation list is due on Monday 4 January 2027." None once a list has been asked for."""
-    if row.process_id != AUDIT_YEAR_PROCESS or row.status != "running" or any(t["element_id"] == LIST_TASK for t in tasks):
+    if (row.process_id != AUDIT_YEAR_PROCESS or row.status != "running"
+            or any(t["element_id"] == LIST_TASK for t in tasks)):
         return None
     waiting = [t for t in timers if t["element_id"] == FIRST_DAY_TIMER]
     if not waiting:
@@ -94,7 +95,8 @@ def first_list_note(session: Session, ctx, row, timers: list[dict], tasks: list[
     due = list_due(ctx, month) if month else None
     start_words = f"Started on {_day(started)}."
     if due is None:
-        return f"{start_words} No month of the next twelve runs an audit cycle (audit calendar), so no allocation list is due."
+        return (f"{start_words} No month of the next twelve runs an audit cycle (audit calendar), "
+                "so no allocation list is due.")
     why = "; ".join(reasons)
     return f"{start_words} {why + '; the' if why else 'The'} first allocation list is due on {due:%A} {_day(due)}."
 
@@ -102,7 +104,7 @@ def first_list_note(session: Session, ctx, row, timers: list[dict], tasks: list[
 def next_cycle_month(session: Session, ctx, day: date) -> tuple[tuple[int, int] | None, list[str]]:
     """The first month from `day`'s that runs an audit cycle, (year, month) or None within a year,
     and why each month before it does not, in words."""
-    skipped = []
+    skipped: list[str] = []
     for y, m in _months_from(day, None):
         said = _month_said(session, ctx, y, m)
         if not said:

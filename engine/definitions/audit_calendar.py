@@ -58,7 +58,7 @@ def _calendar(session: Session):
                            .where(DefinitionFile.kind == "dmn").order_by(DefinitionFile.id.desc())).all()
     for row_id, digest in rows:
         if digest not in _decisions:
-            row = session.get(DefinitionFile, row_id)
+            row = session.get_one(DefinitionFile, row_id)
             _decisions[digest] = _decision_of(row.file_name, row.content)
         if _decisions[digest] is not None:
             return _decisions[digest]

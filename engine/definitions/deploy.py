@@ -83,7 +83,7 @@ def _validate(session: Session, working: dict[str, bytes], bundle_names: set[str
     problems += _form_problems(parsed)
     specs: dict = {}
     if not problems:
-        process_ids = set(parsed.parser.get_process_ids())
+        process_ids = set(_parser(parsed).get_process_ids())
         problems += rules.call_problems(parsed, process_ids)
         problems += process_starts.start_problems(parsed)
         problems += rules.expression_problems(parsed)
@@ -112,12 +112,20 @@ def _form_problems(parsed: ParsedSet) -> list[Problem]:
             for problem in forms.form_problems(f"{key}.json", schema, reserved)]
 
 
+def _parser(parsed: ParsedSet):
+    """SpiffWorkflow's parser, which build_parser has set before any check reads it."""
+    if parsed.parser is None:
+        raise RuntimeError("build_parser has not run on this bundle")
+    return parsed.parser
+
+
 def _specs(parsed: ParsedSet):
     specs, problems = {}, []
-    for process_id in parsed.parser.get_process_ids():
+    parser = _parser(parsed)
+    for process_id in parser.get_process_ids():
         try:
-            spec = parsed.parser.get_spec(process_id)
-            specs[process_id] = (spec, parsed.parser.get_subprocess_specs(process_id))
+            spec = parser.get_spec(process_id)
+            specs[process_id] = (spec, parser.get_subprocess_specs(process_id))
         except ValidationException as error:
             problems.append(problem_from_validation(parsed, error))
     return specs, problems

@@ -49,7 +49,8 @@ def _started_problems(parsed: ParsedSet) -> list[Problem]:
 def _with_started(root: str, own: dict[str, int], started: dict[str, list[str]]) -> int:
     """Flow elements of `root` and, once per call or start, of each process it runs; a start back
     into the path counts nothing (process_starts.py refuses it). Stops counting past the limit."""
-    total, pending = 0, [(root, (root,))]
+    pending: list[tuple[str, tuple[str, ...]]] = [(root, (root,))]  # (process, the path of starts that led to it)
+    total = 0
     while pending and total <= MAX_STARTED_ELEMENTS:
         pid, path = pending.pop()
         total += own[pid]

@@ -5,6 +5,7 @@ other: validating, reading its fields or drawing its page would follow the refer
 (the issue saw such a form deploy and its task never complete: 500). A page draws a finite form,
 so a deploy refuses every cycle, naming the reference that closes it.
 """
+from typing import Any
 
 
 def reference_cycles(schema: dict) -> list[tuple[str, str]]:
@@ -19,7 +20,7 @@ def reference_cycles(schema: dict) -> list[tuple[str, str]]:
     return [(site, _message(cycle)) for site, cycle in back_edges(edges)]
 
 
-def back_edges(edges: dict) -> list[tuple[object, list]]:
+def back_edges(edges: dict) -> list[tuple[Any, list]]:
     """(site, cycle) for each edge closing a cycle of a graph `node -> [(site, target)]`, the cycle
     as its nodes from the target back to it. Depth-first without recursion: a form may hold
     thousands of references (process_starts.py uses it for processes that start each other)."""
@@ -127,7 +128,7 @@ def _postorder(edges: dict[str, list[str]]) -> list[str]:
 
 
 def _resolve(schema: dict, pointer: str):
-    node = schema
+    node: object = schema
     for token in pointer.split("/")[1:]:
         token = token.replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict):

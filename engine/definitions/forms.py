@@ -4,6 +4,8 @@ A form refers only to its own parts (`"$ref": "#/$defs/grade"`): validators are 
 registry that retrieves nothing, and a deploy refuses any other reference, naming it.
 """
 import json
+from collections.abc import Set as AbstractSet
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -130,18 +132,20 @@ def choices_of(schema: dict, part) -> list[str] | None:
     if not options:
         return None
     found = [choices_of(schema, option) for option in options]
-    return None if any(f is None for f in found) else [value for values in found for value in values]
+    if any(f is None for f in found):
+        return None
+    return [value for values in found if values is not None for value in values]
 
 
-def form_problems(file_name: str, schema: dict, reserved: set[str]) -> list[Problem]:
+def form_problems(file_name: str, schema: dict, reserved: AbstractSet[str]) -> list[Problem]:
     """A form may refer only to its own parts, never back to what holds them, matches its patterns
     in bounded time (patterns.py) and may not name a field after a function scripts call."""
     problems = [Problem(file_name, None, None, f"{pointer}: {message}") for pointer, message in _references(schema)]
     cycles = reference_cycles(schema)
     problems += [Problem(file_name, None, None, f"{pointer}: {message}") for pointer, message in cycles]
     if not cycles and expanded_size(schema) > MAX_EXPANDED_PARTS:
-        problems.append(Problem(file_name, None, None, f"has more than {MAX_EXPANDED_PARTS:,} parts when its references "
-                                                       "are followed (definitions referring to others several times)"))
+        problems.append(Problem(file_name, None, None, f"has more than {MAX_EXPANDED_PARTS:,} parts when its "
+                                "references are followed (definitions referring to others several times)"))
     problems += pattern_problems(file_name, schema)
     fields = declared_fields(schema)
     problems += [Problem(file_name, None, None, f"declares '{name}', the name of a function scripts call; "
@@ -172,7 +176,9 @@ def _references(schema: dict):
 def declared_fields(schema: dict) -> set[str]:
     """The top-level fields a form asks for: its properties, and those its `if`/`then`/`else`,
     `allOf`/`anyOf`/`oneOf`, `dependentSchemas` and local `$ref`s add."""
-    fields, seen, pending = set(), set(), [schema]
+    fields: set[str] = set()
+    seen: set[int] = set()
+    pending: list[Any] = [schema]  # anything a schema holds: only dicts are read
     while pending:
         part = pending.pop()
         if not isinstance(part, dict) or id(part) in seen:
@@ -189,7 +195,7 @@ def declared_fields(schema: dict) -> set[str]:
 
 
 def resolve_pointer(document: dict, ref: str):
-    node = document
+    node: Any = document
     for token in ref[2:].split("/"):
         token = token.replace("~1", "/").replace("~0", "~")
         node = node.get(token) if isinstance(node, dict) else None

@@ -30,7 +30,7 @@ def naming_errors(session: Session, form: dict | None, data: dict, case: dict | 
     if not named:
         return {}
     directory = _Directory(session, named)
-    errors = {}
+    errors: dict[str, list[str]] = {}
     for path, key, field, value, row, row_fields in named:
         message = directory.refusal(key, field, value, _other(field, row, row_fields, case))
         if message:
@@ -87,7 +87,9 @@ class _Directory:
         if value is None:
             return None
         if field.get(TEAM):
-            return None if isinstance(value, str) and value in self.teams else f"{value!r} is not a team of the directory"
+            if isinstance(value, str) and value in self.teams:
+                return None
+            return f"{value!r} is not a team of the directory"
         if not isinstance(value, str):
             return "must be a username (a string)"
         if value not in self.people:
@@ -145,7 +147,9 @@ def _named_fields(root: dict, schema, value, path: str):
 def _properties(root: dict, schema) -> dict[str, dict]:
     """An object schema's fields, with those its if/then/else, allOf/anyOf/oneOf and $refs add;
     where a field is declared twice, the declaration that says whom it names wins."""
-    fields, seen, pending = {}, set(), [schema]
+    fields: dict[str, dict] = {}
+    seen: set[int] = set()
+    pending = [schema]
     while pending and len(seen) < MAX_PARTS:
         part = _resolved(root, pending.pop())
         if not isinstance(part, dict) or id(part) in seen:

@@ -58,14 +58,15 @@ def notification_problems(parsed: ParsedSet, identifiers: set[str]) -> list[Prob
     tainted = _copies(parsed, free_text_fields(parsed.forms, identifiers))
     problems = []
     for xml, element, tree in _scripts(parsed):
-        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
-            if call.func.id not in MESSAGE_FUNCTIONS:
+        for call, function in ((n, n.func.id) for n in ast.walk(tree)
+                               if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
+            if function not in MESSAGE_FUNCTIONS:
                 continue
-            for name in sorted(_used_in_message(call) & tainted):
+            for name in sorted(_used_in_message(call, function) & tainted):
                 owner = _owner_id(element)
                 problems.append(Problem(
                     xml.file_name, owner, (element.sourceline or 0) + call.lineno - 1 or None,
-                    f"{call.func.id}(...) uses '{name}', free text typed by staff: notifications carry no "
+                    f"{function}(...) uses '{name}', free text typed by staff: notifications carry no "
                     "free text (R-81); say where to read it instead, e.g. the case page {link}"))
     return problems
 
@@ -90,10 +91,10 @@ def _copies(parsed: ParsedSet, free: set[str]) -> set[str]:
     return tainted
 
 
-def _used_in_message(call: ast.Call) -> set[str]:
+def _used_in_message(call: ast.Call, function: str) -> set[str]:
     """Data names a message's text or fields read: placeholders in its strings and names in its
-    expressions (`"grade " + overall_grade`)."""
-    wanted = MESSAGE_FUNCTIONS[call.func.id]
+    expressions (`"grade " + overall_grade`). `function`: the name `call` calls."""
+    wanted = MESSAGE_FUNCTIONS[function]
     if wanted:
         parts = [*call.args[1:3], *(k.value for k in call.keywords if k.arg in wanted)]
     else:
@@ -101,8 +102,8 @@ def _used_in_message(call: ast.Call) -> set[str]:
     used = set()
     for part in parts:
         used |= _names(part)
-        for constant in (n for n in ast.walk(part) if isinstance(n, ast.Constant) and isinstance(n.value, str)):
-            used |= {name for _, name, _, _ in string.Formatter().parse(constant.value) if name}
+        for text in (n.value for n in ast.walk(part) if isinstance(n, ast.Constant) and isinstance(n.value, str)):
+            used |= {name for _, name, _, _ in string.Formatter().parse(text) if name}
     return used
 
 

@@ -16,15 +16,16 @@ BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 def start_problems(parsed: ParsedSet) -> list[Problem]:
     """A problem for each start that closes a cycle, and for each start_process whose process is not quoted."""
-    edges, problems = {}, []
+    edges: dict[str, list] = {}
+    problems: list[Problem] = []
     for xml in (x for name, x in parsed.xml.items() if name.endswith(".bpmn")):
         for process in xml.root.iter(f"{BPMN}process"):
             starts = edges.setdefault(process.get("id"), [])
             for element, line, target in starts_in(process):
                 site = (xml.file_name, element, line)
                 if target is None:
-                    problems.append(_problem(site, "calls start_process with a process id that is not a quoted "
-                                                   "string; name the process, e.g. start_process(\"child_safety_alert\")"))
+                    problems.append(_problem(site, "calls start_process with a process id that is not a quoted string; "
+                                             "name the process, e.g. start_process(\"child_safety_alert\")"))
                 else:
                     starts.append((site, target))
     for site, cycle in back_edges(edges):

@@ -235,7 +235,8 @@ def _working_days_counted(source: str) -> set[int] | None:
     counts: set[int] = set()
     for call in ast.walk(tree):
         if isinstance(call, ast.Call) and getattr(call.func, "id", None) == "add_working_days" and len(call.args) == 2:
-            options = [call.args[1].body, call.args[1].orelse] if isinstance(call.args[1], ast.IfExp) else [call.args[1]]
+            arg = call.args[1]
+            options = [arg.body, arg.orelse] if isinstance(arg, ast.IfExp) else [arg]
             for option in options:
                 if not (isinstance(option, ast.Constant) and isinstance(option.value, int)):
                     return None

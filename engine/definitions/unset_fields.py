@@ -27,12 +27,13 @@ Start data this check cannot see is not guessed at. How the five processes start
   audit_kind).
 - audit_cycle and need_to_know_audit: their start forms (forms/audit_cycle_start.json: `year`;
   forms/need_to_know_notification.json): checked. A process with no start form that nothing in the
-  bundle starts takes any field with its start and is not checked; so would a `**mapping` whose keys cannot be read cheaply make
-  the process it starts unchecked.
+  bundle starts takes any field with its start and is not checked; so would a `**mapping` whose keys
+  cannot be read cheaply make the process it starts unchecked.
 """
 import ast
 import functools
 import string
+from typing import TypeGuard
 
 from engine.definitions.bundle import ParsedSet
 from engine.definitions.forms import declared_fields
@@ -54,9 +55,10 @@ def unset_field_problems(parsed: ParsedSet, identifiers: set[str]) -> list[Probl
     starts = _start_fields(parsed, processes, settable, identifiers | ALWAYS_GIVEN)
     problems = []
     for process_id, (xml, process) in processes.items():
-        if starts[process_id] is UNKNOWN:
+        start = starts[process_id]
+        if start is None:  # UNKNOWN
             continue
-        given = starts[process_id] | identifiers | ALWAYS_GIVEN
+        given = start | identifiers | ALWAYS_GIVEN
         before = _fields_before(parsed, processes, process, given, settable)
         for task in process.iter(f"{BPMN}scriptTask"):
             problems += _script_problems(xml, task, before.get(task.get("id"), set()))
@@ -144,9 +146,10 @@ def _own_start(parsed: ParsedSet, processes, process_id: str) -> set[str] | None
                  for c in p.iter(f"{BPMN}callActivity"))
     if not any(form_keys) and not started_by and not called:
         return UNKNOWN
-    fields: set[str] | None = set()
+    declared: set[str] = set()
     for key in filter(None, form_keys):
-        fields |= declared_fields(parsed.forms.get(key, {}))
+        declared |= declared_fields(parsed.forms.get(key, {}))
+    fields: set[str] | None = declared
     for keywords in started_by:
         fields = _union(fields, keywords)
     return fields
@@ -182,7 +185,7 @@ def _dict_keys(tree: ast.AST, name: str) -> set[str] | None:
             if isinstance(target, ast.Name) and target.id == name:
                 if not isinstance(node.value, ast.Dict) or not all(_is_text(k) for k in node.value.keys):
                     return UNKNOWN
-                keys |= {k.value for k in node.value.keys}
+                keys |= {k.value for k in node.value.keys if _is_text(k)}
                 literal = True
             elif isinstance(target, ast.Subscript) and getattr(target.value, "id", None) == name:
                 if not _is_text(target.slice):
@@ -201,7 +204,7 @@ def _fields_before(parsed: ParsedSet, processes, process, given: set[str], setta
     for flow in process.iter(f"{BPMN}sequenceFlow"):
         sources.setdefault(flow.get("targetRef"), []).append(flow.get("sourceRef"))
     sets = {node_id: _sets(parsed, processes, node, settable) for node_id, node in nodes.items()}
-    before = {node_id: set() for node_id in nodes}
+    before: dict[str, set[str]] = {node_id: set() for node_id in nodes}
     changed = True
     while changed:
         changed = False
@@ -330,7 +333,12 @@ NOT_FLOW_NODES = {"sequenceFlow", "laneSet", "lane", "documentation", "textAnnot
                   "dataObject", "dataObjectReference", "dataStoreReference", "ioSpecification", "extensionElements"}
 
 
-def _is_text(node) -> bool:
+class _Text(ast.Constant):
+    """For the checker only: a constant whose value is a str."""
+    value: str
+
+
+def _is_text(node) -> TypeGuard[_Text]:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 

@@ -94,7 +94,7 @@ def _refusal(session: Session, task: UserTask, instance: ProcessInstance, case: 
 def _tell(session: Session, task: UserTask, instance: ProcessInstance, people: list[str], to: str, at: datetime,
           base_url: str) -> None:
     """One notification to everyone concerned; the case reference and a link, no reason (it is free text)."""
-    name, case = session.get(Person, to).display_name, instance.case_ref or instance.id
+    name, case = session.get_one(Person, to).display_name, instance.case_ref or instance.id
     dao_tell(session, instance, people, f"Task reassigned: {task.name}, case {case}",
              f"The task \"{task.name}\" on case {case} now waits for {name}.\n{{link}}", at, base_url, task.element_id)
 

@@ -27,6 +27,9 @@ def dao_take_event(session: Session, event_id: str, event_type: str, at: datetim
             session.add(row)
             session.flush()
     except IntegrityError:
-        return session.scalars(select(InboundEvent).where(
-            (InboundEvent.event_id == event_id) | (InboundEvent.signature == signed))).first(), False
+        earlier = session.scalars(select(InboundEvent).where(
+            (InboundEvent.event_id == event_id) | (InboundEvent.signature == signed))).first()
+        if earlier is None:  # not a delivery taken already: some other constraint failed
+            raise
+        return earlier, False
     return row, True

@@ -49,8 +49,8 @@ def add_note(session: Session, user: CurrentUser, instance_id: int, text: str, t
     session.flush()
     dao_append_history(session, instance_id, user.username, NOTE_ADDED, at, task.element_id if task else None,
                        note_id=note.id, task_id=task_id)
-    _notify(session, session.get(ProcessInstance, instance_id), note, base_url)
-    return _shown(note, display_names(session, [note.author]), {task_id: task.name} if task else {})
+    _notify(session, session.get_one(ProcessInstance, instance_id), note, base_url)
+    return _shown(note, display_names(session, [note.author]), {task.id: task.name} if task else {})
 
 
 def case_notes(session: Session, instance_id: int) -> list[dict]:
@@ -99,4 +99,5 @@ def _notify(session: Session, instance: ProcessInstance, note: CaseNote, base_ur
 def _shown(note: CaseNote, names: dict[str, str], tasks: dict[str, str]) -> dict:
     return {"id": note.id, "instance_id": note.instance_id, "author": note.author,
             "author_name": names.get(note.author, note.author), "created_at": note.created_at.isoformat(),
-            "text": note.text, "task_id": note.task_id, "task_name": tasks.get(note.task_id)}
+            "text": note.text, "task_id": note.task_id,
+            "task_name": tasks.get(note.task_id) if note.task_id else None}

@@ -90,7 +90,7 @@ def _boundary_due(task) -> datetime | None:
         return None
     timers = [(s.task_spec.cancel_activity, timer_due_at(s)) for s in task.parent.children
               if s is not task and s.has_state(TaskState.WAITING)]
-    timers = [(interrupting, due) for interrupting, due in timers if due is not None]
-    interrupting = [due for flag, due in timers if flag]
-    candidates = interrupting or [due for _, due in timers]
+    dated = [(interrupting, due) for interrupting, due in timers if due is not None]
+    interrupting = [due for flag, due in dated if flag]
+    candidates = interrupting or [due for _, due in dated]
     return min(candidates) if candidates else None

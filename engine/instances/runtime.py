@@ -76,6 +76,8 @@ class EngineContext:
 
 
 class InstanceRuntime:
+    start_data: dict  # the data it was started with: set by create()
+
     def __init__(self, session: Session, ctx: EngineContext, row: ProcessInstance,
                  version: VersionInfo, workflow: BpmnWorkflow):
         self.session, self.ctx, self.row, self.version, self.workflow = session, ctx, row, version, workflow
@@ -83,7 +85,7 @@ class InstanceRuntime:
         self.status = row.status
         self.timers_fired = 0
         self.cycles_caught_up: list = []  # cycle_timers.MissedCycles: what each cycle timer's firing stood for
-        self.completed = None  # (task id, actor) of the task this action completed
+        self.completed: tuple[str, str] | None = None  # (task id, actor) of the task this action completed
         self.answers: dict = {}  # the answers that completed it
         self.is_new = False  # created in this transaction: no rows to compare with yet
         self.effects: list[Effect] = []  # what the steps run so far asked of the world
@@ -147,14 +149,23 @@ class InstanceRuntime:
 
     def run(self) -> None:
         """Fire what is due and run every engine step that can run now."""
-        self._guarded(lambda: (self.workflow.refresh_timers(), self._engine_steps()))
+        def steps() -> None:
+            self.workflow.refresh_timers()
+            self._engine_steps()
+
+        self._guarded(steps)
 
     def complete_task(self, task_id: str, data: dict, actor: str) -> None:
         task = self._ready_task(task_id)
         key = task.task_spec.form.key
         check_completion(key, self.version.forms.get(key, {}).get("schema"), data, self.ctx.reserved,
                          self.session, task.data)
-        self._guarded(lambda: (task.data.update(data), task.run(), self._engine_steps()))
+        def steps() -> None:
+            task.data.update(data)
+            task.run()
+            self._engine_steps()
+
+        self._guarded(steps)
         dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
                            task.task_spec.bpmn_id, task_id=task_id, data=data)
         self.completed, self.answers = (task_id, actor), data
@@ -314,7 +325,7 @@ class InstanceRuntime:
         completed = spiff_task is not None and spiff_task.state == TaskState.COMPLETED
         row.state, row.ended_at = ("completed" if completed else "cancelled"), at
         completed_here = completed and self.completed and self.completed[0] == row.id
-        row.completed_by = self.completed[1] if completed_here else None
+        row.completed_by = self.completed[1] if completed_here and self.completed else None
         if completed:
             dao_add_event(self.session, "task.completed", at, self.row.id, self.row.case_ref,
                           task_event(row) | {"completed_by": row.completed_by})

@@ -11,6 +11,7 @@ def newest_versions(session: Session) -> list[ProcessVersion]:
     newest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("version"))
               .group_by(ProcessVersion.process_id).subquery())
     query = (select(ProcessVersion).options(defer(ProcessVersion.specs), defer(ProcessVersion.forms))
-             .join(newest, (newest.c.process_id == ProcessVersion.process_id) & (newest.c.version == ProcessVersion.version))
+             .join(newest, (newest.c.process_id == ProcessVersion.process_id)
+                   & (newest.c.version == ProcessVersion.version))
              .order_by(ProcessVersion.name, ProcessVersion.process_id))
     return list(session.scalars(query))

@@ -33,7 +33,7 @@ def dao_get_instance(session: Session, instance_id: int, lock: bool = False) -> 
 
 def dao_get_version(session: Session, version_id: int) -> ProcessVersion:
     # The specs text (tens of KB) loads only when the spec cache misses.
-    return session.get(ProcessVersion, version_id, options=[defer(ProcessVersion.specs)])
+    return session.get_one(ProcessVersion, version_id, options=[defer(ProcessVersion.specs)])
 
 
 def dao_get_process_version(session: Session, process_id: str, version: int | None) -> ProcessVersion:
@@ -97,7 +97,7 @@ def dao_hold_task(session: Session, task: UserTask, holder: str | None, expected
         held = or_(held, UserTask.assignee == holder)
     result = session.execute(update(UserTask).where(UserTask.id == task.id, UserTask.state == "ready", held)
                              .values(assignee=holder).execution_options(synchronize_session=False))
-    if result.rowcount == 1:
+    if result.rowcount == 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         set_committed_value(task, "assignee", holder)
         return
     session.refresh(task)
@@ -113,7 +113,7 @@ def dao_write_instance(session: Session, row: ProcessInstance, loaded_revision: 
         .where(ProcessInstance.id == row.id, ProcessInstance.revision == loaded_revision)
         .values(revision=loaded_revision + 1, **values)
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
         raise Conflict(f"process instance {row.id} was changed by someone else; reload and try again")
     # Mirror the write on the loaded object without marking it dirty (no second UPDATE).
     for key, value in [*values.items(), ("revision", loaded_revision + 1)]:

@@ -13,12 +13,14 @@ import math
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from sqlalchemy import delete, literal_column, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import CompoundSelect
 
 from engine.clock import now
 from engine.db import Database
@@ -197,7 +199,7 @@ def _throttle_row(session: Session, key: str, at: datetime) -> SignInThrottle:
             session.flush()
         return row
     except IntegrityError:  # another failure created it at the same moment
-        return session.get(SignInThrottle, key, with_for_update=True)
+        return session.get_one(SignInThrottle, key, with_for_update=True)
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -247,7 +249,7 @@ def dao_user_for_token(session: Session, token: str) -> CurrentUser:
 def dao_load_user(session: Session, person: Person) -> CurrentUser:
     """The person with their roles and the teams and services they manage, read in one UNION ALL."""
     name = person.username
-    held = union_all(
+    held: CompoundSelect[Any, Any] = union_all(
         select(literal_column("'role'"), PersonRole.role_id).where(PersonRole.username == name),
         select(literal_column("'team'"), Team.id).where(Team.manager == name),
         select(literal_column("'service'"), ServiceArea.id).where(

@@ -52,7 +52,8 @@ def people_marked_by(session: Session, user: CurrentUser) -> list[tuple[str, str
                                                                Person.username != user.username)
     if not user.has(*ADMINISTRATORS):
         query = query.where(Person.username.in_(people_managed(user)))
-    return [tuple(row) for row in session.execute(query.order_by(Person.display_name, Person.username))]
+    query = query.order_by(Person.display_name, Person.username)
+    return [(username, name) for username, name in session.execute(query)]
 
 
 def dao_mark_away(session: Session, user: CurrentUser, username: str, cover: str, first_day: date,
@@ -121,7 +122,7 @@ def _period_errors(session: Session, username: str, cover: str, first_day: date,
 
 
 def _shares_a_role(session: Session, username: str, cover: str) -> bool:
-    roles = {person: set() for person in (username, cover)}
+    roles: dict[str, set[str]] = {person: set() for person in (username, cover)}
     for person, role in session.execute(select(PersonRole.username, PersonRole.role_id)
                                          .where(PersonRole.username.in_(roles))):
         roles[person].add(role)

@@ -40,7 +40,8 @@ class PeopleDirectory:
         """Every recorded change to one person, oldest first."""
         with self.db.transaction() as session:
             dao_get_person(session, username)
-            query = (select(HistoryEvent).where(HistoryEvent.instance_id.is_(None), HistoryEvent.event.in_(PERSON_EVENTS))
+            query = (select(HistoryEvent)
+                     .where(HistoryEvent.instance_id.is_(None), HistoryEvent.event.in_(PERSON_EVENTS))
                      .order_by(HistoryEvent.id))
             return [{"at": e.at.isoformat(), "actor": e.actor, "event": e.event, "element_id": e.element_id,
                      "detail": e.detail} for e in session.scalars(query) if e.detail.get("username") == username]

@@ -35,7 +35,7 @@ def _unread(username: str):
 def dao_count_unread(session: Session, username: str) -> int:
     """What the header counts on every page: one count over the person's deliveries (ix_delivery_recipient)."""
     unread = _addressed_to(username, OutboxMessage.id).where(_unread(username))
-    return session.scalar(select(func.count()).select_from(unread.subquery()))
+    return session.execute(select(func.count()).select_from(unread.subquery())).scalar_one()
 
 
 def dao_list_messages(session: Session, username: str, page: int = 1, page_size: int = 20) -> dict:
@@ -71,7 +71,7 @@ def _dao_read(session: Session, username: str, ids: list[int], at: datetime) -> 
     if ids:
         insert = DIALECT_INSERTS[session.get_bind().dialect.name](MessageRead)
         session.execute(insert.values([{"message_id": i, "username": username, "read_at": at} for i in ids])
-                        .on_conflict_do_nothing(index_elements=["message_id", "username"]))
+                        .on_conflict_do_nothing(index_elements=["message_id", "username"]))  # type: ignore[attr-defined]  # dialect's insert
 
 
 def _read_at(session: Session, username: str, ids: list[int]) -> dict[int, datetime]:

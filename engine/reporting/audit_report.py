@@ -2,6 +2,7 @@
 end (engine/reporting/outcomes.py), and over the day totals of their domain and deadline rows
 (engine/reporting/day_totals.py), for audits completed between two London dates, both included."""
 from collections import Counter
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -61,8 +62,9 @@ def audit_report(session: Session, date_from: date, date_to: date, service_area:
     """The report of GET /api/reports/audits (API.md) for audits completed from date_from to
     date_to, London days, inclusive. Eight queries: the grade scale, one GROUP BY over the outcome
     rows for every figure they give and one for the cycles, the day totals of domains and of
-    deadlines, themed audits' domains, open disputes and alerts (bench/README.md, "Reports"). Narrowed to a service area or
-    an audit kind, domains and deadlines are counted from their rows instead of the day totals."""
+    deadlines, themed audits' domains, open disputes and alerts (bench/README.md, "Reports").
+    Narrowed to a service area or an audit kind, domains and deadlines are counted from their rows
+    instead of the day totals."""
     scope = Scope(date_from, date_to, service_area, audit_kind)
     scale = dao_deployed_scale(session)  # the grades, best first, from forms/grades.defs.json
     outcomes = OutcomeCounts.of(dao_count_outcomes(session, scope))
@@ -174,7 +176,7 @@ def weakest_domains(by_domain: dict[str, dict[str, int]], scale: GradeScale) -> 
     return _ranked(by_domain, scale, set(scale.grades) - scale.good_or_better)
 
 
-def _ranked(by_domain: dict[str, dict[str, int]], scale: GradeScale, grades: set[str]) -> list[str]:
+def _ranked(by_domain: dict[str, dict[str, int]], scale: GradeScale, grades: AbstractSet[str]) -> list[str]:
     shares = []
     for domain, counts in by_domain.items():
         graded = sum(n for grade, n in counts.items() if grade in scale.grades)
@@ -250,7 +252,9 @@ def alerts(session: Session, scope: Scope) -> dict:
     """Child-safety alerts closed in the window: by the stage they ended at, by outcome, and
     whether every stage's response came within its deadline (R-42, R-43, R-45), with those deadlines
     in working days as the deployed diagram set them (its timers): no number of the report's own."""
-    by_stage, by_outcome, answered = Counter(), Counter(), Counter()
+    by_stage: Counter = Counter()
+    by_outcome: Counter = Counter()
+    answered: Counter[str] = Counter()
     for stage, outcome, in_time, n in dao_count_alerts(session, scope):
         by_stage[stage] += n
         by_outcome[outcome] += n
@@ -286,9 +290,12 @@ def audit_report_rows(session: Session, date_from: date, date_to: date, service_
     return [_row(o, deadlines.get(o.id, {}), domains.get(o.id, {}), deadline_names, domain_names) for o in outcomes]
 
 
+_DEADLINE_WORDS: dict[bool | None, str] = {True: "met", False: "missed"}
+
+
 def _row(outcome: AuditOutcome, deadlines: dict, domains: dict, deadline_names, domain_names) -> dict:
     row = {column: _plain(getattr(outcome, column)) for column in ROW_COLUMNS}
-    row |= {f"deadline:{name}": {True: "met", False: "missed"}.get(deadlines.get(name)) for name in deadline_names}
+    row |= {f"deadline:{name}": _DEADLINE_WORDS.get(deadlines.get(name)) for name in deadline_names}
     return row | {f"domain:{name}": domains.get(name) for name in domain_names}
 
 
@@ -361,7 +368,7 @@ def open_dispute_instances(service_area: str | None = None):
 
 def dao_count_open_disputes(session: Session, service_area: str | None = None) -> int:
     instances = open_dispute_instances(service_area).subquery()
-    return session.scalar(select(func.count(distinct(instances.c.instance_id))))
+    return session.execute(select(func.count(distinct(instances.c.instance_id)))).scalar_one()
 
 
 def dao_count_alerts(session: Session, scope: Scope) -> list[tuple]:

@@ -32,7 +32,9 @@ _cached: dict[tuple, dict] = {}
 
 
 def labels_of(documents) -> dict[str, dict[str, str]]:
-    grades, domains, titled_in_tools = {}, {}, {}
+    grades: dict[str, str] = {}
+    domains: dict[str, str] = {}
+    titled_in_tools: dict[str, str] = {}
     for document in documents:
         definitions = document.get("$defs") or {}
         for definition in (definitions.get(name) or {} for name in GRADE_DEFINITIONS):
@@ -46,6 +48,6 @@ def labels_of(documents) -> dict[str, dict[str, str]]:
 
 
 def _titles(definition: dict) -> dict[str, str]:
-    return {option["const"]: option.get("title", option["const"])
+    return {option["const"]: option["title"] if "title" in option else option["const"]
             for option in [*definition.get("oneOf", []), *definition.get("anyOf", [])]
             if isinstance(option, dict) and "const" in option}

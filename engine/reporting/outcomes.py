@@ -124,7 +124,8 @@ def first_ready_at(tasks: list[UserTask], element_id: str) -> datetime | None:
 
 
 def _completed_in_time(task: UserTask) -> bool:
-    return task.state == "completed" and task.ended_at is not None and task.ended_at <= task.due_at
+    return (task.state == "completed" and task.ended_at is not None and task.due_at is not None
+            and task.ended_at <= task.due_at)
 
 
 def _domains(domains: dict | None) -> dict[str, str | None]:
@@ -183,7 +184,8 @@ def dao_add_audit_outcome(session: Session, outcome: AuditOutcome, domains: list
     """The outcome, its domain and deadline rows, and their day's totals, in one transaction."""
     session.add(outcome)
     session.flush()
-    for row in [*domains, *deadlines]:
+    rows: list[AuditDomainGrade | AuditDeadline] = [*domains, *deadlines]
+    for row in rows:
         row.outcome_id = outcome.id
     session.add_all([*domains, *deadlines])
     dao_add_day_totals(session, outcome.completed_at, domains, deadlines)

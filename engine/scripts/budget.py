@@ -13,7 +13,7 @@ import operator
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -89,9 +89,10 @@ def budget(new: Budget | None = None) -> Iterator[Budget]:
     if active is not None and new is None:
         yield active
         return
-    token = _current.set(new or Budget())
+    active = new or Budget()
+    token = _current.set(active)
     try:
-        yield _current.get()
+        yield active
     finally:
         _current.reset(token)
 
@@ -251,7 +252,7 @@ STR_METHODS = {
     "removeprefix", "removesuffix", "rfind", "rindex", "rpartition", "rsplit", "rstrip", "split",
     "splitlines", "startswith", "strip", "swapcase", "title", "upper",
 }
-GUARDED_METHODS = {
+GUARDED_METHODS: dict[type, dict[str, Callable]] = {
     str: {"join": guarded_join, "replace": guarded_replace, "center": _padded("center"),
           "ljust": _padded("ljust"), "rjust": _padded("rjust"), "zfill": _padded("zfill"),
           "expandtabs": guarded_expandtabs},

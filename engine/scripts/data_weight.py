@@ -37,7 +37,7 @@ def weigh(value, tick: bool = True) -> Weight:
         key = id(item)
         if key in weights:
             continue
-        children = _children(item)
+        children = _children(item) or []  # only containers are pending
         if children_done:
             open_ids.discard(key)
             weights[key] = _container_weight(item, children, weights)

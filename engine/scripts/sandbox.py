@@ -10,7 +10,7 @@ import traceback
 import types
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from RestrictedPython import compile_restricted, safe_builtins
 from RestrictedPython.Guards import (
@@ -38,6 +38,8 @@ from engine.scripts.aggregate_guards import (
 from engine.scripts.budget import MUTATING_METHODS, BudgetExceeded
 from engine.scripts.data_weight import RefersToItself, weigh
 from engine.scripts.static_checks import static_problems
+
+_Node = TypeVar("_Node", bound=ast.AST)
 
 SCRIPT_FILENAME = "<script>"
 
@@ -107,27 +109,27 @@ class BudgetedTransformer(RestrictingNodeTransformer):
     function, and the operators that can build large values routed through their guards."""
 
     def visit_While(self, node: ast.While):
-        node = super().visit_While(node)
+        node = super().visit_While(node)  # type: ignore[assignment]  # RestrictedPython gives back the node it was given
         node.body.insert(0, _placed_at(ast.Expr(_call("_tick_")), node))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef):
-        node = super().visit_FunctionDef(node)
+        node = super().visit_FunctionDef(node)  # type: ignore[assignment]  # the node it was given
         node.body.insert(0, _placed_at(ast.Expr(_call("_tick_")), node))
         return node
 
     def visit_Lambda(self, node: ast.Lambda):
-        node = super().visit_Lambda(node)
+        node = super().visit_Lambda(node)  # type: ignore[assignment]  # the node it was given
         node.body = _placed_at(ast.BoolOp(ast.Or(), [_call("_tick_"), node.body]), node.body)
         return node
 
     def visit_BinOp(self, node: ast.BinOp):
-        node = super().visit_BinOp(node)
+        node = super().visit_BinOp(node)  # type: ignore[assignment]  # the node it was given
         guard = GUARDED_OPERATORS.get(type(node.op))
         return _placed_at(_call(guard, node.left, node.right), node) if guard else node
 
     def visit_FormattedValue(self, node: ast.FormattedValue):
-        node = super().visit_FormattedValue(node)
+        node = super().visit_FormattedValue(node)  # type: ignore[assignment]  # the node it was given
         node.value = _placed_at(_call("_text_sized_", node.value), node.value)
         return node
 
@@ -144,7 +146,7 @@ def _call(name: str, *args: ast.expr) -> ast.Call:
     return ast.Call(func=ast.Name(name, ast.Load()), args=list(args), keywords=[])
 
 
-def _placed_at(new: ast.AST, old: ast.AST) -> ast.AST:
+def _placed_at(new: _Node, old: ast.AST) -> _Node:
     """A node the transformer made, at the line of the one it stands for (tracebacks name it)."""
     return ast.fix_missing_locations(ast.copy_location(new, old))
 
@@ -287,7 +289,8 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     def _write_back(self, namespace: dict, context: dict, external_context: dict) -> None:
         for name in [name for name in context if not name.startswith("_") and name not in namespace]:
             del context[name]
-        written = {name: value for name, value in namespace.items() if self._is_task_data(name, value, external_context)}
+        written = {name: value for name, value in namespace.items()
+                   if self._is_task_data(name, value, external_context)}
         _refuse_heavy(written)
         context.update(written)
 
@@ -317,7 +320,8 @@ def _refuse_heavy(values: dict[str, Any]) -> None:
         try:
             weight = weigh(value)
         except RefersToItself:
-            raise ValueError(f"'{name}' nests lists or dicts more than {MAX_DEPTH} levels deep (it contains itself)") from None
+            raise ValueError(f"'{name}' nests lists or dicts more than {MAX_DEPTH} levels deep "
+                             "(it contains itself)") from None
         if weight.depth > MAX_DEPTH:
             raise ValueError(f"'{name}' nests lists or dicts more than {MAX_DEPTH} levels deep")
         total += weight.bytes

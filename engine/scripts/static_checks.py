@@ -4,6 +4,8 @@ what only the data reveals is left to the step's budget (budget.py) at run time.
 import ast
 import operator
 import re
+from collections.abc import Callable
+from typing import Any
 
 from engine.scripts import budget
 from engine.scripts.budget import MUTATING_METHODS, BudgetExceeded
@@ -12,7 +14,7 @@ _UNKNOWN = object()
 _BINARY = {ast.Mult: budget.guarded_mul, ast.Pow: budget.guarded_pow, ast.LShift: budget.guarded_lshift,
            ast.Add: budget.guarded_add, ast.Mod: budget.guarded_mod, ast.Sub: operator.sub,
            ast.FloorDiv: operator.floordiv, ast.BitOr: operator.or_, ast.BitAnd: operator.and_}
-_UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Invert: operator.invert}
 _SIZE_CALLS = {"range": budget.guarded_range, "pow": budget.guarded_pow}
 
 
@@ -103,7 +105,7 @@ def _format_spec_problems(node: ast.FormattedValue) -> list[tuple[int, str]]:
     parts = node.format_spec.values if isinstance(node.format_spec, ast.JoinedStr) else [node.format_spec]
     if not all(isinstance(p, ast.Constant) for p in parts):
         return [(node.lineno, f"Line {node.lineno}: a format specification computed at run time is not allowed")]
-    widths = [int(w) for w in re.findall(r"\d+", "".join(str(p.value) for p in parts))]
+    widths = [int(w) for w in re.findall(r"\d+", "".join(str(p.value) for p in parts if isinstance(p, ast.Constant)))]
     if widths and max(widths) > budget.MAX_ITEMS:
         return [(node.lineno, f"Line {node.lineno}: exceeded its budget: a formatted value of {max(widths):,} "
                               f"characters; at most {budget.MAX_ITEMS:,}")]

@@ -1,1 +1,2 @@
-"""What the faces show: the system's reads, the case list, the case page, where a diagram stands, whom a task waits for, the cycle overview."""
+"""What the faces show: the system's reads, the case list, the case page, where a diagram stands,
+whom a task waits for, the cycle overview."""

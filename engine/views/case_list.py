@@ -168,4 +168,5 @@ def area_counts(session: Session, may_see, at: datetime, where: CaseFilter) -> l
     late = case((_has_ready_task(UserTask.due_at < at), 1))
     query = (select(ProcessInstance.service_area_id, func.count(), func.count(late))
              .where(may_see, *where.clauses(at)).group_by(ProcessInstance.service_area_id))
-    return [{"service_area_id": area, "instances": n, "overdue": overdue} for area, n, overdue in session.execute(query)]
+    return [{"service_area_id": area, "instances": n, "overdue": overdue}
+            for area, n, overdue in session.execute(query)]

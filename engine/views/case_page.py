@@ -167,7 +167,7 @@ def diagram_file(session: Session, instance_id: int, process_id: str | None, cal
     row = store.dao_get_instance(session, instance_id)
     own = store.dao_get_version(session, row.process_version_id)
     if process_id in (None, own.process_id):
-        return session.get(DefinitionFile, own.bpmn_file_id).content
+        return session.get_one(DefinitionFile, own.bpmn_file_id).content
     if process_id not in called_processes:
         raise NotFound(f"process instance {instance_id} calls no process '{process_id}'")
     called = session.scalar(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
@@ -175,4 +175,4 @@ def diagram_file(session: Session, instance_id: int, process_id: str | None, cal
                             .order_by(ProcessVersion.version.desc()).limit(1))
     if called is None:
         raise NotFound(f"process '{process_id}' was not deployed when this instance's version was")
-    return session.get(DefinitionFile, called.bpmn_file_id).content
+    return session.get_one(DefinitionFile, called.bpmn_file_id).content

@@ -153,7 +153,7 @@ def definition(session: Session, process_id: str) -> dict:
 def bpmn(session: Session, process_id: str, version: int) -> str:
     """The BPMN file a version was deployed from."""
     row = store.dao_get_process_version(session, process_id, version)
-    return session.get(DefinitionFile, row.bpmn_file_id).content
+    return session.get_one(DefinitionFile, row.bpmn_file_id).content
 
 
 def instances_before(session: Session, process_id: str, version: int) -> list[dict]:
@@ -166,7 +166,8 @@ def instances_before(session: Session, process_id: str, version: int) -> list[di
     rows = session.execute(query).all()
     ready = defaultdict(list)
     for instance_id, name in session.execute(select(UserTask.instance_id, UserTask.name).where(
-            UserTask.instance_id.in_([row.id for row, _ in rows]), UserTask.state == "ready").order_by(UserTask.ready_at, UserTask.id)):
+            UserTask.instance_id.in_([row.id for row, _ in rows]), UserTask.state == "ready")
+            .order_by(UserTask.ready_at, UserTask.id)):
         ready[instance_id].append(name)
     return [{"id": row.id, "case_ref": row.case_ref, "version": number, "status": row.status,
              "ready_tasks": ready[row.id]} for row, number in rows]

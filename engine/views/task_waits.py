@@ -43,7 +43,8 @@ class _Names:
         if period is None:
             return name
         last = period.last_day
-        return f"{name}, away until {last:%A} {last.day} {last:%B}, cover: {self.people.get(period.cover, period.cover)}"
+        cover = self.people.get(period.cover, period.cover)
+        return f"{name}, away until {last:%A} {last.day} {last:%B}, cover: {cover}"
 
 
 def _waiting(task: UserTask, team: str | None, people: _Names, roles: dict, teams: dict) -> str:
@@ -62,7 +63,7 @@ def _held_since(session: Session, held: list[UserTask]) -> dict[str, datetime]:
     events = session.scalars(select(HistoryEvent).where(
         HistoryEvent.instance_id.in_({task.instance_id for task in held}), HistoryEvent.event == "task_claimed")
         .order_by(HistoryEvent.id))
-    return {event.detail.get("task_id"): event.at for event in events if event.detail.get("task_id") in wanted}
+    return {task_id: event.at for event in events if (task_id := event.detail.get("task_id")) in wanted}
 
 
 def _names(session: Session, key, label, wanted: set) -> dict:
