@@ -7,7 +7,7 @@ BUILD  := web/static/build
 PORT   ?= 5000
 export FLASK_APP := app
 
-.PHONY: install system-libs assets migrate deploy run test test-fast test-sqlite test-postgres bench bench-http soak clean
+.PHONY: install system-libs assets migrate deploy run lint test test-fast test-sqlite test-postgres bench bench-http soak clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -65,16 +65,21 @@ run: deploy
 TEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-test: install assets
+# The linter and the type checker (pyproject.toml) before every test run: a finding fails `make test`.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install assets lint
 	$(PYTEST)
 
-test-fast: install assets
+test-fast: install assets lint
 	$(PYTEST) -m "not browser"
 
-test-sqlite: install assets
+test-sqlite: install assets lint
 	env -u DATABASE_URL $(PYTEST)
 
-test-postgres: install assets
+test-postgres: install assets lint
 	DATABASE_URL=$${DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(PYTEST)
 
 bench: install
