@@ -1,5 +1,5 @@
 """The service's parts as the web layer (api/, and the pages) finds them in the current app: the
-engine, the outbox dispatcher, and the signed-in person at the engine (engine/caller.py)."""
+engine, the outbox dispatcher, and the signed-in person at the engine (engine/caller/)."""
 from flask import Flask, current_app, g, session
 
 from engine.caller import Caller

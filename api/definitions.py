@@ -20,7 +20,7 @@ blp = Blueprint("definitions", __name__, url_prefix="/api/process-definitions",
 @blp.before_request
 def deployers_only():
     """Deploying (and validating, and diffing an upload) is for process owners: 403 before the
-    upload is parsed. Migrating is the migrators' (engine/caller.py checks it)."""
+    upload is parsed. Migrating is the migrators' (engine/caller/ checks it)."""
     if request.method == "POST" and not request.path.endswith(("/migration-preview", "/migrate")):
         require(*DEPLOYERS)
 

@@ -1,6 +1,6 @@
 """Process instances: start, list, read (recording who looked, R-80), history, raising a
 child-safety concern at any step (R-40), and the operators' verbs: suspend, resume, terminate,
-migrate, retry. Who may do what is engine/caller.py's (R-81):
+migrate, retry. Who may do what is engine/caller/'s (R-81):
 starting needs one of the process's starter roles (camunda:candidateStarterGroups, by default
 engine/people/access.py's "starters"); suspending, resuming and terminating are for operators, migrating
 for migrators, retrying for administrators.

@@ -1,5 +1,5 @@
 """User tasks: the caller's inbox, one task with its form, claiming, releasing and completing.
-Who may do what is engine/caller.py's (R-81): routes only parse and dump."""
+Who may do what is engine/caller/'s (R-81): routes only parse and dump."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate

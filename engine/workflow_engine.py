@@ -58,7 +58,7 @@ class WorkflowEngine:
 
     # --- instances -----------------------------------------------------------------------
     # Each verb opens one transaction around its `*_in` form, which takes the session: a person's
-    # request (engine/caller.py) checks their access and acts in that same transaction.
+    # request (engine/caller/) checks their access and acts in that same transaction.
 
     def start_instance(self, process_id: str, data: dict, actor: str, parent_id: int | None = None) -> int:
         with self.db.transaction() as session:

@@ -25,7 +25,7 @@ LAYERS: list[dict[str, list[str]]] = [
     {"engine/allocation": ["engine/allocation/"]},
     {"engine/views": ["engine/views/"]},
     {"engine/workflow_engine": ["engine/workflow_engine.py"]},
-    {"engine doors": ["engine/caller.py", "engine/gate.py"]},
+    {"engine doors": ["engine/caller/", "engine/gate.py"]},
     {"webhooks": ["webhooks/"]},
     {"faces (shared)": ["faces/"]},
     {"doors": ["doors.py"]},

@@ -1,6 +1,6 @@
 """What the case page shows of one instance (R-80): the instance, where it stands element by
 element, its history, the people it names by their names, the instances of the same case, and the
-diagram files to draw it with. Reads only: engine/caller.py checks access and records the view.
+diagram files to draw it with. Reads only: engine/caller/ checks access and records the view.
 """
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session

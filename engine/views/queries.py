@@ -222,7 +222,7 @@ def _iso(value: datetime | None) -> str | None:
 
 class Reads:
     """The reads above, each in a read-only transaction, for callers with no person behind them;
-    a person's reads go through engine/caller.py, which adds their access clauses."""
+    a person's reads go through engine/caller/, which adds their access clauses."""
 
     def __init__(self, db: Database, ctx: EngineContext):
         self.db, self.ctx = db, ctx

@@ -1,5 +1,5 @@
 """Messages: every notification addressed to a person is kept for them in the service, read or not,
-emailed or not (engine/people/inbox.py, through engine/caller.py as the pages and the API call it)."""
+emailed or not (engine/people/inbox.py, through engine/caller/ as the pages and the API call it)."""
 from datetime import timedelta
 
 import pytest
