@@ -1,5 +1,7 @@
-"""The service's parts as the web layer (api/, and the pages) finds them in the current app: the
-engine, the outbox dispatcher, and the signed-in person at the engine (engine/caller/)."""
+"""The doors through which a route of either face (web/, api/) reaches the engine: `caller()`, the
+signed-in person (engine/caller/); `gate()`, before anyone is signed in (engine/gate.py); and
+`webhook_admin()`. `install` puts the engine and the outbox dispatcher in the app; `engine()` is for
+the app's own commands and the tests, never a route."""
 from flask import Flask, current_app, g, session
 
 from engine.caller import Caller
