@@ -15,6 +15,7 @@ import string
 from engine.definitions.bundle import ParsedSet
 from engine.definitions.forms import resolve_pointer
 from engine.definitions.problems import Problem
+from engine.scripts.sandbox import UNPARSEABLE
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 NOT_FREE_FORMATS = {"date", "date-time", "time", "email", "uuid"}
@@ -121,7 +122,7 @@ def _scripts(parsed: ParsedSet):
         for element in xml.root.iter(f"{BPMN}script"):
             try:
                 yield xml, element, ast.parse(element.text or "")
-            except SyntaxError:
+            except UNPARSEABLE:
                 continue  # rules.expression_problems reports it
 
 

@@ -10,6 +10,7 @@ import ast
 from engine.definitions.bundle import ParsedSet
 from engine.definitions.form_cycles import back_edges
 from engine.definitions.problems import Problem
+from engine.scripts.sandbox import UNPARSEABLE
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
@@ -48,7 +49,7 @@ def starts_in(process):
     for script in process.iter(f"{BPMN}script"):
         try:
             tree = ast.parse(script.text or "")
-        except (SyntaxError, ValueError, RecursionError, MemoryError):  # for the expression rules to refuse
+        except UNPARSEABLE:  # for the expression rules to refuse
             continue
         for call in (n for n in ast.walk(tree) if _calls_start_process(n)):
             yield script.getparent(), (script.sourceline or 1) + call.lineno - 1, _quoted_process(call)

@@ -16,7 +16,7 @@ from engine.definitions.problems import Problem
 from engine.definitions.xml import XmlFile
 from engine.limits import MIN_CYCLE_SECONDS
 from engine.scripts.effects import PUBLISHED_BY_DIAGRAMS
-from engine.scripts.sandbox import ScriptRejected, compile_expression, compile_script
+from engine.scripts.sandbox import UNPARSEABLE, ScriptRejected, compile_expression, compile_script
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
@@ -230,7 +230,7 @@ def _working_days_counted(source: str) -> set[int] | None:
     count comes from the data."""
     try:
         tree = ast.parse(source.strip(), mode="eval")
-    except SyntaxError:
+    except UNPARSEABLE:
         return set()  # expression_problems reports it
     counts: set[int] = set()
     for call in ast.walk(tree):
@@ -303,7 +303,7 @@ def _published_types(source: str):
     """(line, event type) of each publish call whose type is written out (the rest are checked when they run)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except UNPARSEABLE:
         return  # expression_problems reports it
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "publish"

@@ -39,6 +39,7 @@ from engine.definitions.bundle import ParsedSet
 from engine.definitions.forms import declared_fields
 from engine.definitions.problems import Problem
 from engine.scripts.functions import reserved_names
+from engine.scripts.sandbox import UNPARSEABLE
 
 BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 CAMUNDA = "{http://camunda.org/schema/1.0/bpmn}"
@@ -307,7 +308,7 @@ def _parsed_script(source: str) -> ast.AST | None:
     """Parsed once per text: the check reads each script several times. Trees are only read."""
     try:
         return ast.parse(source)
-    except SyntaxError:
+    except UNPARSEABLE:
         return None  # rules.expression_problems reports it
 
 

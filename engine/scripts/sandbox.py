@@ -75,6 +75,12 @@ GUARDED_OPERATORS = {ast.Mult: "_mul_", ast.Pow: "_pow_", ast.LShift: "_lshift_"
 RESTRICTED_LINE = re.compile(r"^Line (\d+):")
 
 
+# What Python's parser raises for a text it cannot read: a syntax error, a NUL byte, or nesting its
+# recursive parser cannot walk. The deploy's other checks pass over such a script; compiling it here
+# refuses it with a sentence.
+UNPARSEABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
 class ScriptRejected(Exception):
     """A script or expression the sandbox refuses; .message and .line (int | None, 1-based within the source)."""
 
@@ -95,13 +101,18 @@ def compile_script(source: str) -> types.CodeType:
 
 @functools.lru_cache(maxsize=2048)
 def _compile(source: str, mode: Literal["eval", "exec"]) -> types.CodeType:
-    tree = _parse(source, mode)
-    _refuse_forbidden_nodes(tree)
-    _refuse(static_problems(tree, pure=mode == "eval"))
     try:
+        tree = _parse(source, mode)
+        _refuse_forbidden_nodes(tree)
+        _refuse(static_problems(tree, pure=mode == "eval"))
         return compile_restricted(source, filename=SCRIPT_FILENAME, mode=mode, policy=BudgetedTransformer)
     except SyntaxError as err:
         raise _rejection_from_syntax_error(err) from None
+    except (RecursionError, MemoryError):
+        # Python's parser and the checks walk the tree recursively: thousands of nested attributes or
+        # operators exhaust them. No script a process owner writes comes near it.
+        raise ScriptRejected("Line 1: the script nests too deeply to be checked (attributes, operators or "
+                             "brackets inside each other hundreds of times)", 1) from None
 
 
 class BudgetedTransformer(RestrictingNodeTransformer):
