@@ -7,6 +7,8 @@ so a deploy refuses every cycle, naming the reference that closes it.
 """
 from typing import Any
 
+from engine.definitions.schema_walk import VALUE_KEYWORDS, schema_items
+
 
 def reference_cycles(schema: dict) -> list[tuple[str, str]]:
     """(JSON pointer of a `$ref`, message) for each reference closing a cycle in a form."""
@@ -56,20 +58,9 @@ def _containers(site: str, nodes: set[str]) -> list[str]:
 
 
 def _local_refs(schema: dict) -> list[tuple[str, str]]:
-    found, pending = [], [("", schema)]
-    while pending:
-        pointer, node = pending.pop()
-        if isinstance(node, list):
-            pending += [(f"{pointer}/{i}", item) for i, item in enumerate(node)]
-        if not isinstance(node, dict):
-            continue
-        for key, value in node.items():
-            here = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
-            if key == "$ref" and isinstance(value, str) and value.startswith("#"):
-                found.append((here, value[1:].rstrip("/")))
-            elif key not in ("const", "enum", "default", "examples"):
-                pending.append((here, value))
-    return found
+    items = schema_items(schema, lambda key, _value: key not in (*VALUE_KEYWORDS, "$ref"))
+    return [(here, value[1:].rstrip("/")) for _pointer, key, here, value in items
+            if key == "$ref" and isinstance(value, str) and value.startswith("#")]
 
 
 

@@ -15,6 +15,7 @@ from referencing.exceptions import Unresolvable
 from engine.definitions.form_cycles import MAX_EXPANDED_PARTS, expanded_size, reference_cycles
 from engine.definitions.patterns import BoundedValidator, pattern_problems
 from engine.definitions.problems import Problem
+from engine.definitions.schema_walk import schema_items
 from engine.errors import InvalidData
 from engine.limits import MAX_DEPTH, json_too_deep
 
@@ -156,21 +157,11 @@ def form_problems(file_name: str, schema: dict, reserved: AbstractSet[str]) -> l
 
 def _references(schema: dict):
     """(JSON pointer, message) of every reference that leaves the form, and of every `$id`."""
-    pending = [("", schema)]
-    while pending:
-        pointer, node = pending.pop()
-        if isinstance(node, list):
-            pending += [(f"{pointer}/{i}", item) for i, item in enumerate(node)]
-        if not isinstance(node, dict):
-            continue
-        for key, value in node.items():
-            here = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
-            if key in REFERENCE_KEYS and not (isinstance(value, str) and value.startswith("#")):
-                yield here, f"refers to {value!r}; a form may refer only to its own parts (\"#/...\")"
-            elif key == "$id":
-                yield here, "sets $id; a form is one document and refers to its parts with \"#/...\""
-            else:
-                pending.append((here, value))
+    for _pointer, key, here, value in schema_items(schema, lambda key, _value: key not in (*REFERENCE_KEYS, "$id")):
+        if key in REFERENCE_KEYS and not (isinstance(value, str) and value.startswith("#")):
+            yield here, f"refers to {value!r}; a form may refer only to its own parts (\"#/...\")"
+        elif key == "$id":
+            yield here, "sets $id; a form is one document and refers to its parts with \"#/...\""
 
 
 def declared_fields(schema: dict) -> set[str]:

@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from engine.definitions.problems import Problem
+from engine.definitions.schema_walk import VALUE_KEYWORDS, schema_items
 
 MAX_PATTERN_LENGTH = 1_000  # characters of a pattern as written
 MAX_PROGRAM_SIZE = 400  # RE2 instructions: 262,144 bytes x 400 is matched in ~0.3 s of CPU
@@ -86,22 +87,11 @@ def pattern_problems(file_name: str, schema: dict) -> list[Problem]:
 def _keywords(schema: dict):
     """(JSON pointer, keyword, value) of every `pattern` and `patternProperties` in a schema.
     A `pattern` inside `properties` may be a field's name, so only schema positions are read."""
-    pending = [("", schema)]
-    while pending:
-        pointer, node = pending.pop()
-        if isinstance(node, list):
-            pending += [(f"{pointer}/{i}", item) for i, item in enumerate(node)]
-        if not isinstance(node, dict):
-            continue
-        for key, value in node.items():
-            here = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
-            if key in ("pattern", "patternProperties") and not pointer.endswith(_NAMING_KEYWORDS):
-                yield here, key, value
-            if key not in _VALUE_KEYWORDS:
-                pending.append((here, value))
+    for pointer, key, here, value in schema_items(schema, lambda key, _value: key not in VALUE_KEYWORDS):
+        if key in ("pattern", "patternProperties") and not pointer.endswith(_NAMING_KEYWORDS):
+            yield here, key, value
 
 
 # Keywords whose object maps names (of fields or definitions) to schemas: a child called
 # "pattern" there is a field, not the keyword.
 _NAMING_KEYWORDS = ("/properties", "/$defs", "/definitions", "/dependentSchemas", "/patternProperties")
-_VALUE_KEYWORDS = ("const", "enum", "default", "examples")  # hold answers' values, not schemas
