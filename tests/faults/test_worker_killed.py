@@ -7,11 +7,13 @@ import signal
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+import psutil
 import pytest
 import requests
+from sqlalchemy import select
 
 from engine.clock import now, share_clock
-from engine.models import ApiToken
+from engine.models import ApiToken, ProcessInstance
 from engine.people.accounts import token_digest
 from tests.fixtures.diagrams import chain_bundle
 
@@ -51,6 +53,12 @@ def completions_in_history(engine, instance_id: int) -> list[dict]:
             if e["event"] == "task_completed" and e["element_id"] == "step_1"]
 
 
+def handling_a_request(worker, port: int) -> bool:
+    """True when `worker` holds an accepted connection to the service (a sync worker holds one at a time)."""
+    return any(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+               for c in worker.net_connections(kind="tcp"))
+
+
 @pytest.mark.timeout(60)  # gunicorn up in ~4 s on 2 busy cores, the load and the kill in ~2 s
 def test_a_worker_killed_under_load_loses_and_repeats_no_acknowledged_completion(org, clock):  # R-80
     tasks = ready_tasks(org)
@@ -58,18 +66,22 @@ def test_a_worker_killed_under_load_loses_and_repeats_no_acknowledged_completion
     share_clock(org.db, clock.now())  # the server reads the test's time
     with gunicorn(org.db.url, workers=2, QA_CLOCK="settable") as served:
         with ThreadPoolExecutor(CLIENTS) as pool:
-            answers = {i: pool.submit(complete, served.base, headers, t) for i, t in tasks.items()}
-            wait_until(lambda: sum(a.done() for a in answers.values()) >= 3, 20, "no completion was answered")
-            victim = served.workers()[0]
-            victim.send_signal(signal.SIGKILL)
+            # The instances are held locked (SQLite: the write lock), so the worker is certainly in the
+            # middle of a completion when it is killed, not between two.
+            with org.db.transaction() as session:
+                session.execute(select(ProcessInstance.id).with_for_update()).all()
+                answers = {i: pool.submit(complete, served.base, headers, t) for i, t in tasks.items()}
+                victim = served.workers()[0]
+                wait_until(lambda: handling_a_request(victim, served.port), 20, "no request reached the worker")
+                victim.send_signal(signal.SIGKILL)
             first = {i: a.result() for i, a in answers.items()}
         wait_until(lambda: victim.pid not in [w.pid for w in served.workers()] and len(served.workers()) == 2,
                    20, "gunicorn did not replace the killed worker")
         again = {i: complete(served.base, headers, t) for i, t in tasks.items()}  # as if each were sent twice
+    assert None in first.values(), "the kill cut off no completion: it proved nothing"
     assert set(first.values()) <= {200, None}, first
     assert all(again[i] == 409 for i, status in first.items() if status == 200), again
     assert set(again.values()) <= {200, 409}, again  # a cut-off one: done by its first try (409) or now
     for instance_id, task_id in tasks.items():
         [completed] = completions_in_history(org, instance_id)  # exactly once, acknowledged or retried
         assert completed["detail"]["data"] == {"note": task_id}
-    assert None in first.values(), "the kill cut off no completion: it proved nothing"
