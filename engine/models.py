@@ -398,6 +398,11 @@ class AuditOutcome(Base):
     pre_discussion_grade: Mapped[str | None] = mapped_column(String(32))
     overall_grade: Mapped[str] = mapped_column(String(32))  # the final grade: after discussion or dispute
     previous_grade: Mapped[str | None] = mapped_column(String(32))
+    # Moderation (R-28): the overall grade after the discussion with the practitioner (as first sent to
+    # QA) and as QA accepted it, and how many times QA returned the report; overall_grade is the final one.
+    discussed_grade: Mapped[str | None] = mapped_column(String(32))
+    accepted_grade: Mapped[str | None] = mapped_column(String(32))
+    qa_returns: Mapped[int] = mapped_column(Integer, default=0)
     grade_change: Mapped[str | None] = mapped_column(String(16))  # improved | same | downgraded
     disputed: Mapped[bool] = mapped_column(default=False)  # a dispute was held (R-30 to R-34)
     dispute_stage: Mapped[str | None] = mapped_column(String(32))  # the stage it ended at
@@ -410,12 +415,15 @@ class AuditOutcome(Base):
 
 
 class AuditDomainGrade(Base):
-    """One domain of a completed audit: its grade before and after the discussion."""
+    """One domain of a completed audit: its grade in the draft (before the discussion with the
+    practitioner), after that discussion, as QA accepted it, and final (after any dispute)."""
     __tablename__ = "audit_domain_grade"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     outcome_id: Mapped[int] = mapped_column(ForeignKey("audit_outcome.id"), index=True)
     domain: Mapped[str] = mapped_column(String(100))
     grade_before: Mapped[str | None] = mapped_column(String(32))
+    grade_discussed: Mapped[str | None] = mapped_column(String(32))
+    grade_accepted: Mapped[str | None] = mapped_column(String(32))
     grade_after: Mapped[str | None] = mapped_column(String(32))
 
 
@@ -448,6 +456,30 @@ class AuditDeadlineDay(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     met: Mapped[bool] = mapped_column(primary_key=True)
     audits: Mapped[int] = mapped_column(Integer)
+
+
+class AgreedAction(Base):
+    """One SMART action agreed in an audit's findings discussion (R-27): written when it is agreed,
+    updated when its owner completes it and when the loop is closed, so the reports count actions
+    agreed, done on time and overdue without loading instances (R-28)."""
+    __tablename__ = "agreed_action"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    audit_instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    actions_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # its place in the list agreed, from 0
+    case_ref: Mapped[str | None] = mapped_column(String(100), index=True)
+    service_area: Mapped[str | None] = mapped_column(String(64))
+    team: Mapped[str | None] = mapped_column(String(64))
+    audit_kind: Mapped[str | None] = mapped_column(String(32))
+    audit_grade: Mapped[str | None] = mapped_column(String(32))  # the audit's overall grade when agreed
+    action: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(100), index=True)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # None: open | done | not_done
+    closed_as: Mapped[str | None] = mapped_column(String(32))  # all_done | carried_into_reaudit
+    carried_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class AlertOutcome(Base):
