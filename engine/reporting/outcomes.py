@@ -49,11 +49,16 @@ def write_audit_outcome(session: Session, instance: ProcessInstance, effect: Eff
     """Fields from the data of the step that called record_audit_outcome; milestones and deadlines
     from this instance's own user-task rows; completed_at is the time of that step."""
     data, args = effect.data, effect.args
-    tasks = dao_list_user_tasks(session, instance.id, {*args["deadlines"].values(), *args["milestones"].values()})
+    counts = args.get("counts", {})  # an effect recorded before counts existed has none
+    tasks = dao_list_user_tasks(session, instance.id, {*args["deadlines"].values(), *args["milestones"].values(),
+                                                       *counts.values()})
     outcome = audit_outcome_row(session, instance, data, at)
     for column, element_id in args["milestones"].items():
         setattr(outcome, column, first_ready_at(tasks, element_id))
-    domains = domain_grade_rows(data.get("pre_discussion_domains"), data.get("domains"))
+    for column, element_id in counts.items():
+        setattr(outcome, column, sum(t.element_id == element_id for t in tasks))
+    domains = domain_grade_rows(data.get("pre_discussion_domains"), data.get("domains"),
+                                data.get("discussed_domains"), data.get("accepted_domains"))
     deadlines = [AuditDeadline(name=d.name, due_at=d.due_at, met=d.met)
                  for d in deadline_results(tasks, args["deadlines"])]
     dao_add_audit_outcome(session, outcome, domains, deadlines)
@@ -79,6 +84,7 @@ def audit_outcome_row(session: Session, instance: ProcessInstance, data: dict, a
         service_area=service_area, team=team,
         auditor=data.get("auditor"), practitioner=data.get("practitioner"), audit_kind=_required(data, "audit_kind"),
         pre_discussion_grade=data.get("pre_discussion_grade"), overall_grade=_required(data, "overall_grade"),
+        discussed_grade=data.get("discussed_grade"), accepted_grade=data.get("accepted_grade"), qa_returns=0,
         previous_grade=data.get("previous_grade"), grade_change=_grade_change(data.get("grade_change")),
         disputed=disputed, dispute_stage=data.get("dispute_resolved_at_stage") if disputed else None,
         dispute_outcome=dispute_outcome(data) if disputed else None,
@@ -94,10 +100,15 @@ def dispute_outcome(data: dict) -> str | None:
     return "grade_upheld" if data.get("overall_grade") == disputed_grade else "grade_changed"
 
 
-def domain_grade_rows(before: dict | None, after: dict | None) -> list[AuditDomainGrade]:
-    before, after = _domains(before), _domains(after)
-    return [AuditDomainGrade(domain=domain, grade_before=before.get(domain), grade_after=after.get(domain))
-            for domain in sorted(before.keys() | after.keys())]
+def domain_grade_rows(before: dict | None, after: dict | None, discussed: dict | None = None,
+                      accepted: dict | None = None) -> list[AuditDomainGrade]:
+    """A row per domain graded at any stage: draft (before), after the discussion, as QA accepted it,
+    final (after)."""
+    stages = [_domains(before), _domains(discussed), _domains(accepted), _domains(after)]
+    names = sorted(set().union(*(stage.keys() for stage in stages)))
+    return [AuditDomainGrade(domain=domain, grade_before=stages[0].get(domain), grade_discussed=stages[1].get(domain),
+                             grade_accepted=stages[2].get(domain), grade_after=stages[3].get(domain))
+            for domain in names]
 
 
 def deadline_results(tasks: list[UserTask], deadlines: dict[str, str]) -> list[DeadlineResult]:

@@ -24,6 +24,7 @@ class Effect:
 # The event types a diagram may publish; the engine writes the others itself (engine/outbox.py).
 PUBLISHED_BY_DIAGRAMS = ("alert.raised", "alert.escalated")
 AUDIT_MILESTONES = ("submitted_at",)  # outcome columns a diagram may mark with a user task
+AUDIT_COUNTS = ("qa_returns",)  # outcome columns a diagram may count a user task's times ready into
 _collected: ContextVar[list[Effect] | None] = ContextVar("collected_effects", default=None)
 
 
@@ -68,14 +69,18 @@ def task_functions(task) -> dict[str, Callable]:
         """Start another process, e.g. a child-safety alert, as a child of this instance."""
         _record(task, "start", None, process_id=process_id, data=data)
 
-    def record_audit_outcome(deadlines: dict | None = None, milestones: dict | None = None) -> None:
+    def record_audit_outcome(deadlines: dict | None = None, milestones: dict | None = None,
+                             counts: dict | None = None) -> None:
         """Store this audit's outcome for reports when the step saves (R-60). `deadlines` maps a
         deadline's name to the user task whose due time it is; `milestones` maps an outcome column
-        (submitted_at) to the user task whose first becoming ready marks it."""
-        unknown = sorted(set(milestones or {}) - set(AUDIT_MILESTONES))
-        if unknown:
-            raise ValueError(f"record_audit_outcome: unknown milestones {unknown}; known: {list(AUDIT_MILESTONES)}")
-        _record(task, "audit_outcome", None, deadlines=dict(deadlines or {}), milestones=dict(milestones or {}))
+        (submitted_at) to the user task whose first becoming ready marks it; `counts` maps an outcome
+        column (qa_returns) to the user task whose times becoming ready it counts (R-28)."""
+        for kind, given, known in (("milestones", milestones, AUDIT_MILESTONES), ("counts", counts, AUDIT_COUNTS)):
+            unknown = sorted(set(given or {}) - set(known))
+            if unknown:
+                raise ValueError(f"record_audit_outcome: unknown {kind} {unknown}; known: {list(known)}")
+        _record(task, "audit_outcome", None, deadlines=dict(deadlines or {}), milestones=dict(milestones or {}),
+                counts=dict(counts or {}))
 
     def place_case() -> None:
         """Place a case by the people its data names now (R-50: a need-to-know notification that
