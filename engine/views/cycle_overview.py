@@ -93,8 +93,10 @@ def next_list(session: Session, ctx) -> dict | None:
         ProcessInstance, ProcessInstance.id == UserTask.instance_id).where(
         *running, UserTask.element_id == LIST_TASK, UserTask.state == "ready").order_by(UserTask.due_at)).first()
     if asked:
-        # the list step's boundary timer (processes/audit_cycle.bpmn, timer_list_due) gives it its due_at
-        return {"instance_id": asked[0], "due": asked[1].astimezone(LONDON).date(), "asked": True}  # type: ignore[union-attr]
+        # the list step's boundary timer (processes/audit_cycle.bpmn, timer_list_due) gives it its due_at;
+        # a process owner may take it out: then it has none
+        due = asked[1].astimezone(LONDON).date() if asked[1] else None
+        return {"instance_id": asked[0], "due": due, "asked": True}
     timer = session.execute(select(WaitingTimer.instance_id, WaitingTimer.due_at).join(
         ProcessInstance, ProcessInstance.id == WaitingTimer.instance_id).where(
         *running, WaitingTimer.element_id == FIRST_DAY_TIMER).order_by(WaitingTimer.due_at)).first()

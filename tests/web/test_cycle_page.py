@@ -8,6 +8,7 @@ import pytest
 from lxml import html as lxml_html
 
 import doors
+from engine.models import UserTask
 from engine.people.accounts import dao_set_password
 from tests.flows.conftest import ROOT, definition_files
 from tests.flows.test_audit_cycle import PRACTICE_WEEK_OCTOBER_2026
@@ -90,3 +91,18 @@ def test_a_manager_sees_the_year_of_their_area_and_their_people(cycle_site, cloc
     tom = signed_in(cycle_site, "tom").get("/cycle").text
     assert [row[0] for row in _rows(tom, "areas-2026-11")] == ["Safeguarding and Support"]
     assert _rows(tom, "auditors") == [["None of your people audits"]]
+
+
+# a process owner may take the list step's deadline out of audit_cycle.bpmn: the page still answers
+def test_the_cycle_page_says_a_list_is_asked_for_when_its_step_has_no_deadline(cycle_site, clock):
+    engine = doors.engine(cycle_site)
+    clock.set(datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc))  # the first working day of a cycle month
+    cycle = engine.start_instance("audit_cycle", {"year": 2026}, "quinn")
+    [asked] = [t for t in engine.reads.ready_tasks(instance_id=cycle) if t["element_id"] == "prepare_allocation_list"]
+    quinn = signed_in(cycle_site, "quinn")
+    assert "The allocation list of this month is due on" in quinn.get("/cycle").text
+    with engine.db.transaction() as session:  # as a diagram whose list step has no boundary timer leaves it
+        session.get(UserTask, asked["id"]).due_at = None
+    page = quinn.get("/cycle")
+    assert page.status_code == 200
+    assert "The allocation list of this month is asked for now, with no deadline" in page.text
