@@ -4,7 +4,7 @@ import os
 import secrets
 import signal
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import click
@@ -19,9 +19,9 @@ from engine.clock import SettableClock, get_clock, now, set_clock, sync_clock
 from engine.db import Database
 from engine.definitions.bundle import file_kind
 from engine.errors import Unavailable
-from engine.instances.worker import configure_logging, run_worker
+from engine.instances.worker import configure_logging, every, run_worker
 from engine.models import ProcessVersion
-from engine.people.accounts import dao_set_password
+from engine.people.accounts import dao_set_password, purge_ended_sign_ins
 from engine.people.organisation import seed_organisation
 from engine.people.passwords import password_problem
 from engine.schema import upgrade
@@ -54,6 +54,7 @@ def default_settings(instance_path: str) -> dict:
         "ENVIRONMENT": os.environ.get("QA_ENV", "development"),  # "production" hardens the settings
         "CLOCK": os.environ.get("QA_CLOCK", "system"),  # "settable": PUT /api/clock (never in production)
         "TOKEN_HOURS": int(os.environ.get("QA_TOKEN_HOURS", "12")),
+        "SIGN_IN_KEPT_DAYS": int(os.environ.get("QA_SIGN_IN_KEPT_DAYS", "30")),  # then ended ones are deleted
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD),
         "MAX_CONTENT_LENGTH": int(os.environ.get("QA_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024))),
         "SECRET_KEY": os.environ.get("QA_SECRET_KEY"),  # signs OIDC sign-in state; required in production
@@ -173,9 +174,11 @@ def definition_files(directories=DEFINITION_DIRS) -> dict[str, bytes]:
 
 def worker_jobs(app: Flask) -> list:
     """What a worker does at each tick: read the shared clock (when settable), fire due timers,
-    deliver the outbox."""
+    deliver the outbox; and once an hour, delete sign-ins that ended long ago."""
     engine, dispatcher = doors.engine(app), doors.dispatcher(app)
-    jobs = [("timers", engine.fire_due_timers), ("deliveries", dispatcher.deliver_due)]
+    kept_for = timedelta(days=app.config["SIGN_IN_KEPT_DAYS"])
+    jobs = [("timers", engine.fire_due_timers), ("deliveries", dispatcher.deliver_due),
+            ("sign-ins purged", every(timedelta(hours=1), lambda: purge_ended_sign_ins(engine.db, kept_for)))]
     if app.config["CLOCK"] == "settable":
         jobs.insert(0, ("clock", lambda: sync_clock(engine.db, get_clock()) or 0))
     return jobs

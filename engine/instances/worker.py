@@ -6,6 +6,9 @@ LOCKED while their timers fire, and deliveries are leased (webhooks/delivery.py)
 import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from engine.clock import now
 
 log = logging.getLogger(__name__)
 LIBRARY_LOGGERS = ("spiff",)  # SpiffWorkflow logs each task's state change at INFO: a dozen lines a timer
@@ -25,6 +28,18 @@ def run_worker(jobs: list[Job], interval: float = 5.0, stop: threading.Event | N
         if ticks is None or done < ticks:
             stop.wait(interval)
     return totals
+
+
+def every(period: timedelta, job: Callable[[], int]) -> Callable[[], int]:
+    """`job` at most once per `period` of the engine's clock (housekeeping that need not run each tick)."""
+    last: list[datetime] = []
+
+    def maybe() -> int:
+        if last and now() - last[0] < period:
+            return 0
+        last[:] = [now()]
+        return job()
+    return maybe
 
 
 def configure_logging() -> None:

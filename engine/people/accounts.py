@@ -17,7 +17,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
-from sqlalchemy import delete, literal_column, select, union_all, update
+from sqlalchemy import delete, literal_column, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.selectable import CompoundSelect
@@ -220,6 +220,15 @@ def dao_revoke_all(session: Session, username: str) -> None:
     for table in (ApiToken, PageSession):
         session.execute(update(table).where(table.username == username, table.revoked_at.is_(None))
                         .values(revoked_at=now()))
+
+
+def purge_ended_sign_ins(db: Database, kept_for: timedelta) -> int:
+    """Delete the bearer tokens and page sessions that ended (expired or revoked) more than `kept_for`
+    ago: they sign nobody in, and what their holders did is in the history, not here. Answers how many."""
+    cutoff = now() - kept_for
+    with db.transaction() as session:
+        return sum(session.execute(delete(table).where(or_(table.expires_at < cutoff, table.revoked_at < cutoff)))
+                   .rowcount for table in (ApiToken, PageSession))
 
 
 def user_for_token(db: Database, token: str) -> CurrentUser:
