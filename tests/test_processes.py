@@ -58,10 +58,11 @@ def test_case_audits_main_line_fits_one_screen():  # R-80
     assert empty == []
 
 
-def test_case_audits_gateways_say_what_they_ask_and_flows_the_answer():
+@pytest.mark.parametrize("diagram", sorted(path.name for path in (ROOT / "processes").glob("*.bpmn")))
+def test_gateways_say_what_they_ask_and_flows_the_answer(diagram):
     """Issue 24: every exclusive gateway is named (a decision by its question, a join by what it waits
     for), and every flow out of a decision by its answer, the default one too."""
-    root = etree.fromstring((ROOT / "processes" / "case_audit.bpmn").read_bytes())
+    root = etree.fromstring((ROOT / "processes" / diagram).read_bytes())
     flows = list(root.iter(f"{{{BPMN_NS}}}sequenceFlow"))
     unnamed, unlabelled = [], []
     for gateway in root.iter(f"{{{BPMN_NS}}}exclusiveGateway"):
