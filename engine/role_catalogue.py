@@ -40,3 +40,18 @@ def sync_roles(connection: Connection, catalogue: dict[str, str]) -> None:
     for role_id, label in catalogue.items():
         if role_id in stored and stored[role_id] != label:
             connection.execute(update(table).where(table.c.id == role_id).values(label=label))
+
+
+def role_for_lane(lane: str | None, roles: dict[str, str]) -> str | None:
+    """A lane names a role by its id or its label, ignoring case, spaces and underscores."""
+    if not lane:
+        return None
+    wanted = _normalise(lane)
+    for role_id, label in roles.items():
+        if wanted in (_normalise(role_id), _normalise(label)):
+            return role_id
+    return None
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")

@@ -15,6 +15,7 @@ from engine.definitions.forms import declared_fields
 from engine.definitions.problems import Problem
 from engine.definitions.xml import XmlFile
 from engine.limits import MIN_CYCLE_SECONDS
+from engine.role_catalogue import role_for_lane
 from engine.scripts.effects import PUBLISHED_BY_DIAGRAMS
 from engine.scripts.sandbox import UNPARSEABLE, ScriptRejected, compile_expression, compile_script
 
@@ -98,21 +99,6 @@ def _dmn_test(column: str, test: str) -> str:
         except SyntaxError:
             continue
     return f"({column}) == ({test})"
-
-
-def role_for_lane(lane: str | None, roles: dict[str, str]) -> str | None:
-    """A lane names a role by its id or its label, ignoring case, spaces and underscores."""
-    if not lane:
-        return None
-    wanted = _normalise(lane)
-    for role_id, label in roles.items():
-        if wanted in (_normalise(role_id), _normalise(label)):
-            return role_id
-    return None
-
-
-def _normalise(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
 
 
 def user_task_problems(parsed: ParsedSet, specs: dict, roles: dict[str, str], case_fields: set[str]) -> list[Problem]:

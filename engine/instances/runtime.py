@@ -16,7 +16,6 @@ from engine.clock import now
 from engine.definitions.answers import case_fields, check_completion, place_errors, with_defaults
 from engine.definitions.audit_calendar import with_cycle
 from engine.definitions.notifications import free_text_fields
-from engine.definitions.rules import role_for_lane
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.grades import scale_in_force
 from engine.history import dao_append_history
@@ -31,6 +30,7 @@ from engine.models import ProcessInstance, ProcessVersion, UserTask
 from engine.outbox import RecipientError, dao_add_event, write_messages
 from engine.people.organisation import case_place, people_named, resolve_candidates
 from engine.reporting.outcomes import OutcomeError, write_outcomes
+from engine.role_catalogue import role_for_lane
 from engine.scripts.budget import MAX_STATE_BYTES, Budget, BudgetExceeded, budget
 from engine.scripts.data_weight import RefersToItself, weigh
 from engine.scripts.effects import Effect, collecting
