@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.clock import now
+from engine.clock import install_engine_clock, now
 from engine.definitions.answers import case_fields
 from engine.definitions.deploy import Candidate, candidate_versions
 from engine.definitions.notifications import free_text_fields
@@ -48,6 +48,7 @@ class ReplayResult:
     replayed: dict = field(default_factory=dict)  # and as replayed
     path_changes: list[dict] = field(default_factory=list)
     cases: list[dict] = field(default_factory=list)  # each case: {"instance_id", "recorded", "replayed"}
+    run_id: int | None = None  # its replay_run row, once kept (engine/replay/runs.py)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -58,6 +59,7 @@ def replay(session: Session, ctx: EngineContext, files: dict[str, bytes], select
     """Replay the selected cases on the bundle's version of their process (engine/replay/__init__.py).
     InvalidDefinition when the bundle fails a deploy's checks; NotFound when it has no such process.
     Reads only."""
+    install_engine_clock()  # SpiffWorkflow's timers read engine.clock, and so the replay's clock
     candidates = candidate_versions(session, files)
     if selection.process_id not in candidates:
         raise NotFound(f"the bundle and the deployed files hold no process '{selection.process_id}'")

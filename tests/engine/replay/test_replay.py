@@ -1,10 +1,13 @@
 """Replaying recorded case audits on a bundle before it is deployed (issue 29)."""
-from datetime import datetime
+import json
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import inspect, text
 
 from engine.replay import Selection
+from engine.replay.runs import dao_get_replay_run
+from engine.reporting.audit_report import audit_report
 from tests.engine.replay import cases
 from tests.flows.conftest import definition_files
 from tests.flows.test_case_audit import FILES
@@ -45,6 +48,9 @@ def test_an_unchanged_bundle_replays_every_case_as_it_was_recorded(audits, clock
     assert result.replayed == result.recorded and result.path_changes == []
     assert result.recorded["cases"] == 6 and result.recorded["reaudits"] == 1
     assert result.recorded["processes_started"] == {"child_safety_alert": 1}
+    with audits.db.reading() as session:  # the recorded side read as the reports read it (R-60)
+        pack = audit_report(session, date(2026, 11, 1), date(2026, 11, 30))
+    assert pack["total"] == result.compared and pack["timeliness"] == result.recorded["deadlines"]
 
 
 # --- what a process owner's change would have done ---------------------------------------------------
@@ -178,6 +184,13 @@ def test_a_replay_writes_nothing(audits, clock):  # R-01 R-80
     cases.still_open(audits, clock)
     before = row_counts(audits)
     assert before["outbox_message"] and before["history_event"] and before["audit_outcome"]
-    result = replay(audits, qa_in_two_working_days())
+    result = audits.replay(qa_in_two_working_days(), PERIOD, AS_OF, kept_by="olive")
     assert result.compared == 2 and result.replayed["notifications"]
-    assert row_counts(audits) == before  # no outbox row, no history entry, no outcome, no instance, no timer
+    after = row_counts(audits)
+    assert after.pop("replay_run") == before.pop("replay_run") + 1  # its result, the only row it writes
+    assert after == before  # no outbox row, no history entry, no outcome, no instance, no timer
+    with audits.db.reading() as session:
+        kept = dao_get_replay_run(session, result.run_id)
+        assert (kept.process_id, kept.bundle_hash, kept.created_by, kept.status) == (
+            "case_audit", result.bundle_hash, "olive", "done")
+        assert kept.result == json.loads(json.dumps(result.as_dict() | {"run_id": None}))  # kept as it ran
