@@ -304,6 +304,4 @@ class CaseReplay:
     def _alert_outcome(self, effect: Effect, at: datetime) -> None:
         tasks = self._tasks_of(set(effect.args["response_tasks"]))
         row = alert_outcome_row(self.session, self._instance(), effect, at, tasks, self.candidate.calendar)
-        self.run.outcome = {column.name: getattr(row, column.name) for column in row.__table__.columns
-                            if column.name not in ("id", "instance_id")} | {
-            "raised_at": row.raised_at.isoformat(), "closed_at": row.closed_at.isoformat()}
+        self.run.outcome = outcome_dict(row)

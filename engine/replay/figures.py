@@ -41,8 +41,10 @@ def _scripts_after(start) -> set[str]:
 
 def figures(runs: list[CaseRun], escalations: set[str], calendar: WorkingCalendar) -> dict:
     """Deadlines met and missed by name; notifications and escalations in all and by the role (or
-    field) the diagram sends them to; re-audits; processes started; working days to completion."""
+    field) the diagram sends them to; re-audits; processes started; child-safety alerts by the stage
+    they ended at; working days to completion."""
     deadlines: dict[str, Counter] = {}
+    by_stage: Counter[str] = Counter()
     by_role: Counter[str] = Counter()
     escalated_to: Counter[str] = Counter()
     started: Counter[str] = Counter()
@@ -57,12 +59,15 @@ def figures(runs: list[CaseRun], escalations: set[str], calendar: WorkingCalenda
                 escalated += 1
                 escalated_to.update(notice.to)
         reaudits += run.data.get(REAUDIT_FIELD) is True
+        if run.outcome and "final_stage" in run.outcome:  # a child-safety alert's outcome (R-45)
+            by_stage[str(run.outcome["final_stage"])] += 1
         started.update(run.started)
     return {"cases": len(runs),
             "deadlines": {name: {"met": c["met"], "missed": c["missed"]} for name, c in sorted(deadlines.items())},
             "notifications": notifications, "notifications_by_role": dict(sorted(by_role.items())),
             "escalations": escalated, "escalations_by_role": dict(sorted(escalated_to.items())),
             "reaudits": reaudits, "processes_started": dict(sorted(started.items())),
+            "alerts_by_stage": dict(sorted(by_stage.items())),
             "working_days_to_completion": _spread([calendar.working_days_between(run.started_at, run.completed_at)
                                                    for run in runs if run.completed_at])}
 

@@ -12,12 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.instances.runtime import EngineContext, current_data
-from engine.models import AuditDeadline, AuditOutcome, HistoryEvent, OutboxMessage, ProcessInstance
+from engine.models import AlertOutcome, AuditDeadline, AuditOutcome, HistoryEvent, OutboxMessage, ProcessInstance
 from engine.serialization import load_state
 
 ACTIONS = ("task_completed", "message_received")  # what people did, replayed as they did it
 CHUNK = 500  # instance ids per IN (...)
-OUTCOME_COLUMNS = tuple(c.name for c in AuditOutcome.__table__.columns if c.name not in ("id", "instance_id"))
 
 
 @dataclass(frozen=True)
@@ -173,18 +172,23 @@ def _notifications(session: Session, ids: list[int]) -> dict[int, list[Notice]]:
 
 
 def _outcomes(session: Session, ids: list[int]) -> dict[int, tuple[dict, dict]]:
+    """The audit outcome rows of these instances with their deadlines, and the alert outcome rows."""
     outcomes = {row.id: row for row in session.scalars(select(AuditOutcome).where(AuditOutcome.instance_id.in_(ids)))}
     deadlines: dict[int, dict] = defaultdict(dict)
     if outcomes:
         query = select(AuditDeadline).where(AuditDeadline.outcome_id.in_(list(outcomes))).order_by(AuditDeadline.id)
         for row in session.scalars(query):
             deadlines[row.outcome_id][row.name] = deadline_dict(row.met, row.due_at)
-    return {row.instance_id: (outcome_dict(row), deadlines[row.id]) for row in outcomes.values()}
+    found = {row.instance_id: (outcome_dict(row), deadlines[row.id]) for row in outcomes.values()}
+    alerts = session.scalars(select(AlertOutcome).where(AlertOutcome.instance_id.in_(ids)))
+    return found | {row.instance_id: (outcome_dict(row), {}) for row in alerts}
 
 
-def outcome_dict(row) -> dict:
-    """An outcome row's columns as JSON values (the replay builds the same rows without storing them)."""
-    return {name: _json(getattr(row, name, None)) for name in OUTCOME_COLUMNS}
+def outcome_dict(row: AuditOutcome | AlertOutcome) -> dict:
+    """An outcome row's columns (but its ids) as JSON values: the replay builds the same rows and
+    stores none of them."""
+    return {column.name: _json(getattr(row, column.name)) for column in row.__table__.columns
+            if column.name not in ("id", "instance_id")}
 
 
 def deadline_dict(met: bool, due_at: datetime | None) -> dict:

@@ -9,8 +9,11 @@ from engine.replay import Selection
 from engine.replay.runs import dao_get_replay_run
 from engine.reporting.audit_report import audit_report
 from tests.engine.replay import cases
+from tests.engine.reporting.test_audit_report import alert_with_stage_2_due_in
 from tests.flows.conftest import definition_files
 from tests.flows.test_case_audit import FILES
+from tests.flows.test_child_safety_alert import ALERT, STAGE_TASKS
+from tests.flows.test_child_safety_alert import answer as answer_alert
 
 PERIOD = Selection("case_audit", datetime.fromisoformat("2026-11-01T00:00:00+00:00"),
                    datetime.fromisoformat("2026-12-01T00:00:00+00:00"))
@@ -194,3 +197,28 @@ def test_a_replay_writes_nothing(audits, clock):  # R-01 R-80
         assert (kept.process_id, kept.bundle_hash, kept.created_by, kept.status) == (
             "case_audit", result.bundle_hash, "olive", "done")
         assert kept.result == json.loads(json.dumps(result.as_dict() | {"run_id": None}))  # kept as it ran
+
+
+# --- child-safety alerts -----------------------------------------------------------------------------
+
+def test_a_shorter_stage_2_stops_the_alerts_answered_after_it_and_keeps_the_others(org, clock):  # R-01 R-42 R-45
+    org.deploy(alert_with_stage_2_due_in(5), "olive")
+    answered_on_day_4 = org.start_instance("child_safety_alert", ALERT, "ann")
+    answer_alert(org, answered_on_day_4, 1, resolved=False)  # Monday 2 November: stage 2 from now
+    answered_on_day_1 = org.start_instance("child_safety_alert", ALERT, "ann")
+    answer_alert(org, answered_on_day_1, 1, resolved=False)
+    clock.set(datetime.fromisoformat("2026-11-03T10:00:00+00:00"))
+    answer_alert(org, answered_on_day_1, 2, resolved=True)
+    clock.set(datetime.fromisoformat("2026-11-06T10:00:00+00:00"))  # Friday: the 4th working day
+    answer_alert(org, answered_on_day_4, 2, resolved=True)
+    alerts = Selection("child_safety_alert", PERIOD.started_from, PERIOD.started_to)
+
+    same = org.replay(alert_with_stage_2_due_in(5), alerts, AS_OF)
+    assert (same.compared, same.diverged) == (2, [])
+    assert same.replayed == same.recorded and same.recorded["alerts_by_stage"] == {"2": 2}
+    assert [c["replayed"]["outcome"] for c in same.cases] == [c["recorded"]["outcome"] for c in same.cases]
+
+    shorter = org.replay(alert_with_stage_2_due_in(3), alerts, AS_OF)  # due by the end of Thursday 5 November
+    assert [(d["instance_id"], d["element_id"]) for d in shorter.diverged] == [
+        (answered_on_day_4, STAGE_TASKS[3])]  # stage 3 asked for: the record has no answer to give it
+    assert shorter.compared == 1 and shorter.replayed["alerts_by_stage"] == {"2": 1}
