@@ -110,10 +110,10 @@ class CaseReplay:
 
     def _replay(self, horizon: datetime) -> None:
         self._step(self._engine_steps)  # the start, as InstanceRuntime.create and RUN
-        for position, action in enumerate(self.recorded.actions):
+        for action in self.recorded.actions:
             self._fire_timers_before((action.at, action.order))
             self.clock.set(max(action.at, self.clock.now()))
-            self._apply(action, self.recorded.actions[position + 1:])
+            self._apply(action)
         self._fire_timers_before((horizon, AFTER_EVERYTHING))
         if self.recorded.run.status != "completed":
             return
@@ -126,16 +126,16 @@ class CaseReplay:
 
     # --- the recorded actions -------------------------------------------------------------------
 
-    def _apply(self, action: Action, later: list[Action]) -> None:
+    def _apply(self, action: Action) -> None:
         if action.kind == "task_completed":
-            self._complete(action, later)
+            self._complete(action)
         else:
             self._deliver(action)
 
-    def _complete(self, action: Action, later: list[Action]) -> None:
+    def _complete(self, action: Action) -> None:
         ready = [t for t in ready_user_tasks(self.workflow) if t.element_id == action.element_id]
         if not ready:
-            raise self._not_waiting(action, later)
+            raise self._not_waiting(action)
         task = find_task(self.workflow, min(ready, key=lambda t: self.tasks[t.id].ready_at).id)
         key = task.task_spec.form.key
         self._check(key, action, task.data)
@@ -171,12 +171,11 @@ class CaseReplay:
             raise Diverged(action.element_id, f"the recorded answer no longer fits the form '{form_key}' "
                                               f"({problems})") from None
 
-    def _not_waiting(self, action: Action, later: list[Action]) -> Diverged:
+    def _not_waiting(self, action: Action) -> Diverged:
         """Why the recorded case's answer has no task to go to: the edited diagram asks for something
-        else first (a step the record never answers), or no longer has the step, or is elsewhere."""
-        answered_later = {a.element_id for a in later if a.kind == "task_completed"}
+        the record never had to answer first (a new step), or no longer has the step, or is elsewhere."""
         ready = ready_user_tasks(self.workflow)
-        new = [t for t in ready if t.element_id not in answered_later and t.element_id != action.element_id]
+        new = [t for t in ready if t.element_id not in self.recorded.ready_elements]
         if new:
             return Diverged(new[0].element_id, f"the edited diagram asks for \"{new[0].name}\", "
                                                "which the recorded case never answered")

@@ -80,6 +80,7 @@ class RecordedCase:
     sweeps: dict[tuple[str, str], list[tuple[datetime, int]]]  # (timer element, due ISO) -> (when, order) it fired
     run: CaseRun
     specs: list  # its version's process spec and those it calls
+    ready_elements: set[str]  # every user task that was ever ready in the record
 
 
 def dao_selected_instances(session: Session, process_id: str, started_from: datetime, started_to: datetime,
@@ -116,7 +117,8 @@ def _recorded(session, ctx, row: ProcessInstance, history: list[HistoryEvent], n
         run.data, run.path = current_data(workflow), element_path(workflow)
     started = next((e for e in history if e.event == "instance_started"), None)
     return RecordedCase(row, dict(started.detail.get("data") or {}) if started else {}, _actions(history),
-                        _sweeps(history), run, [spec, *deps.values()])
+                        _sweeps(history), run, [spec, *deps.values()],
+                        {e.element_id for e in history if e.event == "task_ready" and e.element_id})
 
 
 def _status(status: str) -> str:
