@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import inspect, text
 
+from engine.errors import InvalidDefinition, NotFound
 from engine.replay import Selection
 from engine.replay.runs import dao_get_replay_run
 from engine.reporting.audit_report import audit_report
@@ -222,3 +223,14 @@ def test_a_shorter_stage_2_stops_the_alerts_answered_after_it_and_keeps_the_othe
     assert [(d["instance_id"], d["element_id"]) for d in shorter.diverged] == [
         (answered_on_day_4, STAGE_TASKS[3])]  # stage 3 asked for: the record has no answer to give it
     assert shorter.compared == 1 and shorter.replayed["alerts_by_stage"] == {"2": 1}
+
+
+def test_a_bundle_a_deploy_would_refuse_is_refused_before_any_case_runs(audits, clock):
+    cases.qa_on_time(audits, clock)
+    broken = edited(definition_files(*FILES), "case_audit.bpmn", "add_working_days(now(), 1)</bpmn:timeDate>",
+                    "add_working_days(now(), </bpmn:timeDate>")
+    with pytest.raises(InvalidDefinition) as refused:
+        replay(audits, broken)
+    assert any(p["element_id"] == "timer_qa_due" for p in refused.value.errors)  # at its element, as a deploy says
+    with pytest.raises(NotFound):
+        audits.replay(definition_files(*FILES), Selection("no_such_process", PERIOD.started_from, PERIOD.started_to))
