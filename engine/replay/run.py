@@ -71,9 +71,12 @@ def replay(session: Session, ctx: EngineContext, files: dict[str, bytes], select
     rows = dao_selected_instances(session, selection.process_id, selection.started_from, selection.started_to,
                                   selection.service_area)
     escalations = escalation_elements([version.spec, *version.deps.values()])
+    versions_read: set[int] = set()  # the recorded versions whose escalations are known
     compared: list[tuple[CaseRun, CaseRun]] = []
     for recorded in recorded_cases(session, ctx, rows):
-        escalations |= escalation_elements(recorded.specs)
+        if recorded.row.process_version_id not in versions_read:
+            versions_read.add(recorded.row.process_version_id)
+            escalations |= escalation_elements(recorded.specs)
         replayed = _replay_one(session, version, recorded, as_of, result)
         if replayed is not None and replayed.status == "completed":
             compared.append((recorded.run, replayed))
