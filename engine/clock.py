@@ -8,6 +8,9 @@ serves from one process and fires timers from another, each with its own clock o
 the worker before each tick, so both read one time. The first process to look when no one has set
 it writes its own time.
 """
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
@@ -49,6 +52,9 @@ class SettableClock(Clock):
 
 
 _clock: Clock = SystemClock()
+# A replay (engine/replay/) runs past cases under a clock of its own, in its own context only: the
+# service's clock, which every other request and the worker read meanwhile, does not move.
+_replay_clock: ContextVar[Clock | None] = ContextVar("replay_clock", default=None)
 
 
 def get_clock() -> Clock:
@@ -61,7 +67,17 @@ def set_clock(clock: Clock) -> None:
 
 
 def now() -> datetime:
-    return get_clock().now()
+    return (_replay_clock.get() or get_clock()).now()
+
+
+@contextmanager
+def replaying_on(clock: Clock) -> Iterator[Clock]:
+    """Within this block (this thread or task only), now() and SpiffWorkflow's timers read `clock`."""
+    token = _replay_clock.set(clock)
+    try:
+        yield clock
+    finally:
+        _replay_clock.reset(token)
 
 
 class _EngineDatetime(datetime):

@@ -501,6 +501,22 @@ class AlertOutcome(Base):
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class ReplayRun(Base):
+    """A replay of a process's past cases on a bundle before it was deployed (issue 29,
+    engine/replay/): what was replayed and what it found. The only row a replay writes."""
+    __tablename__ = "replay_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(255), index=True)
+    bundle_hash: Mapped[str] = mapped_column(String(64))  # the version's digest a deploy of the bundle gives
+    started_from: Mapped[datetime] = mapped_column(UTCDateTime)  # the cases started in [from, to)
+    started_to: Mapped[datetime] = mapped_column(UTCDateTime)
+    service_area: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # done
+    result: Mapped[dict | None] = mapped_column(JSON)  # ReplayResult.as_dict()
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class InboundEvent(Base):
     """A signed event taken from the case-record system's webhook (R-50): its id, so a replay does
     nothing, written in the same transaction as the instance it started."""

@@ -46,7 +46,7 @@ def write_messages(session: Session, instance: ProcessInstance, effects: list[Ef
     for effect in effects:
         case_ref = effect.data.get("case_ref") or instance.case_ref  # a message about one allocation
         withheld = free_text if effect.kind != "case_record" else frozenset()
-        fields = _fields(effect.data, instance.id, case_ref, base_url, withheld)
+        fields = effect_fields(effect, instance.id, case_ref, base_url, free_text)
         source = {"instance_id": instance.id, "process_id": instance.process_id, "case_ref": case_ref,
                   "element_id": effect.element_id}
         if effect.kind == "notify":
@@ -67,6 +67,14 @@ def write_messages(session: Session, instance: ProcessInstance, effects: list[Ef
         elif effect.kind == "publish":
             dao_add_event(session, effect.args["event_type"], at, instance.id, case_ref,
                           withhold_names(effect.args["data"], withheld) | source | {"link": fields["link"]})
+
+
+def effect_fields(effect: Effect, instance_id: int, case_ref: str | None, base_url: str,
+                  free_text: frozenset[str] = frozenset()) -> dict:
+    """The fields an effect's text is filled from (render): its data with names withheld, and free
+    text too except in a case-record upload, which is the record itself; the case and its link."""
+    withheld = free_text if effect.kind != "case_record" else frozenset()
+    return _fields(effect.data, instance_id, case_ref, base_url, withheld)
 
 
 def dao_add_event(session: Session, event_type: str, at: datetime, instance_id: int | None, case_ref: str | None,

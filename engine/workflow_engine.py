@@ -21,6 +21,8 @@ from engine.instances.commands import RUN, Command, Complete, Deliver, command_f
 from engine.instances.runtime import EngineContext, ExecutionFailed, InstanceRuntime
 from engine.instances.timers import dao_due_instances, dao_lock_due_instance
 from engine.models import ProcessVersion, Role
+from engine.replay import ReplayResult, Selection, replay
+from engine.replay.runs import dao_add_replay_run
 from engine.scripts.budget import MAX_STATE_BYTES
 from engine.views import queries
 from engine.views.queries import Reads
@@ -55,6 +57,19 @@ class WorkflowEngine:
             details |= {"note": note} if note else {}
             dao_append_history(session, None, actor, "definition_deployed", now(), **details)
         return deployed
+
+    def replay(self, files: dict[str, bytes], selection: Selection, as_of: datetime | None = None,
+               kept_by: str | None = None) -> ReplayResult:
+        """What the bundle would have done to past cases (engine/replay/): in a transaction that only
+        reads, so that nothing a replayed step asks for is written. With `kept_by`, the result is then
+        kept as a replay_run row of theirs (its id in result.run_id): the only row a replay writes."""
+        with self.db.reading() as session:
+            self._load_roles(session)
+            result = replay(session, self.ctx, files, selection, as_of)
+        if kept_by is not None:
+            with self.db.transaction() as session:
+                result.run_id = dao_add_replay_run(session, selection, result, kept_by, now()).id
+        return result
 
     # --- instances -----------------------------------------------------------------------
     # Each verb opens one transaction around its `*_in` form, which takes the session: a person's

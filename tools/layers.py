@@ -24,6 +24,7 @@ LAYERS: list[dict[str, list[str]]] = [
     {"engine/instances": ["engine/instances/"]},
     {"engine/allocation": ["engine/allocation/"]},
     {"engine/views": ["engine/views/"]},
+    {"engine/replay": ["engine/replay/"]},
     {"engine/workflow_engine": ["engine/workflow_engine.py"]},
     {"engine doors": ["engine/caller/", "engine/gate.py"]},
     {"webhooks": ["webhooks/"]},

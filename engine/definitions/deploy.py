@@ -56,6 +56,31 @@ def validate_bundle(session: Session, files: dict[str, bytes]) -> list[Deployed]
     return found
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A process version a bundle would deploy, as deploy would store it, stored nowhere."""
+    process_id: str
+    specs: str  # serialized as ProcessVersion.specs
+    forms: dict  # as ProcessVersion.forms: {key: {"schema", "ui"}}
+    start_form: str | None
+    content_hash: str  # the digest a deploy compares to tell a new version
+
+
+def candidate_versions(session: Session, files: dict[str, bytes]) -> dict[str, Candidate]:
+    """Every process of the deployed set with `files` put in, after the same checks as deploy_bundle
+    (InvalidDefinition when one fails), built and not stored: what a replay runs past cases on."""
+    _check_bundle_shape(files)
+    working = {name: row.content.encode() for name, row in current_files(session).items()} | files
+    parsed, specs = _validate(session, working, set(files))
+    candidates = {}
+    for process_id, (spec, deps) in specs.items():
+        specs_json, digest = _identity(parsed, spec, deps)
+        start_form = rules.start_form_of(parsed, spec)
+        candidates[process_id] = Candidate(process_id, specs_json, _forms_used(parsed, [spec, *deps.values()],
+                                                                                start_form), start_form, digest)
+    return candidates
+
+
 def _check_bundle_shape(files: dict[str, bytes]) -> None:
     if not files:
         raise InvalidDefinition("the bundle holds no files", [])

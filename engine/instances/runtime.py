@@ -17,7 +17,7 @@ from engine.definitions.answers import case_fields, check_completion, place_erro
 from engine.definitions.audit_calendar import with_cycle
 from engine.definitions.notifications import free_text_fields
 from engine.errors import Conflict, InvalidData, NotFound
-from engine.grades import scale_in_force
+from engine.grades import GradeScale, scale_in_force
 from engine.history import dao_append_history
 from engine.instances import store
 from engine.instances.commands import Command, Complete, Deliver
@@ -127,11 +127,7 @@ class InstanceRuntime:
     def current_data(self) -> dict:
         """The data as the instance holds it now: the workflow's when completed, else that of the
         newest ready user task, else of the last completed task (waiting events carry none)."""
-        if self.workflow.is_completed():
-            return dict(self.workflow.data)
-        tasks = (self.workflow.get_tasks(state=TaskState.READY, manual=True)
-                 or self.workflow.get_tasks(state=TaskState.COMPLETED) or [self.workflow.task_tree])
-        return dict(max(tasks, key=lambda t: t.last_state_change).data)
+        return current_data(self.workflow)
 
     # --- actions -------------------------------------------------------------------------
 
@@ -202,27 +198,8 @@ class InstanceRuntime:
 
     def _guarded(self, step) -> None:
         """Run engine steps on one budget (budget.py), collecting what their scripts ask of the world."""
-        try:
-            with (collecting() as effects, budget(Budget(max_data_bytes=self.ctx.max_state_bytes)),
-                  scale_in_force(self.version.grades)):
-                self.cycles_caught_up += catch_up_once(self.workflow, now())
-                step()
-                check_workflow(self.workflow)  # a completion or a prediction may go deeper too
-        except (Conflict, NotFound, InvalidData):
-            raise
-        except LoopTooLong as deep:
-            raise ExecutionFailed(deep.element_id, str(deep), None, "loop") from None
-        except CycleTooShort as short:
-            raise ExecutionFailed(short.element_id, str(short), None, "diagram") from None
-        except BudgetExceeded as over:
-            raise ExecutionFailed(over.element_id, over.message, over.line, "budget") from None
-        except Exception as error:
-            raise _as_failure(error) from error
-        # An event a diagram throws that no task of this instance catches (a signal nobody waits for
-        # any more, a terminate end event inside a sub-process) goes nowhere: instances reach each
-        # other only through start_process and messages people send, so SpiffWorkflow's list of
-        # such events is dropped rather than kept (and saved) for ever.
-        self.workflow.bpmn_events = []
+        effects, caught_up = run_step(self.workflow, step, self.version.grades, self.ctx.max_state_bytes)
+        self.cycles_caught_up += caught_up
         self.effects += effects
 
     @property
@@ -357,6 +334,43 @@ class InstanceRuntime:
                                due_at=firing.due_at.isoformat(), cycles=firing.cycles)
         self.timer_rows = store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow),
                                                    delete_old=not self.is_new)
+
+
+def current_data(workflow: BpmnWorkflow) -> dict:
+    """A workflow's data now (InstanceRuntime.current_data)."""
+    if workflow.is_completed():
+        return dict(workflow.data)
+    tasks = (workflow.get_tasks(state=TaskState.READY, manual=True)
+             or workflow.get_tasks(state=TaskState.COMPLETED) or [workflow.task_tree])
+    return dict(max(tasks, key=lambda t: t.last_state_change).data)
+
+
+def run_step(workflow: BpmnWorkflow, step: Callable[[], None], grades: GradeScale,
+             max_state_bytes: int = MAX_STATE_BYTES) -> tuple[list[Effect], list]:
+    """Run one step of engine work on one budget (budget.py) with the grade scale in force, collecting
+    what its scripts ask of the world. Answers (the effects, the cycle timers caught up); a script's
+    failure is raised as ExecutionFailed. Touches no row: the instance's save (or a replay) uses it."""
+    try:
+        with (collecting() as effects, budget(Budget(max_data_bytes=max_state_bytes)), scale_in_force(grades)):
+            caught_up = catch_up_once(workflow, now())
+            step()
+            check_workflow(workflow)  # a completion or a prediction may go deeper too
+    except (Conflict, NotFound, InvalidData):
+        raise
+    except LoopTooLong as deep:
+        raise ExecutionFailed(deep.element_id, str(deep), None, "loop") from None
+    except CycleTooShort as short:
+        raise ExecutionFailed(short.element_id, str(short), None, "diagram") from None
+    except BudgetExceeded as over:
+        raise ExecutionFailed(over.element_id, over.message, over.line, "budget") from None
+    except Exception as error:
+        raise _as_failure(error) from error
+    # An event a diagram throws that no task of this instance catches (a signal nobody waits for
+    # any more, a terminate end event inside a sub-process) goes nowhere: instances reach each
+    # other only through start_process and messages people send, so SpiffWorkflow's list of
+    # such events is dropped rather than kept (and saved) for ever.
+    workflow.bpmn_events = []
+    return effects, caught_up
 
 
 def task_event(row: UserTask) -> dict:

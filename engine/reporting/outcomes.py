@@ -48,21 +48,35 @@ def write_outcomes(session: Session, instance: ProcessInstance, effects: list[Ef
 def write_audit_outcome(session: Session, instance: ProcessInstance, effect: Effect, at: datetime) -> None:
     """Fields from the data of the step that called record_audit_outcome; milestones and deadlines
     from this instance's own user-task rows; completed_at is the time of that step."""
-    data, args = effect.data, effect.args
+    tasks = dao_list_user_tasks(session, instance.id, audit_outcome_tasks(effect))
+    outcome, domains, deadlines = audit_outcome_rows(session, instance, effect, at, tasks)
+    dao_add_audit_outcome(session, outcome, domains, deadlines)
+    dao_add_event(session, "audit.completed", at, instance.id, outcome.case_ref, audit_event(instance, outcome))
+
+
+def audit_outcome_tasks(effect: Effect) -> set[str]:
+    """The user tasks (element ids) whose times an audit's outcome reads: its deadlines, milestones, counts."""
+    args = effect.args
     counts = args.get("counts", {})  # an effect recorded before counts existed has none
-    tasks = dao_list_user_tasks(session, instance.id, {*args["deadlines"].values(), *args["milestones"].values(),
-                                                       *counts.values()})
+    return {*args["deadlines"].values(), *args["milestones"].values(), *counts.values()}
+
+
+def audit_outcome_rows(session: Session, instance, effect: Effect, at: datetime,
+                       tasks) -> tuple[AuditOutcome, list[AuditDomainGrade], list[AuditDeadline]]:
+    """The outcome, domain and deadline rows of record_audit_outcome, built and not added: `tasks` are
+    the instance's user tasks of audit_outcome_tasks, oldest first (rows, or a replay's records with
+    their element_id, ready_at, due_at, state and ended_at). Reads the directory only."""
+    data, args = effect.data, effect.args
     outcome = audit_outcome_row(session, instance, data, at)
     for column, element_id in args["milestones"].items():
         setattr(outcome, column, first_ready_at(tasks, element_id))
-    for column, element_id in counts.items():
+    for column, element_id in args.get("counts", {}).items():
         setattr(outcome, column, sum(t.element_id == element_id for t in tasks))
     domains = domain_grade_rows(data.get("pre_discussion_domains"), data.get("domains"),
                                 data.get("discussed_domains"), data.get("accepted_domains"))
     deadlines = [AuditDeadline(name=d.name, due_at=d.due_at, met=d.met)
                  for d in deadline_results(tasks, args["deadlines"])]
-    dao_add_audit_outcome(session, outcome, domains, deadlines)
-    dao_add_event(session, "audit.completed", at, instance.id, outcome.case_ref, audit_event(instance, outcome))
+    return outcome, domains, deadlines
 
 
 def audit_event(instance: ProcessInstance, outcome: AuditOutcome) -> dict:
@@ -164,16 +178,23 @@ def _required(data: dict, field: str):
 def write_alert_outcome(session: Session, instance: ProcessInstance, effect: Effect, at: datetime,
                         calendar: WorkingCalendar | None = None) -> None:
     """A stage timed out when its response task was cancelled by its timer or answered after its due time."""
+    tasks = dao_list_user_tasks(session, instance.id, set(effect.args["response_tasks"]))
+    dao_add_alert_outcome(session, alert_outcome_row(session, instance, effect, at, tasks, calendar))
+
+
+def alert_outcome_row(session: Session, instance, effect: Effect, at: datetime, tasks,
+                      calendar: WorkingCalendar | None = None) -> AlertOutcome:
+    """The outcome row of record_alert_outcome, built and not added (`tasks`: its response tasks,
+    oldest first, as in audit_outcome_rows). Reads the directory only."""
     data, args = effect.data, effect.args
-    tasks = dao_list_user_tasks(session, instance.id, set(args["response_tasks"]))
     timed_out = sum(not _completed_in_time(t) for t in tasks if t.due_at is not None)
     calendar = calendar or WorkingCalendar()
-    dao_add_alert_outcome(session, AlertOutcome(
+    return AlertOutcome(
         instance_id=instance.id, case_ref=data.get("case_ref") or instance.case_ref,
         service_area=service_area_of(session, data), raised_from=data.get("raised_from"),
         final_stage=args["final_stage"], outcome=args["outcome"], stages_timed_out=timed_out,
         answered_in_time=timed_out == 0, deadline_days=deadline_days(tasks, calendar),
-        raised_at=instance.created_at, closed_at=at))
+        raised_at=instance.created_at, closed_at=at)
 
 
 def deadline_days(tasks: list[UserTask], calendar: WorkingCalendar) -> list[int]:

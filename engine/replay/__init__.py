@@ -1,0 +1,40 @@
+"""What if? Past cases replayed on an edited diagram before it is deployed (issue 29).
+
+`replay(session, ctx, files, selection)` (engine/replay/run.py) takes a bundle (the files a deploy
+takes, put over the deployed set and validated with every check of a deploy, stored nowhere) and the
+past instances of one process started in a period (optionally of one service area), and runs each
+again on the bundle's version of that process, from the data and at the time it was started, under
+a clock of its own (engine/clock.replaying_on: the service's clock does not move):
+
+- its recorded history is walked in time order: each user task is completed with the answers it was
+  completed with, at the time it was completed; each message people sent (a child-safety concern)
+  arrives when it arrived;
+- in between, the timers of the edited diagram fire when they fall due (working days and bank
+  holidays as in production, engine/calendar.py): a timer the recorded case fired with the same due
+  time fires when the recorded sweep fired it, any other one second after it fell due (the worker
+  sweeps every few seconds);
+- each step runs through the same sandbox, script functions and budget as production
+  (engine/instances/runtime.run_step), and what its scripts ask of the world (notify, record_on_case,
+  publish, start_process, record_audit_outcome, record_alert_outcome) is kept in memory: nothing
+  reaches the outbox, the history or any table. The replay runs in a read-only transaction; it reads
+  the directory to resolve recipients and places as a step would.
+
+A case stops, "diverged at <element> because <reason>", counted apart, when the edited diagram asks
+for a task the recorded case never answered (a new step), when the recorded case answered a step the
+edited diagram was not waiting for (or no longer has), or when a recorded answer no longer fits the
+bundle's form. A case whose step fails (a script's error, its budget) is "failed" with the element
+and the message. Only cases that ended both as recorded and as replayed are compared
+(engine/replay/figures.py): deadlines met and missed by name, notifications and escalations by role,
+re-audits, processes started, working days to completion (median, p90), and the cases whose path
+changed with the first element where it did.
+
+Not yet: the replay does not run the processes a case starts (a child-safety alert is counted as
+started, its own steps are not replayed: select that process to replay its cases); it does not keep
+its result (no replay_run table), run in the worker, show progress or cancel; the directory is read
+as it is today, not as it was; a recorded suspension, migration or retry is not replayed (the actions
+around it are), and cases the record ended otherwise than by completing (terminated, in error) are
+skipped; the instance's size limit (QA_MAX_STATE_BYTES) is not checked, the per-step script budget is.
+"""
+from engine.replay.run import ReplayResult, Selection, replay
+
+__all__ = ["ReplayResult", "Selection", "replay"]
