@@ -53,6 +53,25 @@ class WorkingCalendar:
             return -self._working_days_after(last, until=first)
         return self._working_days_after(first, until=last)
 
+    def working_days_before(self, end: datetime | str, n: int) -> str:
+        """End (23:59:59 London) of the nth working day before end's London date, as UTC ISO-8601:
+        the inverse of add_working_days for an end on a working day (a reminder n working days
+        before a deadline)."""
+        if not 0 <= n <= MAX_WORKING_DAYS:
+            raise ValueError(f"number of working days must be between 0 and {MAX_WORKING_DAYS}: {n}")
+        day = london_date(end)
+        for _ in range(n):
+            day -= timedelta(days=1)
+            while not self.is_working_day(day):
+                day -= timedelta(days=1)
+        return end_of_day(day)
+
+    def end_of(self, day: str) -> str:
+        """The end (23:59:59 London) of a date as a form gives it ("2026-12-24"), as UTC ISO-8601."""
+        if not isinstance(day, str) or not _ISO_DAY.fullmatch(day):
+            raise ValueError(f"end_of_day: {day!r} is not a date in YYYY-MM-DD form")
+        return end_of_day(date.fromisoformat(day))
+
     def first_working_day(self, year: int, month: int) -> str:
         """The start (00:00 London) of the month's first working day, as UTC ISO-8601."""
         day = date(year, month, 1)

@@ -12,7 +12,8 @@ from tools.bpmn_layout import missing_shapes
 from tools.traceability import REQUIREMENTS, table
 
 ROOT = Path(__file__).resolve().parent.parent
-QA_PROCESSES = {"audit_cycle", "case_audit", "dispute_resolution", "child_safety_alert", "need_to_know_audit"}
+QA_PROCESSES = {"audit_cycle", "case_audit", "dispute_resolution", "child_safety_alert", "need_to_know_audit",
+                "agreed_actions"}
 DIAGRAMS = sorted((ROOT / "processes").glob("*.bpmn"))
 DECISIONS = sorted((ROOT / "processes").glob("*.dmn"))
 DI = {"bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI", "dc": "http://www.omg.org/spec/DD/20100524/DC"}

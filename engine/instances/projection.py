@@ -85,11 +85,16 @@ def timer_due_at(task) -> datetime | None:
 
 
 def _boundary_due(task) -> datetime | None:
-    """A user task's deadline: its earliest interrupting boundary timer, else any boundary timer."""
+    """A user task's deadline: the boundary timer its Camunda property `due` names (a task whose
+    reminder comes before its deadline, e.g. an agreed action), else its earliest interrupting
+    boundary timer, else any boundary timer."""
     if task.parent is None:
         return None
-    timers = [(s.task_spec.cancel_activity, timer_due_at(s)) for s in task.parent.children
-              if s is not task and s.has_state(TaskState.WAITING)]
+    waiting = [s for s in task.parent.children if s is not task and s.has_state(TaskState.WAITING)]
+    named = (getattr(task.task_spec, "extensions", None) or {}).get("due")
+    if named:
+        return next((timer_due_at(s) for s in waiting if s.task_spec.bpmn_id == named), None)
+    timers = [(s.task_spec.cancel_activity, timer_due_at(s)) for s in waiting]
     dated = [(interrupting, due) for interrupting, due in timers if due is not None]
     interrupting = [due for flag, due in dated if flag]
     candidates = interrupting or [due for _, due in dated]

@@ -85,7 +85,8 @@ def people_named(session: Session, data: dict, roles: dict, also: tuple = ()) ->
 
 def seed_organisation(session: Session, document: dict) -> bool:
     """Load an organisation document into an empty directory; False if people already exist. Its
-    role groups are stored whenever none are, so a directory seeded before they existed gets them."""
+    role groups are stored whenever they are not yet, so a directory seeded before a group existed
+    gets it (`action_owning`, R-27)."""
     seed_role_groups(session, document.get("role_groups") or {})
     if session.scalar(select(Person.username).limit(1)):
         return False
@@ -105,10 +106,9 @@ def seed_organisation(session: Session, document: dict) -> bool:
 
 def seed_role_groups(session: Session, groups: dict) -> None:
     """The organisation file's `role_groups` ({"auditing": ["auditor", ...]}; `_comment` is not a
-    group), unless groups are stored already."""
-    if session.scalar(select(RoleGroup.name).limit(1)):
-        return
+    group), each unless a group of its name is stored already (a stored group is kept as it is)."""
+    stored = set(session.scalars(select(RoleGroup.name).distinct()))
     session.add_all(RoleGroup(name=name, role_id=role, position=position) for name, roles in groups.items()
-                    if not name.startswith("_") and isinstance(roles, list)
+                    if not name.startswith("_") and isinstance(roles, list) and name not in stored
                     for position, role in enumerate(dict.fromkeys(roles)))
     session.flush()

@@ -10,6 +10,7 @@ from engine.calendar import WorkingCalendar
 from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, ProcessInstance, UserTask
 from engine.outbox import dao_add_event
 from engine.people.organisation import case_place, service_area_of
+from engine.reporting.agreed_actions import ACTION_EFFECTS, ActionRowError, write_action_rows
 from engine.reporting.day_totals import dao_add_day_totals
 from engine.scripts.effects import Effect
 
@@ -31,16 +32,21 @@ class DeadlineResult:
 
 def write_outcomes(session: Session, instance: ProcessInstance, effects: list[Effect], at: datetime,
                    calendar: WorkingCalendar | None = None) -> None:
-    """Write the outcome rows that this action's record_audit_outcome/record_alert_outcome asked for."""
+    """Write the outcome rows that this action's record_audit_outcome/record_alert_outcome asked for,
+    and the agreed_action rows of record_actions_agreed/record_action_outcome/record_actions_closed."""
     for effect in effects:
         try:
             if effect.kind == "audit_outcome":
                 write_audit_outcome(session, instance, effect, at)
             elif effect.kind == "alert_outcome":
                 write_alert_outcome(session, instance, effect, at, calendar)
+            elif effect.kind in ACTION_EFFECTS:
+                write_action_rows(session, instance, effect, at)
         except OutcomeError as error:
             error.element_id = effect.element_id
             raise
+        except ActionRowError as error:
+            raise OutcomeError(str(error), effect.element_id) from error
 
 
 # --- audits ---------------------------------------------------------------------------------

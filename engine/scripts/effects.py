@@ -16,6 +16,7 @@ from engine.scripts.sandbox import data_so_far
 @dataclass
 class Effect:
     kind: str  # "notify" | "case_record" | "publish" | "start" | "audit_outcome" | "alert_outcome" | "place"
+    #          | "actions_agreed" | "action_outcome" | "actions_closed" (agreed actions, R-27)
     element_id: str
     data: dict  # the task's data when the call was made: who the case's people are, what to say
     args: dict
@@ -25,6 +26,8 @@ class Effect:
 PUBLISHED_BY_DIAGRAMS = ("alert.raised", "alert.escalated")
 AUDIT_MILESTONES = ("submitted_at",)  # outcome columns a diagram may mark with a user task
 AUDIT_COUNTS = ("qa_returns",)  # outcome columns a diagram may count a user task's times ready into
+ACTION_OUTCOMES = ("done", "not_done")  # how the owner of an agreed action ends its task (R-27)
+ACTIONS_CLOSED_AS = ("all_done", "carried_into_reaudit")  # how the loop on them is closed
 _collected: ContextVar[list[Effect] | None] = ContextVar("collected_effects", default=None)
 
 
@@ -97,7 +100,33 @@ def task_functions(task) -> dict[str, Callable]:
 
     return {"notify": notify, "record_on_case": record_on_case, "publish": publish, "start_process": start_process,
             "record_audit_outcome": record_audit_outcome, "record_alert_outcome": record_alert_outcome,
-            "place_case": place_case}
+            "place_case": place_case, **agreed_action_functions(task)}
+
+
+def agreed_action_functions(task) -> dict[str, Callable]:
+    """The rows of the actions agreed after an audit (R-27, R-28), written with the step that calls them."""
+
+    def record_actions_agreed(actions) -> None:
+        """One row per action agreed (a list of {"position", "action", "owner", "due_at"}), for the
+        case of this instance's data; the audit is the instance that started this one."""
+        rows = [{key: item.get(key) for key in ("position", "action", "owner", "due_at")}
+                for item in (actions if isinstance(actions, list) else []) if isinstance(item, dict)]
+        _record(task, "actions_agreed", None, actions=rows)
+
+    def record_action_outcome(position: int, outcome: str) -> None:
+        """The owner completed the action at `position`: done or not_done, at the time of this step."""
+        if outcome not in ACTION_OUTCOMES:
+            raise ValueError(f"record_action_outcome: '{outcome}' is not one of {list(ACTION_OUTCOMES)}")
+        _record(task, "action_outcome", None, position=int(position), outcome=outcome)
+
+    def record_actions_closed(closed_as: str, carried_reason: str | None = None) -> None:
+        """The loop on every action of this instance is closed: all done, or carried into the re-audit."""
+        if closed_as not in ACTIONS_CLOSED_AS:
+            raise ValueError(f"record_actions_closed: '{closed_as}' is not one of {list(ACTIONS_CLOSED_AS)}")
+        _record(task, "actions_closed", None, closed_as=closed_as, carried_reason=carried_reason)
+
+    return {"record_actions_agreed": record_actions_agreed, "record_action_outcome": record_action_outcome,
+            "record_actions_closed": record_actions_closed}
 
 
 def _record(task, kind: str, about: dict | None, **args) -> None:

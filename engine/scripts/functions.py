@@ -11,6 +11,8 @@ from engine.scripts.sandbox import SandboxedScriptEngine, runtime_builtins
 def script_functions(calendar: WorkingCalendar) -> dict:
     return {
         "add_working_days": calendar.add_working_days,
+        "working_days_before": calendar.working_days_before,
+        "end_of_day": calendar.end_of,
         "working_days_between": calendar.working_days_between,
         "first_working_day": calendar.first_working_day,
         "last_working_day": calendar.last_working_day,

@@ -131,3 +131,21 @@ def test_parse_closure_days():
 def test_parse_closure_days_names_the_bad_item(text, bad_item):
     with pytest.raises(ValueError, match=bad_item):
         parse_closure_days(text)
+
+
+def test_working_days_before_skips_bank_holidays_and_undoes_add_working_days(calendar):  # R-70 R-27
+    due = calendar.end_of("2026-12-29")  # Tuesday after Christmas: Friday 25 and Monday 28 are bank holidays
+    assert due == "2026-12-29T23:59:59+00:00"
+    assert calendar.working_days_before(due, 1) == "2026-12-24T23:59:59+00:00"
+    assert calendar.working_days_before(due, 2) == "2026-12-23T23:59:59+00:00"
+    assert calendar.working_days_before(due, 0) == due
+    assert calendar.add_working_days(calendar.working_days_before(due, 7), 7) == due
+    with pytest.raises(ValueError):
+        calendar.working_days_before(due, -1)
+
+
+def test_end_of_a_date_is_its_end_in_london(calendar):  # R-70 R-27
+    assert calendar.end_of("2027-06-30") == "2027-06-30T22:59:59+00:00"  # British Summer Time
+    for bad in ("30/06/2027", "2027-06-30T12:00", 20270630, None):
+        with pytest.raises(ValueError):
+            calendar.end_of(bad)

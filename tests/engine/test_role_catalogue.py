@@ -27,7 +27,7 @@ def catalogue_file(folder: Path, roles: list[dict]) -> Path:
 
 def test_the_role_table_is_the_data_file(db):
     assert stored_roles(db) == role_catalogue()
-    assert len(role_catalogue()) == 15 and role_catalogue()["psw"] == "Principal social worker"
+    assert len(role_catalogue()) == 16 and role_catalogue()["psw"] == "Principal social worker"  # action_owner: R-27
 
 
 def test_no_migration_spells_the_roles_out():

@@ -14,9 +14,13 @@ CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat"}
 
 
 def definition_files(*names: str) -> dict[str, bytes]:
-    """The named files of processes/, the decision tables their camunda:decisionRefs name (a
+    """The named files of processes/, the processes their scripts start (`start_process("<id>", ...)`:
+    agreed_actions goes with case_audit, R-27), the decision tables their camunda:decisionRefs name (a
     diagram's settings go with it), and every form (all forms: they are cheap and shared)."""
     files = {name: (ROOT / "processes" / name).read_bytes() for name in names}
+    while started := {f"{ref.decode()}.bpmn" for text in files.values() for ref in STARTED.findall(text)
+                      if (ROOT / "processes" / f"{ref.decode()}.bpmn").exists()} - set(files):
+        files |= {name: (ROOT / "processes" / name).read_bytes() for name in sorted(started)}
     referenced = {ref for text in files.values() for ref in DECISION_REF.findall(text)}
     if referenced:
         files |= {p.name: p.read_bytes() for p in sorted((ROOT / "processes").glob("*.dmn"))
@@ -26,6 +30,7 @@ def definition_files(*names: str) -> dict[str, bytes]:
 
 
 DECISION_REF = re.compile(rb'camunda:decisionRef="([^"]+)"')
+STARTED = re.compile(rb'start_process\("([a-z0-9_]+)"')
 DECISION_ID = re.compile(rb'<(?:dmn:)?decision\s[^>]*\bid="([^"]+)"')
 
 

@@ -69,7 +69,7 @@ def to_findings_discussion(engine, iid: int, grade: str, checkpoint=None, **disc
 
 def findings(actions: int = 1, recorded: bool = True) -> dict:
     return {"held_on": "2026-11-04", "recorded_in_case_note": recorded,
-            "smart_actions": [{"action": f"Action {k}", "owner": "tom", "by_when": "2026-12-01"}
+            "smart_actions": [{"action": f"Action {k}", "owner": "tom", "due": "by_date", "by_when": "2026-12-01"}
                               for k in range(actions)]}
 
 

@@ -71,7 +71,9 @@ def test_a_need_to_know_audit_follows_the_routine_audit_route(org, checkpoint): 
     findings_held(org, iid)
 
     view = org.reads.instance(iid)
-    assert view["status"] == "completed" and view["children"] == []
+    # No child-safety alert: the one process it started follows the agreed actions beside it.
+    assert view["status"] == "completed" and len(view["children"]) == 1
+    assert org.reads.instance(view["children"][0])["process_id"] == "agreed_actions"
     [fed_back] = feedback(org, iid)
     assert fed_back.recipients == ["quinn", "paula", "ada"]  # the QA service and the AD who shared it
     assert "graded Inadequate" in fed_back.body and "a re-audit is due" in fed_back.body

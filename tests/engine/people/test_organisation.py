@@ -1,7 +1,9 @@
 """Who acts for a case, resolved from the organisation hierarchy when a task becomes ready (R-03)."""
 import pytest
+from sqlalchemy import delete, select
 
-from engine.people.organisation import resolve_candidates, service_area_of
+from engine.models import RoleGroup
+from engine.people.organisation import resolve_candidates, seed_role_groups, service_area_of
 
 CASE = {"case_ref": "C-1001", "practitioner": "pat", "auditor": "ann"}
 
@@ -77,3 +79,16 @@ def test_start_data_naming_no_real_person_or_team_is_refused_and_starts_nothing(
     assert set(refused.value.errors) == {"team_manager", "team", "auditor", "practitioner"}
     assert "'ghost' is not a person of the directory" in refused.value.errors["practitioner"][0]
     assert org.reads.ready_tasks() == []
+
+
+def test_an_action_owner_is_the_person_the_data_names(session):  # R-27
+    assert resolve_candidates(session, "action_owner", CASE | {"action_owner": "tom"}) == ["tom"]
+
+
+def test_a_role_group_new_to_the_file_is_added_and_a_stored_one_kept(session):  # R-02 R-27
+    session.execute(delete(RoleGroup).where(RoleGroup.name == "action_owning"))
+    seed_role_groups(session, {"auditing": ["auditor"], "action_owning": ["practitioner", "team_manager"]})
+    stored = session.execute(select(RoleGroup.name, RoleGroup.role_id).order_by(RoleGroup.name, RoleGroup.position))
+    assert [(name, role) for name, role in stored] == [
+        ("action_owning", "practitioner"), ("action_owning", "team_manager"),
+        *(("auditing", role) for role in ("auditor", "team_manager", "cp_chair", "iro", "lado", "qa_team"))]
