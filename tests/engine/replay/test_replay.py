@@ -51,7 +51,7 @@ def test_an_unchanged_bundle_replays_every_case_as_it_was_recorded(audits, clock
     assert set(compared(result)) == {*walked, open_case}
     assert result.replayed == result.recorded and result.path_changes == []
     assert result.recorded["cases"] == 6 and result.recorded["reaudits"] == 1
-    assert result.recorded["processes_started"] == {"child_safety_alert": 1}
+    assert result.recorded["processes_started"] == {"child_safety_alert": 1, "agreed_actions": 6}  # one an audit
     with audits.db.reading() as session:  # the recorded side read as the reports read it
         pack = audit_report(session, date(2026, 11, 1), date(2026, 11, 30))
     assert pack["total"] == result.compared and pack["timeliness"] == result.recorded["deadlines"]
