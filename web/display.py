@@ -65,9 +65,9 @@ def case_rows(items: list[dict], references: dict[str, dict] | None = None) -> l
 
 
 def _history_link(case_ref: str | None, counts: dict | None) -> str | None:
-    """ "3 processes of this case, 2 audits completed": said only when there is more than this row."""
+    """ "History: 3 processes, 2 completed audits": said only when there is more than this row."""
     if not case_ref or not counts or counts["instances"] < 2:
         return None
     audits = counts["audits"]
-    completed = f", {audits} audit{'s' if audits != 1 else ''} completed" if audits else ""
-    return f"{counts['instances']} processes of this case{completed}"
+    completed = f", {audits} completed audit{'s' if audits != 1 else ''}" if audits else ""
+    return f"History: {counts['instances']} processes{completed}"

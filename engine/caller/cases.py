@@ -104,6 +104,17 @@ class CaseVerbs(Door):
                           "references": reference_counts(session, may_see, [i["case_ref"] for i in found["items"]])}
             return found
 
+    def case_audits(self, instance_id: int) -> dict:
+        """The audits of a case as its page shows them (R-27): the previous one, this one's agreed
+        actions, every earlier one; 404 unless the person may see the case."""
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, instance_id)
+            return self._audits(session, instance_id)
+
+    def _audits(self, session, instance_id: int) -> dict:
+        return self._audits_seen(session, instance_id) | {
+            "earlier_audits": earlier_audits(session, instance_id, access.visible_instances(self.user), now())}
+
     def audits_of_case(self, case_ref: str) -> list[dict]:
         """The completed audits of one case reference that the person may see, newest first, with their
         final grades and how their agreed actions stand (R-27): a case's history as one list."""
@@ -130,8 +141,7 @@ class CaseVerbs(Door):
             waits = waits_for(session, [task["id"] for task in page["tasks"] if task["state"] == "ready"])
             page["tasks"] = [task | waits.get(task["id"], {}) for task in page["tasks"]]
             page["notes"] = case_notes(session, instance_id)
-            page |= self._audits_seen(session, instance_id) | {
-                "earlier_audits": earlier_audits(session, instance_id, access.visible_instances(self.user), now())}
+            page |= self._audits(session, instance_id)
             page["may"] = {"operate": self.user.has(*access.OPERATORS), "retry": self.user.has(*access.ADMINISTRATORS),
                            "see_viewers": self.user.has(*access.SEES_ACROSS),
                            "raise_concern": self._may_raise_concern(session, instance_id, page)}

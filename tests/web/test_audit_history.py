@@ -56,12 +56,16 @@ def test_the_reaudits_task_page_shows_the_previous_audits_grades_and_actions(rea
     assert 'data-testid="agreed-actions"' not in page  # nothing agreed on the re-audit yet
 
 
-def test_the_reaudits_case_page_shows_the_same_history(reaudit):  # R-27
+def test_the_reaudits_case_page_shows_the_same_history_and_every_earlier_audit(reaudit):  # R-27
     site, march, iid = reaudit
+    january = seed_audit(doors.engine(site), "c-1001", "2026-01-12T12:00:00+00:00", "requires_improvement")
     page = signed_in(site, "quinn").get(f"/instances/{iid}").text
     assert "Agreed actions and earlier audits" in page
     assert "Risk Assessment Inadequate" in card(page, "previous-audit")
     assert "Done late, 30 March 2026" in card(page, "previous-audit")
+    earlier = page.split('data-testid="audit-history"')[1].split("</table>")[0]
+    assert earlier.index(f'href="/instances/{march}"') < earlier.index(f'href="/instances/{january}"')  # newest first
+    assert "12 January 2026" in earlier and "Requires Improvement" in earlier and "None recorded" in earlier
     assert "The previous audit" not in signed_in(site, "quinn").get(f"/instances/{march}").text  # none before it
 
 
@@ -84,14 +88,16 @@ def test_the_follow_up_page_shows_this_audits_actions_as_they_stand(reaudit, clo
     assert "Book the family group conference Pat (practitioner) 30 October 2026 Overdue" in actions
     assert "Share the plan with the school Pat (practitioner) 30 December 2026 Due" in actions
     assert "Visit the child fortnightly" in card(page, "previous-audit")  # and the audit before, as on every step
+    case_page = signed_in(site, "sue").get(f"/instances/{iid}").text
+    assert card(case_page, "agreed-actions") == actions  # the case page shows them the same way
 
 
 def test_the_case_list_links_the_audits_of_a_case_reference_as_one_history(reaudit):  # R-27
     site, march, iid = reaudit
     quinn = signed_in(site, "quinn")
     listing = quinn.get("/cases").text
-    assert len(re.findall(r'href="/cases/ref/C-1001" data-testid="case-history">2 processes of this case, '
-                          r'1 audit completed<', listing)) == 2  # on the row of each
+    assert len(re.findall(r'href="/cases/ref/C-1001" data-testid="case-history">History: 2 processes, '
+                          r'1 completed audit<', listing)) == 2  # on the row of each
     history = quinn.get("/cases/ref/C-1001").text
     audits = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", history.split('data-testid="audit-history"')[1]))
     assert "2 March 2026 Inadequate 3 agreed: 1 done on time, 1 done late, 1 not done" in audits
