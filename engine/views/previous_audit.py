@@ -25,7 +25,7 @@ def previous_audit(session: Session, instance_id: int, may_see, at: datetime) ->
     with its domains and agreed actions, and whether `may_see` lets the person open its page; None
     when there is none. An instance started from an audit (its alert, its agreed actions) started
     while that audit ran, so it sees the same audit before."""
-    row = session.get(ProcessInstance, instance_id)
+    row = _reference_and_start(session, instance_id)
     if row is None or not row.case_ref:
         return None
     query = (select(AuditOutcome, _visible(may_see))
@@ -43,7 +43,7 @@ def previous_audit(session: Session, instance_id: int, may_see, at: datetime) ->
 def earlier_audits(session: Session, instance_id: int, may_see, at: datetime) -> list[dict]:
     """Every audit of this instance's case reference completed before it started, newest first, each
     with how its agreed actions stand, and whether the person may open its own page (`may_see`)."""
-    row = session.get(ProcessInstance, instance_id)
+    row = _reference_and_start(session, instance_id)
     if row is None or not row.case_ref:
         return []
     return audits_of_reference(session, row.case_ref, may_see, at,
@@ -117,6 +117,12 @@ def domain_grades(session: Session, outcome_id: int) -> list[dict]:
     query = (select(AuditDomainGrade.domain, AuditDomainGrade.grade_after)
              .where(AuditDomainGrade.outcome_id == outcome_id).order_by(AuditDomainGrade.domain))
     return [{"domain": domain, "grade": grade} for domain, grade in session.execute(query)]
+
+
+def _reference_and_start(session: Session, instance_id: int):
+    """The instance's case reference and when it started (not its state, which may be large)."""
+    return session.execute(select(ProcessInstance.case_ref, ProcessInstance.created_at)
+                           .where(ProcessInstance.id == instance_id)).first()
 
 
 def _visible(may_see):
