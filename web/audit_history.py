@@ -19,8 +19,8 @@ def audits_seen(detail: dict) -> dict:
     labels = caller().report_labels()
     previous = detail.get("previous_audit")
     return {"previous_audit": previous and audit_words(previous, labels) | {
-                "domains": domains_words(previous["domains"], labels), "actions": actions_words(previous["actions"])},
-            "agreed_actions": actions_words(detail.get("agreed_actions") or [])}
+                "domains": domains_words(previous["domains"], labels), "actions": actions_block(previous["actions"])},
+            "agreed_actions": actions_block(detail.get("agreed_actions") or [])}
 
 
 def domains_words(domains: list[dict], labels: dict) -> list[dict]:
@@ -44,9 +44,15 @@ def audit_words(audit: dict, labels: dict) -> dict:
                     "change": CHANGES.get(audit["grade_change"] or "", None)}
 
 
-def actions_words(actions: list[dict]) -> list[dict]:
-    return [action | {"due": day_in_words(action["due_at"]), "outcome": _outcome(action),
-                      "colour": STATES[action["state"]][1], "closed": _closed(action)} for action in actions]
+def actions_block(actions: list[dict]) -> dict:
+    """{"rows", "closed"}: each action in words; how the loop was closed, said once when it was closed
+    the same way on every action (as the follow-up closes it), else on each row it was closed on."""
+    closings = {_closed(action) for action in actions}
+    shared = closings.pop() if len(closings) == 1 else None
+    return {"rows": [action | {"due": day_in_words(action["due_at"]), "outcome": _outcome(action),
+                               "colour": STATES[action["state"]][1], "closed": None if shared else _closed(action)}
+                     for action in actions],
+            "closed": shared}
 
 
 def counts_words(counts: dict[str, int]) -> str:

@@ -125,3 +125,18 @@ def test_a_reader_of_the_reaudit_sees_the_audit_before_it_but_opens_only_what_th
     assert f'href="/instances/{before}"' not in page  # its own page is not his to open
     assert tom.get(f"/instances/{before}").status_code == 404
     assert 'data-testid="audit-history"' not in tom.get("/cases/ref/C-1001").text  # nor listed as his to see
+
+
+def test_a_loop_closed_the_same_way_on_every_action_is_said_once(site):  # R-27
+    engine = doors.engine(site)
+    march = seed_audit(engine, "C-1001", "2026-03-02T12:00:00+00:00", "inadequate")
+    for position, action in enumerate(("Visit the child fortnightly", "Hold a core group")):
+        seed_action(engine, march, "C-1001", position, action, "pat", "2026-03-20T23:59:59+00:00", outcome="not_done",
+                    completed="2026-03-21T10:00:00+00:00", closed_as="carried_into_reaudit",
+                    carried_reason="Both wait for the new plan")
+    iid = engine.start_instance("case_audit", CASE | {"audit_kind": "re_audit", "previous_grade": "inadequate"},
+                                "quinn")
+    page = signed_in(site, "quinn").get(f"/instances/{iid}").text
+    seen = card(page, "previous-audit")
+    assert seen.count("Both wait for the new plan") == 1
+    assert 'data-testid="actions-closed">Carried into the re-audit: Both wait for the new plan</p>' in page
