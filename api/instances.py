@@ -81,6 +81,54 @@ class NoteRequest(Schema):
                             metadata={"description": "the task of this case the note is left on, if any"})
 
 
+class AgreedActionSchema(Schema):
+    """An action agreed after an audit (R-27), as it stands."""
+    position = fields.Integer(metadata={"description": "its place in the list agreed, from 0"})
+    action = fields.String()
+    owner = fields.String(metadata={"description": "username"})
+    owner_name = fields.String()
+    due_at = fields.String()
+    completed_at = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True, metadata={"description": "done, not_done; null while open"})
+    state = fields.String(metadata={"description": "done_on_time, done_late, not_done, overdue or open"})
+    closed_as = fields.String(allow_none=True, metadata={"description": "all_done or carried_into_reaudit"})
+    carried_reason = fields.String(allow_none=True)
+
+
+class AuditSeenSchema(Schema):
+    """A completed audit of the case: its grades, never case data."""
+    instance_id = fields.Integer()
+    may_open = fields.Boolean(metadata={"description": "whether the caller may open that audit itself"})
+    case_ref = fields.String(allow_none=True)
+    audit_kind = fields.String()
+    overall_grade = fields.String(metadata={"description": "the final grade"})
+    previous_grade = fields.String(allow_none=True)
+    grade_change = fields.String(allow_none=True, metadata={"description": "improved, same or downgraded"})
+    disputed = fields.Boolean()
+    completed_at = fields.String()
+
+
+class PreviousAuditSchema(AuditSeenSchema):
+    domains = fields.List(fields.Dict(), metadata={"description": '[{"domain", "grade"}]: final grades by domain'})
+    actions = fields.List(fields.Nested(AgreedActionSchema))
+
+
+class EarlierAuditSchema(AuditSeenSchema):
+    actions = fields.Dict(metadata={"description": 'how many actions were agreed and how many stand each way: '
+                                                   '{"agreed": 3, "done_on_time": 2, "overdue": 1}'})
+
+
+class CaseAuditsSchema(Schema):
+    previous_audit = fields.Nested(PreviousAuditSchema, allow_none=True,
+                                   metadata={"description": "the latest audit of the case reference completed "
+                                                            "before this instance started; null if none"})
+    agreed_actions = fields.List(fields.Nested(AgreedActionSchema),
+                                 metadata={"description": "the actions agreed after this audit"})
+    earlier_audits = fields.List(fields.Nested(EarlierAuditSchema),
+                                 metadata={"description": "every audit of the case reference completed before "
+                                                          "this instance started, newest first"})
+
+
 class MigrateRequest(Schema):
     version = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_ID))
 
@@ -138,6 +186,17 @@ class Notes(MethodView):
         note). Recorded in the history; the people the case names are told a note was added, with
         the link, never its text (R-81)."""
         return caller().add_note(instance_id, body["text"], body["task_id"])
+
+
+@blp.route("/<int:instance_id>/audits")
+class Audits(MethodView):
+    @blp.response(200, CaseAuditsSchema)
+    def get(self, instance_id):
+        """What the next audit of a case sees of the last (R-27): the audit of its case reference before
+        this instance, with its final grades by domain and how its agreed actions ended; this audit's
+        own agreed actions as they stand; every earlier audit of the reference. For whoever may see
+        the case (R-81)."""
+        return caller().case_audits(instance_id)
 
 
 @blp.route("/<int:instance_id>/concerns")

@@ -79,6 +79,8 @@ class ProcessVersion(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
+    # A case reference in any letter case (CaseFilter.case): the case's other processes, its history.
+    __table_args__ = (Index("ix_process_instance_case_ref_lower", text("lower(case_ref)")),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     process_id: Mapped[str] = mapped_column(String(255), index=True)
@@ -386,7 +388,9 @@ class AuditOutcome(Base):
     # cycles) read this index alone, never the rows (bench/README.md, "Reports").
     __table_args__ = (Index("ix_audit_outcome_report", "completed_at", "overall_grade", "service_area", "audit_kind",
                             "grade_change", "disputed", "dispute_stage", "dispute_outcome", "cycle_year",
-                            "cycle_month"),)
+                            "cycle_month"),
+                      # The audits of one case reference, in any letter case: the next audit sees the last.
+                      Index("ix_audit_outcome_case_ref_lower", text("lower(case_ref)")))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     case_ref: Mapped[str | None] = mapped_column(String(100))

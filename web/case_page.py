@@ -9,6 +9,7 @@ from engine.errors import Conflict, InvalidData, NotFound
 from engine.limits import MAX_ID
 from engine.workflow_engine import STATUS_CHANGES
 
+from .audit_history import audits_listed, audits_seen
 from .display import due, held_in_words, holder, process_names, role_label
 from .page_session import signed_in
 from .timeline import CaseWords, timeline, viewers
@@ -106,7 +107,8 @@ def _page(case: dict) -> dict:
             "next_deadline": due(min((t["due_at"] for t in open_tasks if t["due_at"]), default=None)),
             "timeline": timeline(case["history"], _words(case)),
             "viewers": viewers(case["history"], names) if case["may"]["see_viewers"] else None,
-            "diagrams": _diagrams(case, names), "actions": _actions(case), "processes": process_names()}
+            "diagrams": _diagrams(case, names), "actions": _actions(case), "processes": process_names(),
+            "history": audits_seen(case), "earlier_audits": audits_listed(case["earlier_audits"])}
 
 
 page_of = _page  # web/notes.py shows the page again with a note's error

@@ -9,6 +9,7 @@ from engine.errors import NotFound
 from engine.reporting.figures import Figure
 from engine.views.case_list import CYCLE, SORTS, CaseFilter
 
+from .audit_history import audits_listed
 from .display import case_rows, process_names
 from .page_session import signed_in
 from .report_view import describe
@@ -30,7 +31,8 @@ def case_list():
     where, sort, page = _filters(request.args)
     found = caller().cases(where, sort, page, PAGE_SIZE, counts=True)
     last_page = max(1, -(-found["total"] // PAGE_SIZE))
-    return render_template("cases/index.html", found=found, rows=case_rows(found["items"]), where=where,
+    return render_template("cases/index.html", found=found, rows=case_rows(found["items"], found["references"]),
+                           where=where,
                            behind=_behind(where.report),
                            selects=_selects(found, where, sort), processes=process_names(),
                            last_page=last_page, query=where.as_query() | {"sort": sort})
@@ -57,7 +59,8 @@ def by_reference(case_ref):
     if not found["items"]:
         raise NotFound(f"no case {case_ref} you can see")
     return render_template("cases/by_reference.html", case_ref=found["items"][0]["case_ref"],
-                           rows=case_rows(found["items"]), processes=process_names())
+                           rows=case_rows(found["items"]), processes=process_names(),
+                           audits=audits_listed(caller().audits_of_case(case_ref)))
 
 
 def _selects(found: dict, where: CaseFilter, sort: str) -> dict[str, list[dict]]:

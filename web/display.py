@@ -55,6 +55,19 @@ def held_in_words(task: dict) -> str:
     return f"{holder}, since {day:%A} {day.day} {day:%B}"
 
 
-def case_rows(items: list[dict]) -> list[dict]:
+def case_rows(items: list[dict], references: dict[str, dict] | None = None) -> list[dict]:
+    """Rows of a case list; with `references` (engine/views/case_list.reference_counts), each row links
+    the history of its case reference when the person may see more than this one of it."""
     return [{"case": item, "due": due(item["next_deadline"]),
-             "steps": [f"{step['name']} ({holder(step)})" for step in item["steps"]]} for item in items]
+             "steps": [f"{step['name']} ({holder(step)})" for step in item["steps"]],
+             "history": _history_link(item["case_ref"], (references or {}).get((item["case_ref"] or "").lower()))}
+            for item in items]
+
+
+def _history_link(case_ref: str | None, counts: dict | None) -> str | None:
+    """ "History: 3 processes, 2 completed audits": said only when there is more than this row."""
+    if not case_ref or not counts or counts["instances"] < 2:
+        return None
+    audits = counts["audits"]
+    completed = f", {audits} completed audit{'s' if audits != 1 else ''}" if audits else ""
+    return f"History: {counts['instances']} processes{completed}"

@@ -5,6 +5,7 @@ from doors import caller
 from engine.errors import InvalidData
 from engine.people.access import manages
 
+from .audit_history import audits_seen
 from .display import due, held_in_words, process_names
 from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_context import shown_answers
@@ -100,7 +101,7 @@ def completed(task_id):
 def _task_page(detail: dict, fields, error_summary, status: int = 200, **extra):
     shown = shown_answers(detail["form"], detail["ui"], detail["data"])
     return render_template("tasks/task.html", task=detail, row=_row(detail), fields=fields, shown=shown,
-                           error_summary=error_summary, **extra), status
+                           history=audits_seen(detail), error_summary=error_summary, **extra), status
 
 
 def edit_rows(action: str, data: dict, rows: dict[str, int]) -> dict:

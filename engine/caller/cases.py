@@ -13,8 +13,9 @@ from engine.instances.runtime import InstanceRuntime
 from engine.instances.starting import newest_versions
 from engine.people import access
 from engine.views import queries
-from engine.views.case_list import CaseFilter, case_list, facet_counts, step_counts
+from engine.views.case_list import CaseFilter, case_list, facet_counts, reference_counts, step_counts
 from engine.views.case_page import VIEWED, alert_raised, case_page, change_of, diagram_file
+from engine.views.previous_audit import audits_of_reference, earlier_audits
 from engine.views.task_waits import waits_for
 
 
@@ -99,8 +100,27 @@ class CaseVerbs(Door):
             found = case_list(session, may_see, at, where, sort, page, page_size)
             if counts:
                 found |= {"counts": facet_counts(session, may_see, at, where),
-                          "steps": step_counts(session, may_see, at, where)}
+                          "steps": step_counts(session, may_see, at, where),
+                          "references": reference_counts(session, may_see, [i["case_ref"] for i in found["items"]])}
             return found
+
+    def case_audits(self, instance_id: int) -> dict:
+        """The audits of a case as its page shows them (R-27): the previous one, this one's agreed
+        actions, every earlier one; 404 unless the person may see the case."""
+        with self.db.reading() as session:
+            access.require_visible(session, self.user, instance_id)
+            return self._audits(session, instance_id)
+
+    def _audits(self, session, instance_id: int) -> dict:
+        return self._audits_seen(session, instance_id) | {
+            "earlier_audits": earlier_audits(session, instance_id, access.visible_instances(self.user), now())}
+
+    def audits_of_case(self, case_ref: str) -> list[dict]:
+        """The completed audits of one case reference that the person may see, newest first, with their
+        final grades and how their agreed actions stand (R-27): a case's history as one list."""
+        with self.db.reading() as session:
+            found = audits_of_reference(session, case_ref, access.visible_instances(self.user), now())
+            return [audit for audit in found if audit["may_open"]]
 
     def view(self, instance_id: int) -> dict:
         """The instance with its data, tasks, timers and children, recording that the person viewed it (R-80)."""
@@ -121,6 +141,7 @@ class CaseVerbs(Door):
             waits = waits_for(session, [task["id"] for task in page["tasks"] if task["state"] == "ready"])
             page["tasks"] = [task | waits.get(task["id"], {}) for task in page["tasks"]]
             page["notes"] = case_notes(session, instance_id)
+            page |= self._audits(session, instance_id)
             page["may"] = {"operate": self.user.has(*access.OPERATORS), "retry": self.user.has(*access.ADMINISTRATORS),
                            "see_viewers": self.user.has(*access.SEES_ACROSS),
                            "raise_concern": self._may_raise_concern(session, instance_id, page)}

@@ -53,7 +53,8 @@ class TaskVerbs(Door):
                 "may_raise_concern": self._may_raise_concern(session, task.instance_id, detail),
                 "may_reassign": task.state == "ready" and handover.may_reassign(
                     session, self.user, task, session.get(ProcessInstance, task.instance_id)),
-                "notes": visible_notes(session, self.user, task.instance_id)}
+                "notes": visible_notes(session, self.user, task.instance_id),
+                **self._audits_seen(session, task.instance_id)}
 
     def task_summary(self, task_id: str) -> dict:
         """A task as lists show it, with whom it waits for, without its form: 404 unless the person may see it."""

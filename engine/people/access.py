@@ -107,11 +107,16 @@ def actionable_tasks(user: CurrentUser):
                     or_(UserTask.id.in_(covered_named), func.coalesce(UserTask.assignee, "").in_(covered))))
 
 
-def require_visible(session: Session, user: CurrentUser, instance_id: int) -> None:
-    """404 unless the instance exists and the user may see it (the same answer for both)."""
+def may_see(session: Session, user: CurrentUser, instance_id: int) -> bool:
+    """Whether the instance exists and the user may see it."""
     found = session.scalar(select(ProcessInstance.id).where(ProcessInstance.id == instance_id,
                                                             visible_instances(user)))
-    if found is None:
+    return found is not None
+
+
+def require_visible(session: Session, user: CurrentUser, instance_id: int) -> None:
+    """404 unless the instance exists and the user may see it (the same answer for both)."""
+    if not may_see(session, user, instance_id):
         raise NotFound(f"process instance {instance_id} does not exist")
 
 

@@ -120,6 +120,20 @@ def open_steps(session: Session, instance_ids: list[int]) -> dict[int, list[dict
     return found
 
 
+def reference_counts(session: Session, may_see, case_refs) -> dict[str, dict[str, int]]:
+    """For each of these case references (lower-cased, as CaseFilter.case matches them), how many
+    instances of it the person may see and how many of those are completed audits: what the case
+    list says of each row's reference, linking to the whole history of the case."""
+    wanted = sorted({ref.lower() for ref in case_refs if ref})
+    if not wanted:
+        return {}
+    reference = func.lower(ProcessInstance.case_ref)
+    query = (select(reference, func.count(ProcessInstance.id), func.count(AuditOutcome.id))
+             .outerjoin(AuditOutcome, AuditOutcome.instance_id == ProcessInstance.id)
+             .where(may_see, reference.in_(wanted)).group_by(reference))
+    return {ref: {"instances": n, "audits": audits} for ref, n, audits in session.execute(query)}
+
+
 def place_names(session: Session) -> dict[str, dict[str, str]]:
     """Names of the teams and service areas, by id."""
     return {"team": dict(session.execute(select(Team.id, Team.name)).all()),

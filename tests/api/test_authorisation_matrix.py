@@ -102,6 +102,7 @@ ROWS = [
     Row("GET", "/api/process-instances/{instance}", on_the_case(SEES_CASE, 200)),
     Row("GET", "/api/process-instances/{instance}/history", on_the_case(SEES_CASE, 200)),
     Row("GET", "/api/process-instances/{instance}/notes", on_the_case(SEES_CASE, 200)),
+    Row("GET", "/api/process-instances/{instance}/audits", on_the_case(SEES_CASE, 200)),
     Row("POST", "/api/process-instances/{instance}/notes", on_the_case(SEES_CASE, 201), body={"text": "Matrix note"},
         fresh="running"),
     Row("POST", "/api/process-instances/{instance}/concerns", on_the_case(RAISERS, 422), body={"fields": {}}),  # no change

@@ -6,6 +6,7 @@ import re
 
 import doors
 from tests.browser.conftest import SCREENSHOTS, check_page
+from tests.fixtures.audit_history import seed_action, seed_audit
 from tests.flows.conftest import complete
 from tests.flows.test_case_audit import discussion, draft
 from tests.web.conftest import CASE
@@ -171,3 +172,33 @@ def test_a_disputed_audit_draws_the_dispute_it_calls_below_the_audit(site, perso
     quinn.locator(".djs-overlays[data-container-id=resolve_dispute]").get_by_role("link", name="Open its diagram").click()
     assert quinn.evaluate("location.hash") == "#diagram-section-dispute_resolution"
     check_page(quinn, "21-dispute-called-from-the-audit")
+
+
+def test_a_reaudit_sees_the_last_audit_of_its_case_and_the_case_list_links_its_history(site, person):
+    engine = doors.engine(site)
+    march = seed_audit(engine, "C-1001", "2026-03-02T12:00:00+00:00", "inadequate",
+                       domains={"risk_assessment": "inadequate", "key_decisions": "requires_improvement"})
+    seed_action(engine, march, "C-1001", 0, "Visit the child fortnightly", "pat", "2026-03-20T23:59:59+00:00",
+                completed="2026-03-19T10:00:00+00:00", outcome="done", closed_as="carried_into_reaudit",
+                carried_reason="Visits to go on until the plan is reviewed")
+    seed_action(engine, march, "C-1001", 1, "Update the chronology", "tom", "2026-04-01T22:59:59+00:00",
+                completed="2026-04-02T10:00:00+00:00", outcome="not_done")
+    iid = engine.start_instance("case_audit", CASE | {"audit_kind": "re_audit", "previous_grade": "inadequate"},
+                                "quinn")
+    ann = person("ann")
+    ann.get_by_role("link", name=re.compile("Review case file")).first.click()
+    previous = ann.locator("[data-testid=previous-audit]")
+    previous.get_by_role("heading", name="The previous audit of case C-1001").wait_for()
+    assert "Inadequate" in previous.inner_text() and "Not done, 2 April 2026" in previous.inner_text()
+    check_page(ann, "94-reaudit-task-sees-the-last-audit")
+
+    quinn = person("quinn")
+    quinn.goto("/cases")
+    check_page(quinn, "95-case-list-links-each-case-history")
+    quinn.get_by_role("link", name=re.compile("History: 2 processes, 1 completed audit")).first.click()
+    quinn.wait_for_url("**/cases/ref/C-1001")
+    assert "Inadequate" in quinn.locator("[data-testid=audit-history]").inner_text()
+    check_page(quinn, "96-case-history-by-reference")
+    quinn.goto(f"/instances/{iid}")
+    quinn.locator("[data-testid=previous-audit]").get_by_role("link", name=re.compile("Open it")).wait_for()
+    check_page(quinn, "97-reaudit-case-page-sees-the-last-audit")
