@@ -3,14 +3,14 @@ audit of the case"): indexes on lower(case_ref), so that finding the audits of o
 every task page and case page, and counting a reference's processes in the case list, read an index
 rather than every audit and instance.
 
-Revision ID: 0021
-Revises: 0020
+Revision ID: 0023
+Revises: 0022
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021"
-down_revision = "0020"
+revision = "0023"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 
