@@ -9,6 +9,7 @@ from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
     SEEN_NARROW,
     TITLES,
     Walk,
+    agree_action,
     at,
     choose,
     choose_by_keyboard,
@@ -29,8 +30,10 @@ DRAFT = {d: {"grade": "good", "rationale": f"{title}: evidence on file"} for d, 
 REGRADED = {"grade": "outstanding", "rationale": "Weekly visits since September; the child's views recorded"}
 AMENDED = {"grade": "good", "rationale": "Updated in October after the incident, reviewed monthly since"}
 AREAS_TO_REVIEW = "The risk assessment was updated in October: see the case note of 12 October"
-ACTIONS = [{"action": "Review the risk assessment with the family", "owner": "pat", "by_when": "2026-11-30"},
-           {"action": "Check the supervision record every month", "owner": "tom", "by_when": "2027-01-29"}]
+ACTIONS = [{"action": "Review the risk assessment with the family", "owner": "pat", "due": "by_date",
+            "by_when": "2026-11-30"},
+           {"action": "Check the supervision record every month", "owner": "tom", "due": "by_date",
+            "by_when": "2027-01-29"}]
 
 
 def test_case_audit_from_the_draft_to_the_findings_discussion(staff, person, clock):
@@ -102,16 +105,12 @@ def test_case_audit_from_the_draft_to_the_findings_discussion(staff, person, clo
     tom = walk.open_task("tom", "Discuss audit findings and agree SMART actions", "findings_discussion")
     assert shown_value(tom, "Overall grade") == "Requires Improvement"
     enter_date(tom, "held_on", "2026-11-05")
-    replace(tom, "smart_actions-0-action", ACTIONS[0]["action"])
-    replace(tom, "smart_actions-0-owner", ACTIONS[0]["owner"])
-    enter_date(tom, "smart_actions-0-by_when", ACTIONS[0]["by_when"])
+    agree_action(tom, 0, ACTIONS[0])
     tom.get_by_role("button", name="Add another: SMART actions agreed").click()
     tom.locator("#smart_actions-1-action").wait_for()
     assert tom.locator("#smart_actions-0-action").input_value() == ACTIONS[0]["action"]  # kept
     walk.check(tom, "tom-second-action")
-    replace(tom, "smart_actions-1-action", ACTIONS[1]["action"])
-    replace(tom, "smart_actions-1-owner", ACTIONS[1]["owner"])
-    enter_date(tom, "smart_actions-1-by_when", ACTIONS[1]["by_when"])
+    agree_action(tom, 1, ACTIONS[1])
     choose(tom, "recorded_in_case_note", "yes")
     choose(tom, "case_note_type", "supervision")
     type_into(tom, "notes", "Agreed in supervision with Pat")
@@ -200,9 +199,7 @@ def test_reaudit_that_keeps_its_grade_is_followed_up_by_the_service_manager(staf
     tom = walk.open_task("tom", "Discuss audit findings and agree SMART actions", "findings_discussion")
     assert task_fact(tom, "Due") == "Due Tuesday 10 November"
     enter_date(tom, "held_on", "2026-11-04")
-    replace(tom, "smart_actions-0-action", ACTIONS[0]["action"])
-    replace(tom, "smart_actions-0-owner", ACTIONS[0]["owner"])
-    enter_date(tom, "smart_actions-0-by_when", ACTIONS[0]["by_when"])
+    agree_action(tom, 0, ACTIONS[0])
     choose(tom, "recorded_in_case_note", "yes")
     type_into(tom, "notes", FINDINGS_NOTES)
     walk.complete(tom, "tom-findings")

@@ -10,6 +10,7 @@ from tests.browser.walks import (  # noqa: F401  (staff: a fixture)
     SEEN_NARROW,
     TITLES,
     Walk,
+    agree_action,
     at,
     choose,
     draw_up,
@@ -261,7 +262,7 @@ NOTIFICATION = {"type": "need_to_know.notified", "case_ref": "C-2002",
                 "notification_type": "serious_incident", "assistant_director": "ada"}  # names no practitioner
 NTK_AUDIT = {d: {"grade": "inadequate", "rationale": f"{title}: nothing after the incident"}
              for d, title in TITLES.items()}
-NTK_ACTION = {"action": "A safety plan agreed with the family", "owner": "pat", "by_when": "2026-11-20"}
+NTK_ACTION = {"action": "A safety plan agreed with the family", "owner": "pat", "due": "by_date", "by_when": "2026-11-20"}
 
 
 def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person, clock):
@@ -314,9 +315,7 @@ def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person,
     at(clock, "2026-11-06T10:00:00+00:00")  # tom discusses the findings within 5 working days
     tom = walk.open_task("tom", "Discuss audit findings and agree SMART actions", "findings_discussion")
     enter_date(tom, "held_on", "2026-11-06")
-    replace(tom, "smart_actions-0-action", NTK_ACTION["action"])
-    replace(tom, "smart_actions-0-owner", NTK_ACTION["owner"])
-    enter_date(tom, "smart_actions-0-by_when", NTK_ACTION["by_when"])
+    agree_action(tom, 0, NTK_ACTION)
     choose(tom, "recorded_in_case_note", "yes")
     choose(tom, "case_note_type", "supervision")
     walk.complete(tom, "tom-findings")
@@ -330,7 +329,10 @@ def test_need_to_know_audit_from_the_notification_to_its_findings(staff, person,
     walk.case_page(quinn, "quinn")
 
     view = engine.reads.instance(iid)
-    assert (view["status"], view["children"]) == ("completed", [])
+    [actions] = view["children"]  # the agreed action is followed by a process of its own
+    assert view["status"] == "completed" and engine.reads.instance(actions)["process_id"] == "agreed_actions"
+    assert [(t["element_id"], t["candidates"]) for t in engine.reads.ready_tasks(instance_id=actions)] == [
+        ("complete_agreed_action", ["pat"])]
     assert [(t["element_id"], t["completed_by"]) for t in view["tasks"]] == [
         ("place_notification", "quinn"), ("draft_audit", "ann"), ("discuss_draft_findings", "ann"),
         ("quality_assure_report", "quinn"), ("respond_to_report", "tom"), ("discuss_audit_findings", "tom"),

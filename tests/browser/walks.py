@@ -183,6 +183,18 @@ def enter_date(page, field_id: str, iso: str) -> None:
         page.locator(f"#{field_id}-{part}").fill(value)
 
 
+def agree_action(page, index: int, action: dict) -> None:
+    """One SMART action of the findings discussion (R-27): what, whose (chosen from the directory), and
+    when: by a date or within a number of working days."""
+    replace(page, f"smart_actions-{index}-action", action["action"])
+    page.locator(f"select[name='smart_actions.{index}.owner']").select_option(action["owner"])
+    choose(page, f"smart_actions.{index}.due", action["due"])
+    if action["due"] == "by_date":
+        enter_date(page, f"smart_actions-{index}-by_when", action["by_when"])
+    else:
+        replace(page, f"smart_actions-{index}-within_working_days", str(action["within_working_days"]))
+
+
 def shown_value(page, label: str, within: str | None = None) -> str:
     """What the summary cards give for `label`, or for the line `label` of the row `within` (a domain's
     "Grade: Good")."""
