@@ -65,9 +65,17 @@ def fired_timer_ids(workflow) -> set:
     return {task.id for task in fired_timers(workflow, set())}
 
 
+def completed_tasks(workflow) -> list:
+    """Every completed task, those inside a multi-instance that is still running included.
+    SpiffWorkflow's get_tasks(state=COMPLETED) does not descend below a task in a lower state that is
+    not itself a sub-process, so it misses the tasks of a running multi-instance's instances (an agreed
+    action's reminder, which fired while its action is still open)."""
+    return [task for task in workflow.get_tasks() if task.state == TaskState.COMPLETED]
+
+
 def fired_timers(workflow, known: set) -> list:
     """Timer tasks that have fired (completed), leaving out those in `known`."""
-    return [task for task in workflow.get_tasks(state=TaskState.COMPLETED)
+    return [task for task in completed_tasks(workflow)
             if task.id not in known and isinstance(getattr(task.task_spec, "event_definition", None),
                                                    TimerEventDefinition)]
 

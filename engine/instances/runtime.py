@@ -24,7 +24,14 @@ from engine.instances.commands import Command, Complete, Deliver
 from engine.instances.cycle_timers import CycleTooShort, catch_up_once
 from engine.instances.loops import LoopTooLong, check_task, check_workflow
 from engine.instances.messages import deliver, messages_taken
-from engine.instances.projection import fired_timer_ids, fired_timers, ready_user_tasks, timer_due_at, waiting_timers
+from engine.instances.projection import (
+    completed_tasks,
+    fired_timer_ids,
+    fired_timers,
+    ready_user_tasks,
+    timer_due_at,
+    waiting_timers,
+)
 from engine.instances.versions import SpecCache, VersionInfo
 from engine.models import ProcessInstance, ProcessVersion, UserTask
 from engine.outbox import RecipientError, dao_add_event, write_messages
@@ -341,7 +348,7 @@ def current_data(workflow: BpmnWorkflow) -> dict:
     if workflow.is_completed():
         return dict(workflow.data)
     tasks = (workflow.get_tasks(state=TaskState.READY, manual=True)
-             or workflow.get_tasks(state=TaskState.COMPLETED) or [workflow.task_tree])
+             or completed_tasks(workflow) or [workflow.task_tree])
     return dict(max(tasks, key=lambda t: t.last_state_change).data)
 
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
-from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.instances.projection import completed_tasks
 from engine.instances.runtime import EngineContext, current_data
 from engine.models import AlertOutcome, AuditDeadline, AuditOutcome, HistoryEvent, OutboxMessage, ProcessInstance
 from engine.serialization import load_state
@@ -140,7 +140,7 @@ def _sweeps(history: list[HistoryEvent]) -> dict[tuple[str, str], list[tuple[dat
 
 def element_path(workflow) -> list[str]:
     """The elements a workflow completed, in the order it completed them (SpiffWorkflow's own record)."""
-    done = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id]
+    done = [t for t in completed_tasks(workflow) if t.task_spec.bpmn_id]
     return [t.task_spec.bpmn_id for t in sorted(done, key=lambda t: t.last_state_change)]
 
 

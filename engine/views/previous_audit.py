@@ -29,7 +29,7 @@ def previous_audit(session: Session, instance_id: int, may_see, at: datetime) ->
     if row is None or not row.case_ref:
         return None
     query = (select(AuditOutcome, _visible(may_see))
-             .where(same_reference(AuditOutcome.case_ref, row.case_ref), AuditOutcome.instance_id != instance_id,
+             .where(same_reference(AuditOutcome.case_ref, row.case_ref), _not_its_own(instance_id, row),
                     AuditOutcome.completed_at <= row.created_at)
              .order_by(AuditOutcome.completed_at.desc(), AuditOutcome.id.desc()).limit(1))
     found = session.execute(query).first()
@@ -47,7 +47,7 @@ def earlier_audits(session: Session, instance_id: int, may_see, at: datetime) ->
     if row is None or not row.case_ref:
         return []
     return audits_of_reference(session, row.case_ref, may_see, at,
-                               AuditOutcome.instance_id != instance_id, AuditOutcome.completed_at <= row.created_at)
+                               _not_its_own(instance_id, row), AuditOutcome.completed_at <= row.created_at)
 
 
 def audits_of_reference(session: Session, case_ref: str, may_see, at: datetime, *clauses) -> list[dict]:
@@ -121,8 +121,14 @@ def domain_grades(session: Session, outcome_id: int) -> list[dict]:
 
 def _reference_and_start(session: Session, instance_id: int):
     """The instance's case reference and when it started (not its state, which may be large)."""
-    return session.execute(select(ProcessInstance.case_ref, ProcessInstance.created_at)
+    return session.execute(select(ProcessInstance.case_ref, ProcessInstance.created_at, ProcessInstance.parent_id)
                            .where(ProcessInstance.id == instance_id)).first()
+
+
+def _not_its_own(instance_id: int, row):
+    """Neither this instance nor the audit that started it (the audit whose actions it follows, or
+    whose concern raised it, is not an audit before it, even when it ended the moment this began)."""
+    return AuditOutcome.instance_id.not_in([i for i in (instance_id, row.parent_id) if i is not None])
 
 
 def _visible(may_see):

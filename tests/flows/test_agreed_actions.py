@@ -237,3 +237,14 @@ def test_an_action_due_neither_or_both_ways_is_refused(audits, due):  # R-27
     with pytest.raises(InvalidData):
         complete(audits, iid, "discuss_audit_findings", discussed(action))
     assert len(ready(audits, iid, "discuss_audit_findings")) == 1
+
+
+def test_a_timer_of_an_action_still_open_is_counted_and_kept_in_the_history(audits, clock):  # R-80 R-27
+    """The reminder fires inside the multi-instance while the action is open: the sweep counts it and
+    the history says it fired, like any timer (SpiffWorkflow's own search for completed tasks does not
+    look inside a running multi-instance: engine/instances/projection.completed_tasks)."""
+    _, aid = agree(audits, actions=(PAT_ACTION,))
+    clock.set(datetime.fromisoformat("2026-12-24T00:00:00+00:00"))
+    audits.fire_due_timers()  # the audit's own reminders fire too: the actions' history tells them apart
+    fired = [(e["element_id"], e["detail"].get("due_at")) for e in audits.reads.history(aid) if e["event"] == "timer_fired"]
+    assert fired == [("timer_action_reminder", "2026-12-23T23:59:59+00:00")]
