@@ -386,7 +386,13 @@ class AuditOutcome(Base):
     # cycles) read this index alone, never the rows (bench/README.md, "Reports").
     __table_args__ = (Index("ix_audit_outcome_report", "completed_at", "overall_grade", "service_area", "audit_kind",
                             "grade_change", "disputed", "dispute_stage", "dispute_outcome", "cycle_year",
-                            "cycle_month"),)
+                            "cycle_month"),
+                      # the moderation figures' GROUP BY reads this one alone (R-28)
+                      Index("ix_audit_outcome_moderation", "completed_at", "auditor", "pre_discussion_grade",
+                            "discussed_grade", "accepted_grade", "overall_grade", "qa_returns", "service_area",
+                            "audit_kind"),
+                      # the previous audit of a case: the one a re-audit's domains are compared with
+                      Index("ix_audit_outcome_case", "case_ref", "completed_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     case_ref: Mapped[str | None] = mapped_column(String(100))
@@ -425,6 +431,9 @@ class AuditDomainGrade(Base):
     grade_discussed: Mapped[str | None] = mapped_column(String(32))
     grade_accepted: Mapped[str | None] = mapped_column(String(32))
     grade_after: Mapped[str | None] = mapped_column(String(32))
+    # A re-audit's domain against the same domain of the case's previous audit (R-28), written with the
+    # row: improved | same | downgraded; None when either was not graded or there is no previous audit.
+    movement: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditDeadline(Base):
@@ -458,11 +467,27 @@ class AuditDeadlineDay(Base):
     audits: Mapped[int] = mapped_column(Integer)
 
 
+class AuditLearningDay(Base):
+    """How many domains of the audits completed on one London day moved one way against the case's
+    previous audit (figure "movement"), or kept or changed their grade between two stages of the
+    audit (figure "stage:draft_discussed" ...), summed as the domain rows are written
+    (engine/reporting/day_totals.py), as AuditDomainDay is for the final grades (R-28)."""
+    __tablename__ = "audit_learning_day"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    figure: Mapped[str] = mapped_column(String(32), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(100), primary_key=True)
+    result: Mapped[str] = mapped_column(String(16), primary_key=True)
+    audits: Mapped[int] = mapped_column(Integer)
+
+
 class AgreedAction(Base):
     """One SMART action agreed in an audit's findings discussion (R-27): written when it is agreed,
     updated when its owner completes it and when the loop is closed, so the reports count actions
     agreed, done on time and overdue without loading instances (R-28)."""
     __tablename__ = "agreed_action"
+    # the action figures' GROUP BY reads this index alone (R-28)
+    __table_args__ = (Index("ix_agreed_action_report", "agreed_at", "service_area", "team", "audit_kind",
+                            "audit_grade", "outcome", "closed_as", "due_at", "completed_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     audit_instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     actions_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import LONDON
 from engine.db import DIALECT_INSERTS
-from engine.models import AuditDeadline, AuditDeadlineDay, AuditDomainDay, AuditDomainGrade
+from engine.models import AuditDeadline, AuditDeadlineDay, AuditDomainDay, AuditDomainGrade, AuditLearningDay
+from engine.reporting.moderation import learning_keys
 
 
 def london_day(at: datetime) -> date:
@@ -26,6 +27,12 @@ def domain_totals(completed_at: datetime, domains: list[AuditDomainGrade]) -> Co
     the report."""
     day = london_day(completed_at)
     return Counter((day, d.domain, d.grade_after) for d in domains if d.grade_after is not None)
+
+
+def learning_totals(completed_at: datetime, domains: list[AuditDomainGrade]) -> Counter:
+    """(day, figure, domain, result) -> domains: re-audit movement and the stages' same / changed (R-28)."""
+    day = london_day(completed_at)
+    return Counter({(day, *key): n for key, n in learning_keys(domains).items()})
 
 
 def deadline_totals(completed_at: datetime, deadlines: list[AuditDeadline]) -> Counter:
@@ -41,6 +48,8 @@ def dao_add_day_totals(session: Session, completed_at: datetime, domains: list[A
     """Add one completed audit's rows to the totals of its day."""
     _dao_add_to(session, AuditDomainDay, ("day", "domain", "grade"), domain_totals(completed_at, domains))
     _dao_add_to(session, AuditDeadlineDay, ("day", "name", "met"), deadline_totals(completed_at, deadlines))
+    _dao_add_to(session, AuditLearningDay, ("day", "figure", "domain", "result"),
+                learning_totals(completed_at, domains))
 
 
 def _dao_add_to(session: Session, model, key_columns: tuple[str, ...], totals: Counter) -> None:
@@ -72,3 +81,12 @@ def dao_sum_deadline_days(session: Session, first: date, last: date) -> list[tup
              .group_by(AuditDeadlineDay.name, AuditDeadlineDay.met)
              .order_by(AuditDeadlineDay.name))
     return list(session.execute(query))
+
+
+def dao_sum_learning_days(session: Session, first: date, last: date) -> list[tuple[str, str, str, int]]:
+    """(figure, domain, result, domains) over the days first to last, both included."""
+    columns = (AuditLearningDay.figure, AuditLearningDay.domain, AuditLearningDay.result)
+    query = (select(*columns, func.sum(AuditLearningDay.audits))
+             .where(AuditLearningDay.day >= first, AuditLearningDay.day <= last)
+             .group_by(*columns).order_by(*columns))
+    return [(figure, domain, result, int(n)) for figure, domain, result, n in session.execute(query)]
