@@ -102,7 +102,8 @@ def dao_count_inadequate(session: Session, clauses: list, worst_grade: str) -> d
     query = select(func.count(), func.count(started), func.sum(case((done_before, 1), else_=0))).where(
         *clauses, AgreedAction.audit_grade == worst_grade)
     agreed, reaudit_started, done = session.execute(query).one()
-    return {"agreed": agreed, "reaudit_started": reaudit_started, "done_before_reaudit": int(done or 0)}
+    return {"grade": worst_grade, "agreed": agreed, "reaudit_started": reaudit_started,
+            "done_before_reaudit": int(done or 0)}
 
 
 def dao_list_actions(session: Session, clauses: list) -> list[dict]:
