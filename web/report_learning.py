@@ -4,33 +4,10 @@ to the cases behind it (the case list narrowed by engine/reporting/figures.py's 
 from engine.reporting.moderation import GRADE_CHANGES
 
 from . import svg_charts as charts
-from .report_view import CHANGES, ReportView, cases_link, csv_link
+from .report_view import ACTION_STATES, CHANGES, INADEQUATE, STAGES, ReportView, cases_link, csv_link
 from .svg_charts import StackedRow
 
-ACTION_STATES = {  # state -> (its name, its one-line definition)
-    "agreed": ("Agreed", "SMART actions agreed in findings discussions in the period."),
-    "done_on_time": ("Done on time", "Done, and completed by its due date."),
-    "done_late": ("Done late", "Done, but completed after its due date."),
-    "not_done": ("Not done", "Its owner recorded that it was not done."),
-    "carried_into_reaudit": ("Carried into the re-audit", "Not done when the follow-up carried it into the re-audit."),
-    "open": ("Open", "Not yet done, not done or carried."),
-    "overdue": ("Overdue now", "Open, and its due date has passed."),
-}
 EXCLUSIVE_STATES = ("done_on_time", "done_late", "not_done", "carried_into_reaudit", "open")  # add up to agreed
-STAGES = {  # stage -> (its name, its one-line definition)
-    "draft_discussed": ("Draft to discussed", "The grade changed in the discussion with the practitioner: "
-                        "the draft against the grade first sent to QA."),
-    "discussed_accepted": ("Discussed to accepted", "QA's return changed the grade: the grade first sent to QA "
-                           "against the grade QA accepted."),
-    "accepted_final": ("Accepted to final", "A dispute changed the grade: the grade QA accepted against the "
-                       "final grade."),
-}
-INADEQUATE = {
-    "agreed": "actions agreed after audits graded {grade}",
-    "reaudit_started": "of them on cases whose next audit (the re-audit) has started",
-    "done_before_reaudit": "of those done before the re-audit started",
-}
-
 
 def share(part: int, whole: int) -> str:
     return f"{round(100 * part / whole, 1)}%" if whole else "–"
