@@ -79,6 +79,10 @@ class ProcessVersion(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
+    # a case's audits in the order they started: the next audit after one (engine/reporting/actions.py)
+    __table_args__ = (Index("ix_process_instance_case_process", "case_ref", "process_id", "created_at"),
+                      # the audits of a period's cycles and how many completed: the plan (engine/reporting)
+                      Index("ix_process_instance_cycle_plan", "cycle", "process_id", "status"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     process_id: Mapped[str] = mapped_column(String(255), index=True)
@@ -468,16 +472,41 @@ class AuditDeadlineDay(Base):
 
 
 class AuditLearningDay(Base):
-    """How many domains of the audits completed on one London day moved one way against the case's
-    previous audit (figure "movement"), or kept or changed their grade between two stages of the
-    audit (figure "stage:draft_discussed" ...), summed as the domain rows are written
-    (engine/reporting/day_totals.py), as AuditDomainDay is for the final grades (R-28)."""
+    """For the audits completed on one London day, per domain: how many of its re-audit grades
+    improved, stayed the same or went down against the case's previous audit, and for each stage of
+    the audit how many of its grades were compared (both known) and changed (R-28); summed as the
+    domain rows are written (engine/reporting/day_totals.py), as AuditDomainDay is for the final grades."""
     __tablename__ = "audit_learning_day"
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    figure: Mapped[str] = mapped_column(String(32), primary_key=True)
     domain: Mapped[str] = mapped_column(String(100), primary_key=True)
-    result: Mapped[str] = mapped_column(String(16), primary_key=True)
-    audits: Mapped[int] = mapped_column(Integer)
+    improved: Mapped[int] = mapped_column(Integer, default=0)
+    same: Mapped[int] = mapped_column(Integer, default=0)
+    downgraded: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_compared: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_changed: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_compared: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_changed: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_compared: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_changed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditModerationDay(Base):
+    """For the audits completed on one London day by one auditor ("" for none) whose moderation is
+    known (R-28): how many, how many QA returned at least once, QA's returns in all, and for each
+    stage how many overall grades were compared (both known) and changed; summed as the outcomes are
+    written (engine/reporting/day_totals.py)."""
+    __tablename__ = "audit_moderation_day"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    auditor: Mapped[str] = mapped_column(String(100), primary_key=True)
+    audits: Mapped[int] = mapped_column(Integer, default=0)
+    qa_returned: Mapped[int] = mapped_column(Integer, default=0)
+    qa_returns: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_compared: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_changed: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_compared: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_changed: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_compared: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_changed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AgreedAction(Base):

@@ -66,7 +66,8 @@ def _empty() -> dict[str, int]:
 
 def next_audit_started():
     """When the case's next audit started: the first instance of the same process and case
-    reference started after the audit that agreed the action (None while there is none)."""
+    reference started after the audit that agreed the action (None while there is none); read from
+    ix_process_instance_case_process."""
     audit, later = aliased(ProcessInstance), aliased(ProcessInstance)
     return (select(func.min(later.created_at))
             .where(audit.id == AgreedAction.audit_instance_id, later.case_ref == AgreedAction.case_ref,
@@ -97,10 +98,12 @@ def dao_count_actions(session: Session, clauses: list, at: datetime) -> list[tup
 
 
 def dao_count_inadequate(session: Session, clauses: list, worst_grade: str) -> dict[str, int]:
-    started = next_audit_started()
-    done_before = and_(AgreedAction.outcome == "done", AgreedAction.completed_at < started)
-    query = select(func.count(), func.count(started), func.sum(case((done_before, 1), else_=0))).where(
-        *clauses, AgreedAction.audit_grade == worst_grade)
+    """The actions of audits graded `worst_grade`: all, on cases whose next audit started, and done
+    before it started (the next audit's start looked up once per action, in a subquery)."""
+    actions = (select(AgreedAction.outcome, AgreedAction.completed_at, next_audit_started().label("started"))
+               .where(*clauses, AgreedAction.audit_grade == worst_grade).subquery())
+    done_before = and_(actions.c.outcome == "done", actions.c.completed_at < actions.c.started)
+    query = select(func.count(), func.count(actions.c.started), func.sum(case((done_before, 1), else_=0)))
     agreed, reaudit_started, done = session.execute(query).one()
     return {"grade": worst_grade, "agreed": agreed, "reaudit_started": reaudit_started,
             "done_before_reaudit": int(done or 0)}

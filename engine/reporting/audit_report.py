@@ -22,8 +22,18 @@ from engine.models import (
     UserTask,
 )
 from engine.reporting.actions import action_figures, dao_count_actions, dao_count_inadequate
-from engine.reporting.day_totals import dao_sum_deadline_days, dao_sum_domain_days, dao_sum_learning_days
-from engine.reporting.moderation import dao_count_learning_rows, dao_count_moderation, moderation, reaudit_domains
+from engine.reporting.day_totals import (
+    dao_sum_deadline_days,
+    dao_sum_domain_days,
+    dao_sum_learning_days,
+    dao_sum_moderation_days,
+)
+from engine.reporting.moderation import (
+    dao_count_learning_rows,
+    dao_count_moderation_rows,
+    moderation,
+    reaudit_domains,
+)
 from engine.reporting.outcomes import GRADE_CHANGES
 
 RANKED_DOMAINS = 3  # how many domains strongest_domains and weakest_domains name
@@ -125,13 +135,17 @@ def learning(session: Session, scope: Scope, scale: GradeScale) -> dict:
     moderation, and the audits planned for the window's cycles against those completed."""
     worst = scale.grades[-1] if scale.grades else "inadequate"
     action_clauses = scope.action_clauses()
-    domains = (dao_count_learning_rows(session, scope.outcome_clauses()) if scope.narrowed
-               else dao_sum_learning_days(session, scope.first, scope.last))
+    if scope.narrowed:  # counted from the rows; else from their day totals
+        domains = dao_count_learning_rows(session, scope.outcome_clauses())
+        auditors = dao_count_moderation_rows(session, scope.outcome_clauses())
+    else:
+        domains = dao_sum_learning_days(session, scope.first, scope.last)
+        auditors = dao_sum_moderation_days(session, scope.first, scope.last)
     return {
         "actions": action_figures(dao_count_actions(session, action_clauses, now()),
                                   dao_count_inadequate(session, action_clauses, worst)),
         "reaudit_domains": reaudit_domains(domains),
-        "moderation": moderation(dao_count_moderation(session, scope.outcome_clauses()), domains),
+        "moderation": moderation(auditors, domains),
         "plan": dao_count_plan(session, scope),
     }
 

@@ -29,7 +29,11 @@ STAGES = {"draft_discussed": ("grade_before", "grade_discussed"),
 OUTCOME_STAGES = {"draft_discussed": ("pre_discussion_grade", "discussed_grade"),
                   "discussed_accepted": ("discussed_grade", "accepted_grade"),
                   "accepted_final": ("accepted_grade", "overall_grade")}
-MOVEMENT = "movement"  # the day totals' figure of re-audit movement; stages are "stage:<stage>"
+# What the day totals keep per (day, domain), one column each: re-audit movement, and for each stage
+# the domains whose two grades were compared and those whose grade changed.
+MODERATION_COUNTS = ("audits", "qa_returned", "qa_returns",
+                     *(f"{stage}_{count}" for stage in OUTCOME_STAGES for count in ("compared", "changed")))
+LEARNING_COLUMNS = (*GRADE_CHANGES, *(f"{stage}_{count}" for stage in STAGES for count in ("compared", "changed")))
 
 
 # --- written with the outcome ----------------------------------------------------------------------
@@ -48,16 +52,17 @@ def stage_result(before: str | None, after: str | None) -> str | None:
 
 
 def learning_keys(domains) -> Counter:
-    """(figure, domain, result) -> 1 for each domain row's movement and stage results: what the day
-    totals add up."""
+    """(domain, column of LEARNING_COLUMNS) -> domains, for each domain row's movement and stages:
+    what the day totals add up."""
     keys: Counter = Counter()
     for row in domains:
         if row.movement is not None:
-            keys[(MOVEMENT, row.domain, row.movement)] += 1
+            keys[(row.domain, row.movement)] += 1
         for stage, (first, second) in STAGES.items():
             result = stage_result(getattr(row, first), getattr(row, second))
             if result is not None:
-                keys[(f"stage:{stage}", row.domain, result)] += 1
+                keys[(row.domain, f"{stage}_compared")] += 1
+                keys[(row.domain, f"{stage}_changed")] += result == "changed"
     return keys
 
 
@@ -84,60 +89,54 @@ def dao_previous_domain_grades(session: Session, case_ref: str, before) -> dict[
 
 # --- the report's figures ---------------------------------------------------------------------------
 
-def moderation(outcome_groups, learning: list[tuple[str, str, Any, int]]) -> dict:
-    """The moderation figures from the outcome rows' groups (dao_count_moderation) and the domains'
-    (figure, domain, result, count) totals."""
-    totals = _audit_figures()
-    by_auditor: dict[str, dict[str, Any]] = {}
-    for auditor, *grades, returns, n in outcome_groups:
-        for counts in (totals, by_auditor.setdefault(auditor or "unknown", _audit_figures())):
-            counts["audits"] += n
-            counts["qa_returned"] += n if returns else 0
-            counts["qa_returns"] += (returns or 0) * n
-            _add_stages(counts["grade_changed"], dict(zip(("pre", "discussed", "accepted", "final"), grades)), n)
-    audits = totals["audits"]
-    return {**totals, "returns_per_audit": round(totals["qa_returns"] / audits, 2) if audits else 0.0,
-            "by_domain": _domain_stages(learning), "by_auditor": dict(sorted(by_auditor.items())),
+def moderation_counts(outcome: AuditOutcome) -> Counter | None:
+    """An audit's counts of MODERATION_COUNTS; None while its moderation is unknown."""
+    if outcome.discussed_grade is None:
+        return None
+    counts = Counter(audits=1, qa_returned=int(bool(outcome.qa_returns)), qa_returns=outcome.qa_returns or 0)
+    for stage, (first, second) in OUTCOME_STAGES.items():
+        result = stage_result(getattr(outcome, first), getattr(outcome, second))
+        if result is not None:
+            counts[f"{stage}_compared"] += 1
+            counts[f"{stage}_changed"] += result == "changed"
+    return counts
+
+
+def moderation(by_auditor: dict[str, dict[str, int]], learning: dict[str, dict[str, int]]) -> dict:
+    """The moderation figures from each auditor's counts ({auditor: {column of MODERATION_COUNTS: n}})
+    and the domains' totals ({domain: {column of LEARNING_COLUMNS: domains}})."""
+    totals: Counter = Counter()
+    for counts in by_auditor.values():
+        totals.update(counts)
+    figures = _audit_figures(totals)
+    audits = figures["audits"]
+    return {**figures, "returns_per_audit": round(figures["qa_returns"] / audits, 2) if audits else 0.0,
+            "by_domain": _domain_stages(learning),
+            "by_auditor": {auditor: _audit_figures(counts) for auditor, counts in sorted(by_auditor.items())},
             "reaudit_agreement": reaudit_agreement(reaudit_domains(learning))}
 
 
-def _audit_figures() -> dict[str, Any]:
+def _audit_figures(counts) -> dict[str, Any]:
     """Audits whose moderation is known, those QA returned at least once, QA's returns in all, and
     per stage the audits whose overall grade it compared and changed."""
-    return {"audits": 0, "qa_returned": 0, "qa_returns": 0,
-            "grade_changed": {stage: {"changed": 0, "compared": 0} for stage in OUTCOME_STAGES}}
+    return {"audits": counts.get("audits", 0), "qa_returned": counts.get("qa_returned", 0),
+            "qa_returns": counts.get("qa_returns", 0),
+            "grade_changed": {stage: {"changed": counts.get(f"{stage}_changed", 0),
+                                      "compared": counts.get(f"{stage}_compared", 0)} for stage in OUTCOME_STAGES}}
 
 
-_OUTCOME_PAIRS = {"draft_discussed": ("pre", "discussed"), "discussed_accepted": ("discussed", "accepted"),
-                  "accepted_final": ("accepted", "final")}
+def _domain_stages(learning: dict[str, dict[str, int]]) -> dict[str, dict]:
+    """{domain: {stage: {changed, compared}}} of the domains any stage compared."""
+    return {domain: {stage: {"changed": counts[f"{stage}_changed"], "compared": counts[f"{stage}_compared"]}
+                     for stage in STAGES}
+            for domain, counts in sorted(learning.items())
+            if any(counts[f"{stage}_compared"] for stage in STAGES)}
 
 
-def _add_stages(counts: dict, grades: dict, n: int) -> None:
-    for stage, (first, second) in _OUTCOME_PAIRS.items():
-        result = stage_result(grades[first], grades[second])
-        if result is not None:
-            counts[stage]["compared"] += n
-            counts[stage]["changed"] += n if result == "changed" else 0
-
-
-def _domain_stages(learning) -> dict[str, dict]:
-    by_domain: dict[str, dict] = {}
-    for figure, domain, result, n in learning:
-        if figure.startswith("stage:"):
-            stages = by_domain.setdefault(domain, {s: {"changed": 0, "compared": 0} for s in STAGES})
-            stages[figure.removeprefix("stage:")]["compared"] += n
-            if result == "changed":
-                stages[figure.removeprefix("stage:")]["changed"] += n
-    return dict(sorted(by_domain.items()))
-
-
-def reaudit_domains(learning) -> dict[str, dict[str, int]]:
+def reaudit_domains(learning: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """{domain: {improved, same, downgraded}}: each re-audit's domain against the previous audit's."""
-    moved: dict[str, dict[str, int]] = {}
-    for figure, domain, result, n in learning:
-        if figure == MOVEMENT:
-            moved.setdefault(domain, dict.fromkeys(GRADE_CHANGES, 0))[result] += n
-    return dict(sorted(moved.items()))
+    return {domain: {change: counts[change] for change in GRADE_CHANGES}
+            for domain, counts in sorted(learning.items()) if any(counts[change] for change in GRADE_CHANGES)}
 
 
 def reaudit_agreement(moved: dict[str, dict[str, int]]) -> dict[str, dict]:
@@ -152,33 +151,34 @@ def reaudit_agreement(moved: dict[str, dict[str, int]]) -> dict[str, dict]:
 
 # --- data access --------------------------------------------------------------------------------------
 
-MODERATION_COLUMNS = (AuditOutcome.auditor, AuditOutcome.pre_discussion_grade, AuditOutcome.discussed_grade,
-                      AuditOutcome.accepted_grade, AuditOutcome.overall_grade, AuditOutcome.qa_returns)
-# ix_audit_outcome_moderation holds them all, after completed_at
+def dao_count_moderation_rows(session: Session, clauses: list) -> dict[str, dict[str, int]]:
+    """{auditor: {column of MODERATION_COUNTS: n}} from the outcome rows the clauses choose whose
+    moderation is known (ix_audit_outcome_moderation holds every column): what the day totals give, for a
+    narrowed scope."""
+    sums = [func.count(), func.sum(case((AuditOutcome.qa_returns > 0, 1), else_=0)),
+            func.sum(AuditOutcome.qa_returns)]
+    for first, second in OUTCOME_STAGES.values():
+        before, after = getattr(AuditOutcome, first), getattr(AuditOutcome, second)
+        compared = and_(before.is_not(None), after.is_not(None))
+        sums += [func.sum(case((compared, 1), else_=0)), func.sum(case((and_(compared, before != after), 1), else_=0))]
+    query = (select(AuditOutcome.auditor, *sums).where(*clauses, AuditOutcome.discussed_grade.is_not(None))
+             .group_by(AuditOutcome.auditor))
+    return {auditor or "unknown": dict(zip(MODERATION_COUNTS, (int(n or 0) for n in counts)))
+            for auditor, *counts in session.execute(query)}
 
 
-def dao_count_moderation(session: Session, clauses: list) -> list[tuple]:
-    """Audits whose moderation is known, per (auditor, the four grades, QA's returns)."""
-    query = (select(*MODERATION_COLUMNS, func.count()).where(*clauses, AuditOutcome.discussed_grade.is_not(None))
-             .group_by(*MODERATION_COLUMNS))
-    return list(session.execute(query))
-
-
-def dao_count_learning_rows(session: Session, clauses: list) -> list[tuple[str, str, Any, int]]:
-    """(figure, domain, result, count) from the domain rows of the audits the clauses choose: what
-    the day totals give, for a narrowed scope."""
-    joined = (AuditOutcome, AuditOutcome.id == AuditDomainGrade.outcome_id)
-    found = [(MOVEMENT, domain, result, n) for domain, result, n in session.execute(
-        select(AuditDomainGrade.domain, AuditDomainGrade.movement, func.count()).join(*joined)
-        .where(*clauses, AuditDomainGrade.movement.is_not(None))
-        .group_by(AuditDomainGrade.domain, AuditDomainGrade.movement))]
-    for stage, (first, second) in STAGES.items():
+def dao_count_learning_rows(session: Session, clauses: list) -> dict[str, dict[str, int]]:
+    """{domain: {column of LEARNING_COLUMNS: domains}} from the domain rows of the audits the clauses
+    choose: what the day totals give, for a narrowed scope."""
+    sums = [func.sum(case((AuditDomainGrade.movement == change, 1), else_=0)) for change in GRADE_CHANGES]
+    for first, second in STAGES.values():
         before, after = getattr(AuditDomainGrade, first), getattr(AuditDomainGrade, second)
-        result = case((before == after, "same"), else_="changed")
-        found += [(f"stage:{stage}", domain, outcome, n) for domain, outcome, n in session.execute(
-            select(AuditDomainGrade.domain, result, func.count()).join(*joined)
-            .where(*clauses, before.is_not(None), after.is_not(None)).group_by(AuditDomainGrade.domain, result))]
-    return found
+        compared = and_(before.is_not(None), after.is_not(None))
+        sums += [func.sum(case((compared, 1), else_=0)), func.sum(case((and_(compared, before != after), 1), else_=0))]
+    query = (select(AuditDomainGrade.domain, *sums)
+             .join(AuditOutcome, AuditOutcome.id == AuditDomainGrade.outcome_id).where(*clauses)
+             .group_by(AuditDomainGrade.domain))
+    return {domain: dict(zip(LEARNING_COLUMNS, map(int, counts))) for domain, *counts in session.execute(query)}
 
 
 def stage_changed(row_class, stage: str):

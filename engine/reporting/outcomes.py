@@ -10,7 +10,7 @@ from engine.calendar import WorkingCalendar
 from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, ProcessInstance, UserTask
 from engine.outbox import dao_add_event
 from engine.people.organisation import case_place, service_area_of
-from engine.reporting.day_totals import dao_add_day_totals
+from engine.reporting.day_totals import dao_add_day_totals, dao_add_moderation_day
 from engine.reporting.moderation import GRADE_CHANGES, dao_mark_movement
 from engine.scripts.effects import Effect
 
@@ -189,6 +189,7 @@ def dao_add_audit_outcome(session: Session, outcome: AuditOutcome, domains: list
         row.outcome_id = outcome.id
     session.add_all([*domains, *deadlines])
     dao_add_day_totals(session, outcome.completed_at, domains, deadlines)
+    dao_add_moderation_day(session, outcome)
 
 
 def dao_add_alert_outcome(session: Session, outcome: AlertOutcome) -> None:

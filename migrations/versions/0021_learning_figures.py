@@ -1,7 +1,8 @@
 """The figures of issue 27 (R-28) at 100,000 audits: each re-audit domain's movement against the
 case's previous audit, kept on its row; per-day totals of that movement and of the grades kept or
-changed between an audit's stages (audit_learning_day), filled here from the rows already written;
-and the indexes the action, moderation and previous-audit queries read (bench/README.md, "Reports").
+changed between an audit's stages (audit_learning_day), and of the audits QA returned and whose overall
+grade changed, by auditor (audit_moderation_day), filled here from the rows already written;
+and the indexes the action, moderation, previous-audit and next-audit queries read (bench/README.md, "Reports").
 
 Revision ID: 0021
 Revises: 0020
@@ -24,6 +25,13 @@ GRADES = ("outstanding", "good", "requires_improvement", "inadequate")  # best f
 STAGES = {"draft_discussed": ("grade_before", "grade_discussed"),
           "discussed_accepted": ("grade_discussed", "grade_accepted"),
           "accepted_final": ("grade_accepted", "grade_after")}
+OUTCOME_STAGES = {"draft_discussed": ("pre_discussion_grade", "discussed_grade"),
+                  "discussed_accepted": ("discussed_grade", "accepted_grade"),
+                  "accepted_final": ("accepted_grade", "overall_grade")}
+MODERATION_COUNTS = ("audits", "qa_returned", "qa_returns",
+                     *(f"{stage}_{count}" for stage in OUTCOME_STAGES for count in ("compared", "changed")))
+COUNTS = ("improved", "same", "downgraded",
+          *(f"{stage}_{count}" for stage in STAGES for count in ("compared", "changed")))
 
 outcome = sa.table("audit_outcome", sa.column("id", sa.Integer), sa.column("case_ref", sa.String),
                    sa.column("audit_kind", sa.String), sa.column("completed_at", sa.DateTime))
@@ -38,20 +46,27 @@ def upgrade():
     learning_day = op.create_table(
         "audit_learning_day",
         sa.Column("day", sa.Date, primary_key=True),
-        sa.Column("figure", sa.String(32), primary_key=True),
         sa.Column("domain", sa.String(100), primary_key=True),
-        sa.Column("result", sa.String(16), primary_key=True),
-        sa.Column("audits", sa.Integer, nullable=False),
+        *(sa.Column(name, sa.Integer, nullable=False) for name in COUNTS),
+    )
+    moderation_day = op.create_table(
+        "audit_moderation_day",
+        sa.Column("day", sa.Date, primary_key=True),
+        sa.Column("auditor", sa.String(100), primary_key=True),
+        *(sa.Column(name, sa.Integer, nullable=False) for name in MODERATION_COUNTS),
     )
     op.create_index("ix_audit_outcome_moderation", "audit_outcome",
                     ["completed_at", "auditor", "pre_discussion_grade", "discussed_grade", "accepted_grade",
                      "overall_grade", "qa_returns", "service_area", "audit_kind"])
     op.create_index("ix_audit_outcome_case", "audit_outcome", ["case_ref", "completed_at"])
+    op.create_index("ix_process_instance_case_process", "process_instance", ["case_ref", "process_id", "created_at"])
+    op.create_index("ix_process_instance_cycle_plan", "process_instance", ["cycle", "process_id", "status"])
     op.create_index("ix_agreed_action_report", "agreed_action",
                     ["agreed_at", "service_area", "team", "audit_kind", "audit_grade", "outcome", "closed_as",
                      "due_at", "completed_at"])
     _mark_movement()
     _fill(learning_day)
+    _fill_moderation(moderation_day)
 
 
 def _mark_movement() -> None:
@@ -99,24 +114,48 @@ def _fill(learning_day: sa.Table) -> None:
                                                  "grade_accepted", "grade_after")]
     query = sa.select(outcome.c.completed_at, *columns).select_from(
         domain_grade.join(outcome, outcome.c.id == domain_grade.c.outcome_id))
-    counts: Counter = Counter()
+    rows: dict[tuple, Counter] = {}
     for row in op.get_bind().execute(query):
         day = row.completed_at.replace(tzinfo=timezone.utc).astimezone(LONDON).date()
+        counts = rows.setdefault((day, row.domain), Counter())
         if row.movement:
-            counts[(day, "movement", row.domain, row.movement)] += 1
+            counts[row.movement] += 1
         for stage, (first, second) in STAGES.items():
             if getattr(row, first) is not None and getattr(row, second) is not None:
-                result = "same" if getattr(row, first) == getattr(row, second) else "changed"
-                counts[(day, f"stage:{stage}", row.domain, result)] += 1
-    if counts:
-        op.bulk_insert(learning_day, [dict(zip(("day", "figure", "domain", "result"), key)) | {"audits": n}
-                                      for key, n in counts.items()])
+                counts[f"{stage}_compared"] += 1
+                counts[f"{stage}_changed"] += getattr(row, first) != getattr(row, second)
+    if rows:
+        op.bulk_insert(learning_day, [{"day": day, "domain": domain} | {name: counts[name] for name in COUNTS}
+                                      for (day, domain), counts in rows.items()])
+
+
+def _fill_moderation(moderation_day: sa.Table) -> None:
+    """The audits whose moderation is known (written since 0020), by London day and auditor."""
+    columns = [sa.column(name) for name in ("completed_at", "auditor", "qa_returns", "pre_discussion_grade",
+                                            "discussed_grade", "accepted_grade", "overall_grade")]
+    query = sa.select(*columns).select_from(sa.table("audit_outcome", *columns)).where(
+        sa.column("discussed_grade").is_not(None))
+    rows: dict[tuple, Counter] = {}
+    for row in op.get_bind().execute(query):
+        day = row.completed_at.replace(tzinfo=timezone.utc).astimezone(LONDON).date()
+        counts = rows.setdefault((day, row.auditor or ""), Counter())
+        counts.update(audits=1, qa_returned=int(bool(row.qa_returns)), qa_returns=row.qa_returns or 0)
+        for stage, (first, second) in OUTCOME_STAGES.items():
+            if getattr(row, first) is not None and getattr(row, second) is not None:
+                counts[f"{stage}_compared"] += 1
+                counts[f"{stage}_changed"] += getattr(row, first) != getattr(row, second)
+    if rows:
+        op.bulk_insert(moderation_day, [{"day": day, "auditor": auditor} | {n: counts[n] for n in MODERATION_COUNTS}
+                                        for (day, auditor), counts in rows.items()])
 
 
 def downgrade():
     op.drop_index("ix_agreed_action_report", table_name="agreed_action")
     op.drop_index("ix_audit_outcome_case", table_name="audit_outcome")
+    op.drop_index("ix_process_instance_case_process", table_name="process_instance")
+    op.drop_index("ix_process_instance_cycle_plan", table_name="process_instance")
     op.drop_index("ix_audit_outcome_moderation", table_name="audit_outcome")
     op.drop_table("audit_learning_day")
+    op.drop_table("audit_moderation_day")
     with op.batch_alter_table("audit_domain_grade") as table:  # SQLite drops a column by copying the table
         table.drop_column("movement")
