@@ -234,14 +234,12 @@ def _row(timing: Timing) -> str:
 
 # --- command line ---------------------------------------------------------------------------------
 
-DATABASES = {"sqlite": sqlite_database, "postgres": lambda: postgres_database(REPORT_DATABASE)}
-
-
-def run(db_choice: str, quick: bool) -> None:
+def run(db_choice: str, quick: bool, pg_name: str = REPORT_DATABASE) -> None:
     """Each chosen database in turn, its table printed as soon as it is measured."""
     sizes = QUICK if quick else FULL
-    for name in (list(DATABASES) if db_choice == "both" else [db_choice]):
-        with DATABASES[name]() as (label, url):
+    databases = {"sqlite": sqlite_database, "postgres": lambda: postgres_database(pg_name)}
+    for name in (list(databases) if db_choice == "both" else [db_choice]):
+        with databases[name]() as (label, url):
             log(f"reports bench, {label}: {url}")
             seeded, timings, pages = run_database(url, sizes)
         print(report(label, seeded, timings, pages), end="\n\n", flush=True)
@@ -251,9 +249,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10,000 audits and fewer samples: a smoke run")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--pg-database", default=REPORT_DATABASE,
+                        help=f"the PostgreSQL database to drop, create and drop again (default {REPORT_DATABASE})")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    run(args.db, args.quick)
+    run(args.db, args.quick, args.pg_database)
     print(f"_reports bench, {'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s in all_")
 
 
