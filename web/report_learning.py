@@ -16,8 +16,8 @@ def share(part: int, whole: int) -> str:
 class LearningView:
     """The sections of agreed actions, re-audit movement and moderation of one period's report."""
 
-    def __init__(self, view: ReportView):
-        self.view, self.figure = view, view.figure
+    def __init__(self, view: ReportView, teams: dict[str, str]):
+        self.view, self.figure, self.teams = view, view.figure, teams
         self.actions = view.report["actions"]
         self.moderation = view.report["moderation"]
 
@@ -43,7 +43,7 @@ class LearningView:
     def actions_by(self, which: str) -> list[dict]:
         """Rows of service areas (which="area") or teams: each state's count, linked."""
         counts = self.actions["by_service_area" if which == "area" else "by_team"]
-        names = self.view.areas if which == "area" else {}
+        names = self.view.areas if which == "area" else self.teams
         return [{"name": self.view.name(names, place),
                  "cells": [self.cell(f"action_{which}:{place}:{state}", row[state]) for state in ACTION_STATES]}
                 for place, row in counts.items()]

@@ -79,11 +79,12 @@ def figure_asked(args) -> Figure:
 
 def _pack(figure: Figure) -> dict:
     found = caller().audit_report(figure, compare=True)
-    areas = caller().places()["service_area"]
+    places = caller().places()
+    areas = places["service_area"]
     view = ReportView(figure, found["report"], found["labels"], areas)
     narrowed = {"area": figure.service_area, "kind": figure.audit_kind}
-    return {"figure": figure, "view": view, "learning": LearningView(view), "questions": found["questions"],
-            "areas": areas, "kinds": AUDIT_KINDS, "legend": legend,
+    return {"figure": figure, "view": view, "learning": LearningView(view, places["team"]),
+            "questions": found["questions"], "areas": areas, "kinds": AUDIT_KINDS, "legend": legend,
             "compared": comparison(found["compared"], found["labels"]["grades"]),
             "before": figure.period.before, "year_before": figure.period.year_before,
             "pdf_href": url_for("web_reports.pack_pdf", period=figure.period.token,

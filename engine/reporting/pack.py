@@ -7,6 +7,7 @@ from engine.grades import GradeScale, dao_deployed_scale
 from engine.reporting.audit_report import audit_report, headline, headline_of
 from engine.reporting.figures import Figure
 from engine.reporting.labels import dao_report_labels
+from engine.reporting.period import Period
 
 
 def audit_pack(session: Session, figure: Figure, compare: bool = False) -> dict:
@@ -58,8 +59,9 @@ def _quality(report: dict, labels: dict, scale: GradeScale) -> list[str]:
                        + "; weakest: " + ", ".join(domains.get(d, d) for d in report["weakest_domains"]) + ".")
     trend = report["trend"]
     if len(trend) > 1:
+        first, last = (Period.parse(point["cycle"]).label for point in (trend[0], trend[-1]))
         answers.append(f"Across the cycles the share good or better went from {trend[0]['good_or_better_percent']}% "
-                       f"({trend[0]['cycle']}) to {trend[-1]['good_or_better_percent']}% ({trend[-1]['cycle']}).")
+                       f"({first}) to {trend[-1]['good_or_better_percent']}% ({last}).")
     moved = report["re_audit_outcomes"]
     if sum(moved.values()):
         answers.append(f"Of {sum(moved.values())} re-audits, {moved['improved']} improved, {moved['same']} kept "
@@ -70,8 +72,9 @@ def _quality(report: dict, labels: dict, scale: GradeScale) -> list[str]:
 def _evidence(report: dict) -> list[str]:
     plan, moderation = report["plan"], report["moderation"]
     audits, changed = moderation["audits"], moderation["grade_changed"]
-    answers = [f"{plan['completed']} of the {plan['planned']} audits of the period's cycles are completed "
-               f"({_share(plan['completed'], plan['planned'])})."]
+    answers = [f"{plan['completed']} of the {plan['planned']} case audits allocated to the period's cycles are "
+               f"completed ({_share(plan['completed'], plan['planned'])})." if plan["planned"]
+               else "No case audit was allocated to the period's cycles."]
     if audits:
         answers.append(f"QA returned {moderation['qa_returned']} of {audits} reports at least once "
                        f"({_share(moderation['qa_returned'], audits)}; {moderation['returns_per_audit']} returns "
