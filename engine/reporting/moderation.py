@@ -7,9 +7,9 @@ A stage is compared only where both of its grades are known: rows written before
 kept (migration 0020) have None there and count nowhere. An audit's moderation is known once its
 discussed grade is (record_audit_outcome writes it since issue 27).
 
-Domain rows are many (ten per audit), so an unnarrowed report sums their day totals
-(engine/reporting/day_totals.py, audit_learning_day); a narrowed one counts the rows themselves,
-as for the final grades by domain."""
+An unnarrowed report sums day totals (engine/reporting/day_totals.py: audit_learning_day per domain,
+audit_moderation_day per auditor) kept as the outcomes are written; a narrowed one counts the rows
+themselves, as for the final grades by domain."""
 from collections import Counter
 from typing import Any
 
@@ -29,8 +29,9 @@ STAGES = {"draft_discussed": ("grade_before", "grade_discussed"),
 OUTCOME_STAGES = {"draft_discussed": ("pre_discussion_grade", "discussed_grade"),
                   "discussed_accepted": ("discussed_grade", "accepted_grade"),
                   "accepted_final": ("accepted_grade", "overall_grade")}
-# What the day totals keep per (day, domain), one column each: re-audit movement, and for each stage
-# the domains whose two grades were compared and those whose grade changed.
+# What the day totals keep, one column each: per (day, auditor) the audits whose moderation is known,
+# those QA returned, QA's returns, and per stage the overall grades compared and changed; per (day,
+# domain) the re-audit movement, and per stage the domain grades compared and changed.
 MODERATION_COUNTS = ("audits", "qa_returned", "qa_returns",
                      *(f"{stage}_{count}" for stage in OUTCOME_STAGES for count in ("compared", "changed")))
 LEARNING_COLUMNS = (*GRADE_CHANGES, *(f"{stage}_{count}" for stage in STAGES for count in ("compared", "changed")))
