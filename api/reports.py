@@ -7,6 +7,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from doors import caller
+from engine.reporting.actions import ROW_COLUMNS as ACTION_ROW_COLUMNS
+from engine.reporting.audit_report import ROW_COLUMNS
 from engine.reporting.csv_rows import to_csv
 
 blp = Blueprint("reports", __name__, url_prefix="/api/reports", description="Audit reports (JSON or CSV)")
@@ -26,6 +28,9 @@ class ReportQuery(Schema):
                                metadata={"description": "only audits of this kind, e.g. thematic"})
     format = fields.String(validate=validate.OneOf(["json", "csv"]),
                            metadata={"description": "csv: the rows, as `Accept: text/csv` gives (for download links)"})
+    rows = fields.String(validate=validate.OneOf(["audits", "actions"]), load_default="audits",
+                         metadata={"description": "what the CSV has a line for: each audit completed in the window "
+                                                  "(the default) or each agreed action agreed in it (R-27)"})
 
     @validates_schema
     def from_before_to(self, data, **_kwargs):
@@ -55,6 +60,20 @@ class AuditReportSchema(Schema):
     alerts = fields.Dict()
     trend = fields.List(fields.Dict(), metadata={
         "description": "per audit cycle, oldest first: {cycle, total, good_or_better_percent, worst}"})
+    actions = fields.Dict(metadata={"description": (
+        "agreed actions agreed in the window (R-27): agreed, done_on_time, done_late, not_done, "
+        "carried_into_reaudit, open, overdue (open and past due now); the same by_service_area and by_team; "
+        "inadequate: {grade, agreed, reaudit_started, done_before_reaudit} for actions of audits graded the "
+        "scale's worst grade")})
+    reaudit_domains = fields.Dict(metadata={"description": (
+        "re-audits completed in the window: domain -> {improved, same, downgraded} against the same domain of "
+        "the latest audit of the case completed before (R-28)")})
+    moderation = fields.Dict(metadata={"description": (
+        "audits whose stages are known (R-28): audits, qa_returned, qa_returns, returns_per_audit, "
+        "grade_changed: stage -> {changed, compared}, by_domain: domain -> stage -> {changed, compared}, "
+        "by_auditor: auditor -> {audits, qa_returned, qa_returns, grade_changed}, reaudit_agreement: "
+        "domain -> {same, compared, percent}; stages: draft_discussed, discussed_accepted, accepted_final")})
+    plan = fields.Dict(metadata={"description": "audits of the window's cycles: {planned, completed}"})
 
 
 @blp.route("/audits")
@@ -66,13 +85,16 @@ class AuditReport(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     def get(self, query):
         """Audits completed between two dates: counts by grade, service area, kind and domain,
-        re-audit outcomes, timeliness, disputes and alerts. With `Accept: text/csv` (or
-        `?format=csv`), the rows behind it, one per audit."""
+        re-audit outcomes, timeliness, disputes and alerts; agreed actions, re-audit movement per
+        domain, moderation and the plan (issue 27). With `Accept: text/csv` (or `?format=csv`), the
+        rows behind it, one per audit (`rows=actions`: one per agreed action)."""
         as_csv = query.get("format") == "csv" or (
             "format" not in query and request.accept_mimetypes.best_match(["application/json", CSV]) == CSV)
         scope = (query["date_from"], query["date_to"], query.get("service_area"), query.get("audit_kind"))
         if not as_csv:
             return caller().audit_report_between(*scope)
-        rows = caller().audit_report_between(*scope, rows=True)
-        name = f"audits_{query['date_from']}_{query['date_to']}.csv"
-        return Response(to_csv(rows), mimetype=CSV, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        actions = query["rows"] == "actions"
+        rows = caller().audit_report_between(*scope, rows=True, actions=actions)
+        name = f"{query['rows']}_{query['date_from']}_{query['date_to']}.csv"
+        return Response(to_csv(rows, ACTION_ROW_COLUMNS if actions else ROW_COLUMNS), mimetype=CSV,
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})

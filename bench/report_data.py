@@ -24,18 +24,21 @@ from engine.calendar import LONDON
 from engine.db import Database, is_postgres
 from engine.definitions.bundle import file_kind
 from engine.models import (
+    AgreedAction,
     AlertOutcome,
     AuditDeadline,
     AuditDeadlineDay,
     AuditDomainDay,
     AuditDomainGrade,
+    AuditLearningDay,
+    AuditModerationDay,
     AuditOutcome,
     ProcessInstance,
     ProcessVersion,
     UserTask,
 )
 from engine.people.organisation import seed_organisation
-from engine.reporting.day_totals import deadline_totals, domain_totals
+from engine.reporting.day_totals import deadline_totals, domain_totals, learning_rows, learning_totals, moderation_row
 from engine.workflow_engine import WorkflowEngine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +55,12 @@ CASE_AUDIT_DEADLINES = ("completed_in_month", "qa_within_1_day", "findings_discu
 SHARE_DISPUTED, SHARE_ALERTED, SHARE_AMENDED, SHARE_MET = 0.06, 0.04, 0.3, 0.85
 SHARE_NO_PLACE, SHARE_NOT_APPLICABLE, SHARE_REGRADED = 0.02, 0.08, 0.1
 LIVE_INSTANCES, SHARE_LIVE_IN_DISPUTE = 2_000, 0.05  # audits under way: their ready tasks
+# Issue 27: re-audits of a case audited before, grades at each stage, QA's returns, agreed actions
+RECENT_CASES = 3_000  # a re-audit is of one of the last audits' cases
+SHARE_STAGES_KNOWN, SHARE_QA_RETURNED, SHARE_DISCUSSION_CHANGED = 0.8, 0.15, 0.1  # older rows: stages unknown
+ACTIONS_PER_AUDIT = (0, 1, 1, 2, 2, 3)  # need-to-know audits agree none
+ACTION_OUTCOMES = {"done": 60, "not_done": 8, "carried": 7, "open": 25}
+SHARE_ON_TIME = 0.8
 
 
 @dataclass
@@ -115,20 +124,55 @@ class AuditMaker:
     def __init__(self, organisation: Organisation, rng: random.Random, version_ids: dict[str, int]):
         self.org, self.rng, self.version_ids = organisation, rng, version_ids
         self.days = (LAST_DAY - FIRST_DAY).days + 1
+        self.recent: list[str] = []  # the case references of the latest audits, for re-audits to be of
+        self.latest: dict[str, dict[str, str]] = {}  # case reference -> its latest audit's final domain grades
 
     def rows(self, outcome_id: int, instance_id: int, completed: datetime) -> dict[Table, list[dict]]:
         kind = self._pick(KINDS)
         grade = self._pick(GRADES)
         started = completed - timedelta(days=self.rng.randint(15, 45), hours=self.rng.randint(0, 8))
         area, team = self._place()
-        case_ref = f"RB-{instance_id:07d}"
+        case_ref = self._case_ref(kind, instance_id)
+        outcome = self._outcome(outcome_id, instance_id, case_ref, kind, grade, area, team, started, completed)
+        domains = self._domains(outcome_id, kind, grade, outcome["discussed_grade"] is not None,
+                                self.latest.get(case_ref) if kind in ("re_audit", "re_re_audit") else None)
+        self.latest[case_ref] = {d["domain"]: d["grade_after"] for d in domains}
         return {
             ProcessInstance.__table__: [self._instance(instance_id, case_ref, area, team, started, completed)],
-            AuditOutcome.__table__: [self._outcome(outcome_id, instance_id, case_ref, kind, grade, area, team,
-                                                   started, completed)],
-            AuditDomainGrade.__table__: self._domains(outcome_id, kind, grade),
+            AuditOutcome.__table__: [outcome],
+            AuditDomainGrade.__table__: domains,
             AuditDeadline.__table__: self._deadlines(outcome_id, kind, completed),
+            AgreedAction.__table__: self._actions(instance_id, outcome, completed),
         }
+
+    def _case_ref(self, kind: str, instance_id: int) -> str:
+        """A re-audit is of a case audited lately (when there is one); any other audit of a new case."""
+        if kind in ("re_audit", "re_re_audit") and self.recent:
+            return self.rng.choice(self.recent)
+        case_ref = f"RB-{instance_id:07d}"
+        self.recent = [*self.recent[-(RECENT_CASES - 1):], case_ref]
+        return case_ref
+
+    def _actions(self, instance_id: int, outcome: dict, completed: datetime) -> list[dict]:
+        """The SMART actions agreed in the findings discussion a few days before the audit completed."""
+        if outcome["audit_kind"] == "need_to_know":
+            return []
+        agreed = completed - timedelta(days=self.rng.randint(0, 4), hours=self.rng.randint(0, 6))
+        return [self._action(instance_id, outcome, position, agreed)
+                for position in range(self.rng.choice(ACTIONS_PER_AUDIT))]
+
+    def _action(self, instance_id: int, outcome: dict, position: int, agreed: datetime) -> dict:
+        due = agreed + timedelta(days=self.rng.randint(10, 60))
+        state = self._pick(ACTION_OUTCOMES)
+        done = state == "done"
+        completed = (due - timedelta(days=self.rng.randint(0, 9)) if self.rng.random() < SHARE_ON_TIME
+                     else due + timedelta(days=self.rng.randint(1, 20))) if state in ("done", "not_done") else None
+        return {"audit_instance_id": instance_id, "position": position, "case_ref": outcome["case_ref"],
+                "service_area": outcome["service_area"], "team": outcome["team"], "audit_kind": outcome["audit_kind"],
+                "audit_grade": outcome["overall_grade"], "action": "bench action",
+                "owner": self.rng.choice(self.org.practitioners), "agreed_at": agreed, "due_at": due,
+                "completed_at": completed, "outcome": state if state in ("done", "not_done") else None,
+                "closed_as": "all_done" if done else "carried_into_reaudit" if state == "carried" else None}
 
     def alert(self, instance_id: int, audit: dict) -> dict[Table, list[dict]]:
         """A child-safety alert raised from that audit, closed within a few weeks."""
@@ -168,7 +212,12 @@ class AuditMaker:
         previous = self._pick(GRADES) if kind in ("re_audit", "re_re_audit") else None
         disputed = self.rng.random() < SHARE_DISPUTED
         pre_discussion = self._pick(GRADES) if disputed or self.rng.random() < SHARE_REGRADED else grade
-        return {"id": outcome_id, "instance_id": instance_id, "case_ref": case_ref, "service_area": area,
+        known = self.rng.random() < SHARE_STAGES_KNOWN
+        returns = self.rng.choice((1, 1, 2)) if known and self.rng.random() < SHARE_QA_RETURNED else 0
+        discussed = (self._pick(GRADES) if self.rng.random() < SHARE_DISCUSSION_CHANGED else pre_discussion) \
+            if known else None
+        accepted = (self._pick(GRADES) if returns else discussed) if known else None
+        return {"id": outcome_id, "discussed_grade": discussed, "accepted_grade": accepted, "qa_returns": returns, "instance_id": instance_id, "case_ref": case_ref, "service_area": area,
                 "team": team, "auditor": self.rng.choice(self.org.auditors),
                 "practitioner": self.rng.choice(self.org.practitioners), "audit_kind": kind,
                 "pre_discussion_grade": pre_discussion, "overall_grade": grade, "previous_grade": previous,
@@ -179,12 +228,17 @@ class AuditMaker:
                 "cycle_year": started.year, "cycle_month": started.month, "started_at": started,
                 "submitted_at": started + timedelta(days=self.rng.randint(5, 12)), "completed_at": completed}
 
-    def _domains(self, outcome_id: int, kind: str, grade: str) -> list[dict]:
+    def _domains(self, outcome_id: int, kind: str, grade: str, stages_known: bool,
+                 previous: dict[str, str] | None) -> list[dict]:
         rows = []
         for domain in self.org.domains[kind]:
             after = self._domain_grade(grade)
             before = after if self.rng.random() >= SHARE_REGRADED else self._domain_grade(grade)
-            rows.append({"outcome_id": outcome_id, "domain": domain, "grade_before": before, "grade_after": after})
+            discussed = before if self.rng.random() >= SHARE_REGRADED else after
+            rows.append({"outcome_id": outcome_id, "domain": domain, "grade_before": before,
+                         "grade_discussed": discussed if stages_known else None,
+                         "grade_accepted": after if stages_known else None, "grade_after": after,
+                         "movement": _grade_change((previous or {}).get(domain), after, domains=True)})
         return rows
 
     def _domain_grade(self, overall: str) -> str:
@@ -214,8 +268,10 @@ class AuditMaker:
         return self.rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
-def _grade_change(previous: str | None, grade: str) -> str | None:
-    if previous is None:
+def _grade_change(previous: str | None, grade: str, domains: bool = False) -> str | None:
+    """As the engine writes it; for domains (a re-audit's against the audit before) not applicable
+    compares with nothing."""
+    if previous is None or (domains and (previous not in GRADE_ORDER or grade not in GRADE_ORDER)):
         return None
     step = GRADE_ORDER.index(previous) - GRADE_ORDER.index(grade)
     return "improved" if step > 0 else "downgraded" if step < 0 else "same"
@@ -255,15 +311,25 @@ class DayTotals:
     writes count them, and written once at the end (a day's audits may span two batches)."""
 
     def __init__(self):
-        self.domains, self.deadlines = Counter(), Counter()
+        self.domains, self.deadlines, self.learning = Counter(), Counter(), Counter()
+        self.moderation: dict[tuple, Counter] = {}
 
     def add(self, completed: datetime, audit: dict[Table, list[dict]]) -> None:
-        self.domains.update(domain_totals(completed, _as_rows(audit[AuditDomainGrade.__table__])))
+        domains = _as_rows(audit[AuditDomainGrade.__table__])
+        self.domains.update(domain_totals(completed, domains))
         self.deadlines.update(deadline_totals(completed, _as_rows(audit[AuditDeadline.__table__])))
+        self.learning.update(learning_totals(completed, domains))
+        row = moderation_row(SimpleNamespace(**audit[AuditOutcome.__table__][0]))
+        if row is not None:
+            key = (row.pop("day"), row.pop("auditor"))
+            self.moderation.setdefault(key, Counter()).update(row)
 
     def rows(self) -> dict[Table, list[dict]]:
         return {AuditDomainDay.__table__: _total_rows(self.domains, ("day", "domain", "grade")),
-                AuditDeadlineDay.__table__: _total_rows(self.deadlines, ("day", "name", "met"))}
+                AuditDeadlineDay.__table__: _total_rows(self.deadlines, ("day", "name", "met")),
+                AuditLearningDay.__table__: learning_rows(self.learning),
+                AuditModerationDay.__table__: [{"day": day, "auditor": auditor} | dict(counts)
+                                               for (day, auditor), counts in self.moderation.items()]}
 
 
 def _as_rows(rows: list[dict]) -> list[SimpleNamespace]:
@@ -292,8 +358,9 @@ def _merge(batch: dict[Table, list[dict]], rows: dict[Table, list[dict]]) -> Non
 
 
 WRITE_ORDER = [ProcessInstance.__table__, AuditOutcome.__table__, AuditDomainGrade.__table__,
-               AuditDeadline.__table__, AlertOutcome.__table__, UserTask.__table__, AuditDomainDay.__table__,
-               AuditDeadlineDay.__table__]
+               AuditDeadline.__table__, AgreedAction.__table__, AlertOutcome.__table__, UserTask.__table__,
+               AuditDomainDay.__table__, AuditDeadlineDay.__table__, AuditLearningDay.__table__,
+               AuditModerationDay.__table__]
 
 
 def _write(db: Database, batch: dict[Table, list[dict]], seeded: Seeded) -> None:

@@ -19,9 +19,10 @@ from sqlalchemy import func, select
 import doors
 from engine.clock import SettableClock, SystemClock, install_engine_clock, set_clock
 from engine.db import Database
-from engine.models import AuditDeadline, AuditDomainGrade, AuditOutcome
+from engine.models import AgreedAction, AuditDeadline, AuditDomainGrade, AuditOutcome
 from engine.people.accounts import dao_set_password
 from engine.reporting.audit_report import audit_report, london_window
+from engine.reporting.moderation import GRADE_CHANGES
 from engine.workflow_engine import WorkflowEngine
 
 from .databases import postgres_database, sqlite_database
@@ -165,6 +166,28 @@ def _check_against_rows(db: Database, period: Period, figures: dict) -> None:
                       for name, n in _nested(deadlines).items()}
     if (figures["total"], figures["by_domain"], figures["timeliness"]) != (total, by_domain, timeliness):
         raise AssertionError(f"{period.name}: the report's figures differ from a count over the rows")
+    _check_learning_against_rows(db, period, figures)
+
+
+def _check_learning_against_rows(db: Database, period: Period, figures: dict) -> None:
+    """Issue 27's figures (actions agreed, re-audit movement from the day totals, audits QA returned)
+    against plain counts over the rows."""
+    start, end = london_window(period.first, period.last)
+    completed = (AuditOutcome.completed_at >= start, AuditOutcome.completed_at < end)
+    with db.reading() as session:
+        agreed = session.scalar(select(func.count()).select_from(AgreedAction)
+                                .where(AgreedAction.agreed_at >= start, AgreedAction.agreed_at < end))
+        moved = session.execute(
+            select(AuditDomainGrade.domain, AuditDomainGrade.movement, func.count())
+            .join(AuditOutcome, AuditOutcome.id == AuditDomainGrade.outcome_id)
+            .where(*completed, AuditDomainGrade.movement.is_not(None))
+            .group_by(AuditDomainGrade.domain, AuditDomainGrade.movement))
+        movement = {domain: dict.fromkeys(GRADE_CHANGES, 0) | counts for domain, counts in _nested(moved).items()}
+        returned = session.scalar(select(func.count()).where(*completed, AuditOutcome.discussed_grade.is_not(None),
+                                                             AuditOutcome.qa_returns > 0))
+    found = (figures["actions"]["agreed"], figures["reaudit_domains"], figures["moderation"]["qa_returned"])
+    if found != (agreed, movement, returned) or not agreed or not movement or not returned:
+        raise AssertionError(f"{period.name}: issue 27's figures differ from a count over the rows")
 
 
 def _nested(rows) -> dict[str, dict]:
@@ -211,14 +234,12 @@ def _row(timing: Timing) -> str:
 
 # --- command line ---------------------------------------------------------------------------------
 
-DATABASES = {"sqlite": sqlite_database, "postgres": lambda: postgres_database(REPORT_DATABASE)}
-
-
-def run(db_choice: str, quick: bool) -> None:
+def run(db_choice: str, quick: bool, pg_name: str = REPORT_DATABASE) -> None:
     """Each chosen database in turn, its table printed as soon as it is measured."""
     sizes = QUICK if quick else FULL
-    for name in (list(DATABASES) if db_choice == "both" else [db_choice]):
-        with DATABASES[name]() as (label, url):
+    databases = {"sqlite": sqlite_database, "postgres": lambda: postgres_database(pg_name)}
+    for name in (list(databases) if db_choice == "both" else [db_choice]):
+        with databases[name]() as (label, url):
             log(f"reports bench, {label}: {url}")
             seeded, timings, pages = run_database(url, sizes)
         print(report(label, seeded, timings, pages), end="\n\n", flush=True)
@@ -228,9 +249,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.reports", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="10,000 audits and fewer samples: a smoke run")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--pg-database", default=REPORT_DATABASE,
+                        help=f"the PostgreSQL database to drop, create and drop again (default {REPORT_DATABASE})")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    run(args.db, args.quick)
+    run(args.db, args.quick, args.pg_database)
     print(f"_reports bench, {'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s in all_")
 
 

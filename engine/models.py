@@ -79,8 +79,13 @@ class ProcessVersion(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instance"
-    # A case reference in any letter case (CaseFilter.case): the case's other processes, its history.
-    __table_args__ = (Index("ix_process_instance_case_ref_lower", text("lower(case_ref)")),)
+    __table_args__ = (
+        # A case reference in any letter case (CaseFilter.case): the case's other processes, its history.
+        Index("ix_process_instance_case_ref_lower", text("lower(case_ref)")),
+        # a case's audits in the order they started: the next audit after one (engine/reporting/actions.py)
+        Index("ix_process_instance_case_process", "case_ref", "process_id", "created_at"),
+        # the audits of a period's cycles and how many completed: the plan (engine/reporting)
+        Index("ix_process_instance_cycle_plan", "cycle", "process_id", "status"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     process_id: Mapped[str] = mapped_column(String(255), index=True)
@@ -390,7 +395,13 @@ class AuditOutcome(Base):
                             "grade_change", "disputed", "dispute_stage", "dispute_outcome", "cycle_year",
                             "cycle_month"),
                       # The audits of one case reference, in any letter case: the next audit sees the last (R-27).
-                      Index("ix_audit_outcome_case_ref_lower", text("lower(case_ref)")))
+                      Index("ix_audit_outcome_case_ref_lower", text("lower(case_ref)")),
+                      # the moderation figures' GROUP BY reads this one alone (R-28)
+                      Index("ix_audit_outcome_moderation", "completed_at", "auditor", "pre_discussion_grade",
+                            "discussed_grade", "accepted_grade", "overall_grade", "qa_returns", "service_area",
+                            "audit_kind"),
+                      # the previous audit of a case: the one a re-audit's domains are compared with
+                      Index("ix_audit_outcome_case", "case_ref", "completed_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), unique=True)
     case_ref: Mapped[str | None] = mapped_column(String(100))
@@ -429,6 +440,9 @@ class AuditDomainGrade(Base):
     grade_discussed: Mapped[str | None] = mapped_column(String(32))
     grade_accepted: Mapped[str | None] = mapped_column(String(32))
     grade_after: Mapped[str | None] = mapped_column(String(32))
+    # A re-audit's domain against the same domain of the case's previous audit (R-28), written with the
+    # row: improved | same | downgraded; None when either was not graded or there is no previous audit.
+    movement: Mapped[str | None] = mapped_column(String(16))
 
 
 class AuditDeadline(Base):
@@ -462,11 +476,52 @@ class AuditDeadlineDay(Base):
     audits: Mapped[int] = mapped_column(Integer)
 
 
+class AuditLearningDay(Base):
+    """For the audits completed on one London day, per domain: how many of its re-audit grades
+    improved, stayed the same or went down against the case's previous audit, and for each stage of
+    the audit how many of its grades were compared (both known) and changed (R-28); summed as the
+    domain rows are written (engine/reporting/day_totals.py), as AuditDomainDay is for the final grades."""
+    __tablename__ = "audit_learning_day"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    domain: Mapped[str] = mapped_column(String(100), primary_key=True)
+    improved: Mapped[int] = mapped_column(Integer, default=0)
+    same: Mapped[int] = mapped_column(Integer, default=0)
+    downgraded: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_compared: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_changed: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_compared: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_changed: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_compared: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_changed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditModerationDay(Base):
+    """For the audits completed on one London day by one auditor ("" for none) whose moderation is
+    known (R-28): how many, how many QA returned at least once, QA's returns in all, and for each
+    stage how many overall grades were compared (both known) and changed; summed as the outcomes are
+    written (engine/reporting/day_totals.py)."""
+    __tablename__ = "audit_moderation_day"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    auditor: Mapped[str] = mapped_column(String(100), primary_key=True)
+    audits: Mapped[int] = mapped_column(Integer, default=0)
+    qa_returned: Mapped[int] = mapped_column(Integer, default=0)
+    qa_returns: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_compared: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_changed: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_compared: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_changed: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_compared: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_changed: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class AgreedAction(Base):
     """One SMART action agreed in an audit's findings discussion (R-27): written when it is agreed,
     updated when its owner completes it and when the loop is closed, so the reports count actions
     agreed, done on time and overdue without loading instances (R-28)."""
     __tablename__ = "agreed_action"
+    # the action figures' GROUP BY reads this index alone (R-28)
+    __table_args__ = (Index("ix_agreed_action_report", "agreed_at", "service_area", "team", "audit_kind",
+                            "audit_grade", "outcome", "closed_as", "due_at", "completed_at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     audit_instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     actions_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)

@@ -23,6 +23,28 @@ ALERT_STAGES = {"1": "Stage 1: team and service manager", "2": "Stage 2: Head of
 ALERT_OUTCOMES = {"resolved": "Resolved", "final_decision": "Director's final decision",
                   "unresolved": "Unresolved after stage 3, not exceptional"}
 MET = {"met": "Met", "missed": "Missed"}
+ACTION_STATES = {  # state -> (its name, its one-line definition)
+    "agreed": ("Agreed", "SMART actions agreed in findings discussions in the period."),
+    "done_on_time": ("Done on time", "Done, and completed by its due date."),
+    "done_late": ("Done late", "Done, but completed after its due date."),
+    "not_done": ("Not done", "Its owner recorded that it was not done."),
+    "carried_into_reaudit": ("Carried into the re-audit", "Not done when the follow-up carried it into the re-audit."),
+    "open": ("Open", "Not yet done, not done or carried."),
+    "overdue": ("Overdue now", "Open, and its due date has passed."),
+}
+STAGES = {  # stage -> (its name, its one-line definition)
+    "draft_discussed": ("Draft to discussed", "The grade changed in the discussion with the practitioner: "
+                        "the draft against the grade first sent to QA."),
+    "discussed_accepted": ("Discussed to accepted", "QA's return changed the grade: the grade first sent to QA "
+                           "against the grade QA accepted."),
+    "accepted_final": ("Accepted to final", "A dispute changed the grade: the grade QA accepted against the "
+                       "final grade."),
+}
+INADEQUATE = {
+    "agreed": "actions agreed after audits graded {grade}",
+    "reaudit_started": "of them on cases whose next audit (the re-audit) has started",
+    "done_before_reaudit": "of those done before the re-audit started",
+}
 
 
 def in_working_days(days: list[int]) -> str:
@@ -163,7 +185,8 @@ def describe(figure: Figure, labels: dict, areas: dict[str, str]) -> str:
     2026/27 (October to December 2026), graded Inadequate"."""
     view = ReportView(figure, {}, labels, areas)
     name, values = figure.name, figure.values
-    counted = "Alerts closed" if figure.counts_alerts else "Audits completed"
+    counted = ("Alerts closed" if figure.counts_alerts else "Actions agreed" if figure.counts_actions
+               else "Audits completed")
     if name == "disputes_open":
         counted, words = "Cases", "with a dispute open now"
     else:
@@ -182,12 +205,35 @@ def describe(figure: Figure, labels: dict, areas: dict[str, str]) -> str:
             "alert_stage": lambda: f"ending at {view.name(ALERT_STAGES, values[0])}",
             "alert_outcome": lambda: f"ending: {view.name(ALERT_OUTCOMES, values[0]).lower()}",
             "alert_in_time": lambda: f"answered within their deadlines: {'yes' if values[0] == 'met' else 'no'}",
+            **_learning_words(view, values, areas),
         }.get(name, lambda: "")()
     period = f"in {figure.period.label}" + ("" if figure.period.kind == "month" else f" ({figure.period.span})")
     narrowed = [f"of {view.name(areas, figure.service_area)}" if figure.service_area else "",
                 f"kind {AUDIT_KINDS.get(figure.audit_kind, figure.audit_kind)}" if figure.audit_kind else ""]
     return ", ".join(part for part in [f"{counted} {period}" if name != "disputes_open" else counted,
                                        *narrowed, words] if part)
+
+
+def _learning_words(view: ReportView, values: list[str], areas: dict[str, str]) -> dict:
+    """What issue 27's figures count, in words (engine/reporting/figures.py names them)."""
+    def state(value: str) -> str:
+        return ACTION_STATES.get(value, (value,))[0].lower()
+
+    def stage(value: str) -> str:
+        return "returned by QA at least once" if value == "qa_returned" else \
+            f"grade changed: {STAGES.get(value, (value,))[0].lower()}"
+    return {
+        "action": lambda: state(values[0]),
+        "action_area": lambda: f"in {view.name(areas, values[0])}: {state(values[1])}",
+        "action_team": lambda: f"of the team {values[0]}: {state(values[1])}",
+        "action_grade": lambda: f"after audits graded {view.name(view.grades, values[0])}: "
+                                f"{INADEQUATE.get(values[1], values[1]).format(grade='so')}",
+        "movement": lambda: f"re-audits with {view.name(view.domains, values[0])} "
+                            f"{view.name(CHANGES, values[1]).lower()} against the audit before",
+        "moderation": lambda: stage(values[0]),
+        "moderation_domain": lambda: f"{view.name(view.domains, values[0])} {stage(values[1])}",
+        "moderation_auditor": lambda: f"audited by {values[0]}, {stage(values[1])}",
+    }
 
 
 def legend(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:

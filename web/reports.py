@@ -7,12 +7,14 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from doors import caller
 from engine.calendar import LONDON
 from engine.clock import now
+from engine.reporting.actions import ROW_COLUMNS as ACTION_ROW_COLUMNS
 from engine.reporting.audit_report import ALERT_ROW_COLUMNS, ROW_COLUMNS, UNKNOWN
 from engine.reporting.csv_rows import to_csv
 from engine.reporting.figures import Figure, UnknownFigure
 from engine.reporting.period import Period, choices
 
 from .page_session import signed_in
+from .report_learning import LearningView
 from .report_view import AUDIT_KINDS, ReportView, comparison, legend
 
 blp = Blueprint("web_reports", __name__)
@@ -37,8 +39,10 @@ def reports_page():
 def rows_csv():
     figure = figure_asked(request.args)
     rows = caller().report_rows(figure)
-    columns = ALERT_ROW_COLUMNS if figure.counts_alerts else ROW_COLUMNS
-    name = f"audits_{figure.period.token}_{figure.key.replace(':', '_')}.csv"
+    columns = (ALERT_ROW_COLUMNS if figure.counts_alerts
+               else ACTION_ROW_COLUMNS if figure.counts_actions else ROW_COLUMNS)
+    what = "actions" if figure.counts_actions else "audits"
+    name = f"{what}_{figure.period.token}_{figure.key.replace(':', '_')}.csv"
     return Response(to_csv(rows, columns), mimetype=CSV,
                     headers={"Content-Disposition": f'attachment; filename="{_safe(name)}"'})
 
@@ -75,10 +79,12 @@ def figure_asked(args) -> Figure:
 
 def _pack(figure: Figure) -> dict:
     found = caller().audit_report(figure, compare=True)
-    areas = caller().places()["service_area"]
+    places = caller().places()
+    areas = places["service_area"]
     view = ReportView(figure, found["report"], found["labels"], areas)
     narrowed = {"area": figure.service_area, "kind": figure.audit_kind}
-    return {"figure": figure, "view": view, "areas": areas, "kinds": AUDIT_KINDS, "legend": legend,
+    return {"figure": figure, "view": view, "learning": LearningView(view, places["team"]),
+            "questions": found["questions"], "areas": areas, "kinds": AUDIT_KINDS, "legend": legend,
             "compared": comparison(found["compared"], found["labels"]["grades"]),
             "before": figure.period.before, "year_before": figure.period.year_before,
             "pdf_href": url_for("web_reports.pack_pdf", period=figure.period.token,

@@ -24,6 +24,8 @@ COLOURS = {
     "not_applicable": ("#b1b4b6", "#0b0c0c"), "met": ("#00703c", "#ffffff"), "missed": ("#aa2a16", "#ffffff"),
     "improved": ("#00703c", "#ffffff"), "same": ("#505a5f", "#ffffff"), "downgraded": ("#aa2a16", "#ffffff"),
     "grade_upheld": ("#505a5f", "#ffffff"), "grade_changed": ("#1d70b8", "#ffffff"),
+    "done_on_time": ("#00703c", "#ffffff"), "done_late": ("#f47738", "#0b0c0c"), "not_done": ("#aa2a16", "#ffffff"),
+    "carried_into_reaudit": ("#505a5f", "#ffffff"), "open": ("#1d70b8", "#ffffff"),
 }
 DEFAULT_COLOUR = ("#1d70b8", "#ffffff")
 

@@ -6,6 +6,7 @@ from engine.calendar import LONDON
 from engine.caller.base import Door
 from engine.clock import now
 from engine.people import access
+from engine.reporting.actions import dao_list_actions
 from engine.reporting.audit_report import alert_report_rows, audit_report_rows
 from engine.reporting.figures import Figure
 from engine.reporting.pack import audit_pack
@@ -45,17 +46,24 @@ class OverviewVerbs(Door):
             return audit_pack(session, figure, compare)
 
     def report_rows(self, figure: Figure) -> list[dict]:
-        """For the roles that see across: the rows behind one figure, one per audit (or alert)."""
+        """For the roles that see across: the rows behind one figure, one per audit (or alert, or agreed
+        action)."""
         with self.db.reading() as session:
             access.require(self.user, *access.SEES_ACROSS)
             scope, where = figure.scope, tuple(figure.clauses())
             if figure.counts_alerts:
                 return alert_report_rows(session, scope, where)
+            if figure.counts_actions:
+                return dao_list_actions(session, [*scope.action_clauses(), *where])
             return audit_report_rows(session, scope.first, scope.last, scope.service_area, scope.audit_kind, where)
 
-    def audit_report_between(self, first, last, service_area=None, audit_kind=None, rows: bool = False):
-        """The audit report of the API (R-60, R-61), or the rows behind it: across the organisation, so
-        for those who see across it (R-81)."""
+    def audit_report_between(self, first, last, service_area=None, audit_kind=None, rows: bool = False,
+                             actions: bool = False):
+        """The audit report of the API (R-60, R-61), or the rows behind it (one per audit, or with
+        `actions` one per action agreed in the window, R-27): across the organisation, so for those who
+        see across it (R-81)."""
         access.require(self.user, *access.SEES_ACROSS)
+        if rows and actions:
+            return self.engine.reads.action_report_rows(first, last, service_area, audit_kind)
         read = self.engine.reads.audit_report_rows if rows else self.engine.reads.audit_report
         return read(first, last, service_area, audit_kind)

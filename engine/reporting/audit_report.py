@@ -6,19 +6,41 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.orm import Session
 
 from engine.calendar import LONDON
+from engine.clock import now
 from engine.grades import GradeScale, dao_deployed_scale
-from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOutcome, ProcessInstance, UserTask
-from engine.reporting.day_totals import dao_sum_deadline_days, dao_sum_domain_days
+from engine.models import (
+    AgreedAction,
+    AlertOutcome,
+    AuditDeadline,
+    AuditDomainGrade,
+    AuditOutcome,
+    ProcessInstance,
+    UserTask,
+)
+from engine.reporting.actions import action_figures, dao_count_actions, dao_count_inadequate
+from engine.reporting.day_totals import (
+    dao_sum_deadline_days,
+    dao_sum_domain_days,
+    dao_sum_learning_days,
+    dao_sum_moderation_days,
+)
+from engine.reporting.moderation import (
+    dao_count_learning_rows,
+    dao_count_moderation_rows,
+    moderation,
+    reaudit_domains,
+)
 from engine.reporting.outcomes import GRADE_CHANGES
 
 RANKED_DOMAINS = 3  # how many domains strongest_domains and weakest_domains name
 DISPUTE_PROCESS = "dispute_resolution"  # its tasks (called from an audit or on their own) are open disputes
 UNKNOWN = "unknown"  # a service area or stage the data did not give
 THEMATIC = "thematic"  # the audit kind of themed audits (API.md)
+AUDIT_PROCESS = "case_audit"  # the process of the audits a cycle plans (its instances name their cycle)
 
 
 @dataclass(frozen=True)
@@ -43,6 +65,24 @@ class Scope:
         if self.audit_kind is not None:
             clauses.append(matches(AuditOutcome.audit_kind, self.audit_kind))
         return clauses
+
+    def action_clauses(self) -> list:
+        """Actions agreed in the window, of the service area and audit kind if given."""
+        start, end = london_window(self.first, self.last)
+        clauses = [AgreedAction.agreed_at >= start, AgreedAction.agreed_at < end]
+        if self.service_area is not None:
+            clauses.append(matches(AgreedAction.service_area, self.service_area))
+        if self.audit_kind is not None:
+            clauses.append(matches(AgreedAction.audit_kind, self.audit_kind))
+        return clauses
+
+    def cycles(self) -> list[str]:
+        """The audit cycles ("2026-11") of the months the window touches."""
+        months, month = [], date(self.first.year, self.first.month, 1)
+        while month <= self.last:
+            months.append(f"{month:%Y-%m}")
+            month = (month + timedelta(days=32)).replace(day=1)
+        return months
 
     def alert_clauses(self) -> list:
         start, end = london_window(self.first, self.last)
@@ -86,6 +126,27 @@ def audit_report(session: Session, date_from: date, date_to: date, service_area:
         "disputes": disputes(session, outcomes, service_area),
         "alerts": alerts(session, scope),
         "trend": trend(session, scope, scale),
+        **learning(session, scope, scale),
+    }
+
+
+def learning(session: Session, scope: Scope, scale: GradeScale) -> dict:
+    """The figures of issue 27 (R-27, R-28): agreed actions, re-audit movement per domain,
+    moderation, and the audits planned for the window's cycles against those completed."""
+    worst = scale.grades[-1] if scale.grades else "inadequate"
+    action_clauses = scope.action_clauses()
+    if scope.narrowed:  # counted from the rows; else from their day totals
+        domains = dao_count_learning_rows(session, scope.outcome_clauses())
+        auditors = dao_count_moderation_rows(session, scope.outcome_clauses())
+    else:
+        domains = dao_sum_learning_days(session, scope.first, scope.last)
+        auditors = dao_sum_moderation_days(session, scope.first, scope.last)
+    return {
+        "actions": action_figures(dao_count_actions(session, action_clauses, now()),
+                                  dao_count_inadequate(session, action_clauses, worst)),
+        "reaudit_domains": reaudit_domains(domains),
+        "moderation": moderation(auditors, domains),
+        "plan": dao_count_plan(session, scope),
     }
 
 
@@ -268,8 +329,9 @@ def alerts(session: Session, scope: Scope) -> dict:
 # --- the rows behind the report (CSV) ---------------------------------------------------------
 
 ROW_COLUMNS = ("case_ref", "service_area", "team", "auditor", "practitioner", "audit_kind", "cycle_year",
-               "cycle_month", "pre_discussion_grade", "overall_grade", "previous_grade", "grade_change",
-               "disputed", "dispute_stage", "dispute_outcome", "started_at", "submitted_at", "completed_at")
+               "cycle_month", "pre_discussion_grade", "discussed_grade", "accepted_grade", "qa_returns",
+               "overall_grade", "previous_grade", "grade_change", "disputed", "dispute_stage", "dispute_outcome",
+               "started_at", "submitted_at", "completed_at")
 
 
 ALERT_ROW_COLUMNS = ("case_ref", "service_area", "raised_from", "final_stage", "outcome", "stages_timed_out",
@@ -369,6 +431,17 @@ def open_dispute_instances(service_area: str | None = None):
 def dao_count_open_disputes(session: Session, service_area: str | None = None) -> int:
     instances = open_dispute_instances(service_area).subquery()
     return session.execute(select(func.count(distinct(instances.c.instance_id)))).scalar_one()
+
+
+def dao_count_plan(session: Session, scope: Scope) -> dict[str, int]:
+    """The audits of the window's cycles (allocated and started: the plan) and how many completed,
+    of the service area if given (an instance has no audit kind)."""
+    clauses = [ProcessInstance.process_id == AUDIT_PROCESS, ProcessInstance.cycle.in_(scope.cycles())]
+    if scope.service_area is not None:
+        clauses.append(matches(ProcessInstance.service_area_id, scope.service_area))
+    completed = func.sum(case((ProcessInstance.status == "completed", 1), else_=0))
+    planned, done = session.execute(select(func.count(), completed).where(*clauses)).one()
+    return {"planned": planned, "completed": int(done or 0)}
 
 
 def dao_count_alerts(session: Session, scope: Scope) -> list[tuple]:

@@ -14,7 +14,18 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import LONDON
 from engine.db import DIALECT_INSERTS
-from engine.models import AuditDeadline, AuditDeadlineDay, AuditDomainDay, AuditDomainGrade
+from engine.models import (
+    AuditDeadline,
+    AuditDeadlineDay,
+    AuditDomainDay,
+    AuditDomainGrade,
+    AuditLearningDay,
+    AuditModerationDay,
+    AuditOutcome,
+)
+from engine.reporting.moderation import LEARNING_COLUMNS, MODERATION_COUNTS, learning_keys, moderation_counts
+
+NO_AUDITOR = ""  # audit_moderation_day's auditor (a key) of an audit that named none: "unknown" in the report
 
 
 def london_day(at: datetime) -> date:
@@ -26,6 +37,20 @@ def domain_totals(completed_at: datetime, domains: list[AuditDomainGrade]) -> Co
     the report."""
     day = london_day(completed_at)
     return Counter((day, d.domain, d.grade_after) for d in domains if d.grade_after is not None)
+
+
+def learning_totals(completed_at: datetime, domains: list[AuditDomainGrade]) -> Counter:
+    """(day, domain, column of LEARNING_COLUMNS) -> domains: re-audit movement and the stages (R-28)."""
+    day = london_day(completed_at)
+    return Counter({(day, *key): n for key, n in learning_keys(domains).items()})
+
+
+def learning_rows(totals: Counter) -> list[dict]:
+    """The totals as audit_learning_day rows: one per (day, domain), a column per count."""
+    rows: dict[tuple, dict] = {}
+    for (day, domain, column), n in sorted(totals.items()):
+        rows.setdefault((day, domain), {"day": day, "domain": domain} | dict.fromkeys(LEARNING_COLUMNS, 0))[column] += n
+    return list(rows.values())
 
 
 def deadline_totals(completed_at: datetime, deadlines: list[AuditDeadline]) -> Counter:
@@ -41,6 +66,38 @@ def dao_add_day_totals(session: Session, completed_at: datetime, domains: list[A
     """Add one completed audit's rows to the totals of its day."""
     _dao_add_to(session, AuditDomainDay, ("day", "domain", "grade"), domain_totals(completed_at, domains))
     _dao_add_to(session, AuditDeadlineDay, ("day", "name", "met"), deadline_totals(completed_at, deadlines))
+    _dao_add_learning(session, learning_rows(learning_totals(completed_at, domains)))
+
+
+def moderation_row(outcome: AuditOutcome) -> dict | None:
+    """An audit's audit_moderation_day row (its day and auditor, its counts); None while its
+    moderation is unknown."""
+    counts = moderation_counts(outcome)
+    if counts is None:
+        return None
+    return ({"day": london_day(outcome.completed_at), "auditor": outcome.auditor or NO_AUDITOR}
+            | {column: counts[column] for column in MODERATION_COUNTS})
+
+
+def dao_add_moderation_day(session: Session, outcome: AuditOutcome) -> None:
+    """Add one completed audit's moderation to the totals of its day and auditor (R-28)."""
+    row = moderation_row(outcome)
+    if row is not None:
+        _dao_add_counts(session, AuditModerationDay, ["day", "auditor"], MODERATION_COUNTS, [row])
+
+
+def _dao_add_learning(session: Session, rows: list[dict]) -> None:
+    _dao_add_counts(session, AuditLearningDay, ["day", "domain"], LEARNING_COLUMNS, rows)
+
+
+def _dao_add_counts(session: Session, model, keys: list[str], columns: tuple[str, ...], rows: list[dict]) -> None:
+    """As _dao_add_to, with a column per count, each added to its own."""
+    if not rows:
+        return
+    insert = DIALECT_INSERTS[session.get_bind().dialect.name](model).values(rows)
+    added = {column: getattr(model, column) + getattr(insert.excluded, column)  # type: ignore[attr-defined]
+             for column in columns}
+    session.execute(insert.on_conflict_do_update(index_elements=keys, set_=added))  # type: ignore[attr-defined]
 
 
 def _dao_add_to(session: Session, model, key_columns: tuple[str, ...], totals: Counter) -> None:
@@ -72,3 +129,21 @@ def dao_sum_deadline_days(session: Session, first: date, last: date) -> list[tup
              .group_by(AuditDeadlineDay.name, AuditDeadlineDay.met)
              .order_by(AuditDeadlineDay.name))
     return list(session.execute(query))
+
+
+def dao_sum_learning_days(session: Session, first: date, last: date) -> dict[str, dict[str, int]]:
+    """{domain: {column of LEARNING_COLUMNS: domains}} over the days first to last, both included."""
+    sums = [func.sum(getattr(AuditLearningDay, column)) for column in LEARNING_COLUMNS]
+    query = (select(AuditLearningDay.domain, *sums).where(AuditLearningDay.day >= first, AuditLearningDay.day <= last)
+             .group_by(AuditLearningDay.domain))
+    return {domain: dict(zip(LEARNING_COLUMNS, map(int, counts))) for domain, *counts in session.execute(query)}
+
+
+def dao_sum_moderation_days(session: Session, first: date, last: date) -> dict[str, dict[str, int]]:
+    """{auditor ("unknown" for none): {column of MODERATION_COUNTS: n}} over the days first to last."""
+    sums = [func.sum(getattr(AuditModerationDay, column)) for column in MODERATION_COUNTS]
+    query = (select(AuditModerationDay.auditor, *sums)
+             .where(AuditModerationDay.day >= first, AuditModerationDay.day <= last)
+             .group_by(AuditModerationDay.auditor))
+    return {auditor or "unknown": dict(zip(MODERATION_COUNTS, map(int, counts)))
+            for auditor, *counts in session.execute(query)}

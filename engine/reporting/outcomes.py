@@ -11,10 +11,9 @@ from engine.models import AlertOutcome, AuditDeadline, AuditDomainGrade, AuditOu
 from engine.outbox import dao_add_event
 from engine.people.organisation import case_place, service_area_of
 from engine.reporting.agreed_actions import ACTION_EFFECTS, ActionRowError, write_action_rows
-from engine.reporting.day_totals import dao_add_day_totals
+from engine.reporting.day_totals import dao_add_day_totals, dao_add_moderation_day
+from engine.reporting.moderation import GRADE_CHANGES, dao_mark_movement
 from engine.scripts.effects import Effect
-
-GRADE_CHANGES = ("improved", "same", "downgraded")
 
 
 class OutcomeError(ValueError):
@@ -222,11 +221,13 @@ def dao_add_audit_outcome(session: Session, outcome: AuditOutcome, domains: list
     """The outcome, its domain and deadline rows, and their day's totals, in one transaction."""
     session.add(outcome)
     session.flush()
+    dao_mark_movement(session, outcome, domains)
     rows: list[AuditDomainGrade | AuditDeadline] = [*domains, *deadlines]
     for row in rows:
         row.outcome_id = outcome.id
     session.add_all([*domains, *deadlines])
     dao_add_day_totals(session, outcome.completed_at, domains, deadlines)
+    dao_add_moderation_day(session, outcome)
 
 
 def dao_add_alert_outcome(session: Session, outcome: AlertOutcome) -> None:

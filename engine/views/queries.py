@@ -15,7 +15,8 @@ from engine.instances import store
 from engine.instances.messages import messages_taken
 from engine.instances.runtime import EngineContext, InstanceRuntime, find_task
 from engine.models import DefinitionFile, HistoryEvent, ProcessInstance, ProcessVersion, UserTask, WaitingTimer
-from engine.reporting.audit_report import audit_report, audit_report_rows
+from engine.reporting.actions import dao_list_actions
+from engine.reporting.audit_report import Scope, audit_report, audit_report_rows
 from engine.reporting.labels import dao_report_labels
 from engine.views.case_list import place_names
 
@@ -277,3 +278,8 @@ class Reads:
     def audit_report_rows(self, first, last, service_area=None, audit_kind=None) -> list[dict]:
         with self.db.reading() as session:
             return audit_report_rows(session, first, last, service_area, audit_kind)
+
+    def action_report_rows(self, first, last, service_area=None, audit_kind=None) -> list[dict]:
+        """One row per action agreed from first to last (London days), of the area and kind if given."""
+        with self.db.reading() as session:
+            return dao_list_actions(session, Scope(first, last, service_area, audit_kind).action_clauses())

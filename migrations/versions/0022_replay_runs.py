@@ -2,13 +2,13 @@
 selection and its result, the only row a replay writes.
 
 Revision ID: 0022
-Revises: 0020 (the lead chains it after 0021)
+Revises: 0021
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,10 @@ import io
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
-from engine.models import AuditDomainGrade, AuditOutcome
+from engine.models import AgreedAction, AuditDomainGrade, AuditOutcome
+from engine.reporting.actions import ROW_COLUMNS as ACTION_ROW_COLUMNS
 from engine.reporting.outcomes import dao_add_audit_outcome
 from tests.fixtures.diagrams import NOTE_FORM, grades, scripted
 
@@ -110,3 +112,54 @@ def test_a_report_narrowed_to_a_service_area_counts_its_audits_only(client, auth
     assert [row["case_ref"] for row in rows] == ["C-1001"]
     assert client.get(f"{NOVEMBER}&audit_kind=thematic", headers=auth("quinn")).json["total"] == 0
     assert client.get(f"{NOVEMBER}&service_area=", headers=auth("quinn")).status_code == 422
+
+
+# --- issue 27's figures (R-27, R-28) ----------------------------------------------------------------
+
+def add_action(engine, case_ref: str, agreed: str, due: str, outcome: str | None = None,
+               completed: str | None = None) -> None:
+    with engine.db.transaction() as session:
+        audit_id = session.scalar(select(AuditOutcome.instance_id).where(AuditOutcome.case_ref == case_ref))
+        session.add(AgreedAction(audit_instance_id=audit_id, position=0, case_ref=case_ref,
+                                 service_area="safeguarding_support", team="sas_1", audit_kind="audit",
+                                 audit_grade="good", action="Update the chronology, =cmd", owner="pat",
+                                 agreed_at=datetime.fromisoformat(agreed), due_at=datetime.fromisoformat(due),
+                                 completed_at=datetime.fromisoformat(completed) if completed else None,
+                                 outcome=outcome))
+
+
+@pytest.fixture
+def actions(audits):
+    add_action(audits, "C-1001", "2026-11-03T12:00:00+00:00", "2026-11-17T17:00:00+00:00", "done",
+               "2026-11-10T10:00:00+00:00")
+    add_action(audits, "C-1001", "2026-11-03T12:00:00+00:00", "2026-11-06T17:00:00+00:00")  # open
+    add_action(audits, "C-1003", "2026-12-01T12:00:00+00:00", "2026-12-17T17:00:00+00:00")  # December
+    return audits
+
+
+def test_report_json_has_the_action_movement_moderation_and_plan_figures(client, auth, actions):  # R-27 R-28
+    figures = client.get(NOVEMBER, headers=auth("quinn")).json
+    assert {k: figures["actions"][k] for k in ("agreed", "done_on_time", "open", "overdue")} == {
+        "agreed": 2, "done_on_time": 1, "open": 1, "overdue": 0}  # the clock: 2 November 2026, before it was due
+    assert figures["actions"]["by_team"]["sas_1"]["agreed"] == 2
+    assert figures["actions"]["inadequate"] == {"grade": "inadequate", "agreed": 0, "reaudit_started": 0,
+                                                "done_before_reaudit": 0}
+    assert figures["reaudit_domains"] == {}
+    assert figures["moderation"]["audits"] == 0  # written without their stages: counted nowhere
+    assert set(figures["moderation"]) >= {"qa_returned", "qa_returns", "returns_per_audit", "grade_changed",
+                                          "by_domain", "by_auditor", "reaudit_agreement"}
+    assert figures["plan"] == {"planned": 0, "completed": 0}
+
+
+def test_report_csv_of_actions_has_one_row_per_action_without_its_words(client, auth, actions):  # R-27 R-28
+    response = client.get(NOVEMBER + "&format=csv&rows=actions", headers=auth("quinn"))
+    assert response.status_code == 200 and 'filename="actions_2026-11-01_2026-11-30.csv"' in response.headers[
+        "Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["case_ref"], r["outcome"], r["owner"]) for r in rows] == [("C-1001", "done", "pat"),
+                                                                          ("C-1001", "", "pat")]
+    assert "action" not in rows[0] and "cmd" not in response.get_data(as_text=True)
+    empty = client.get("/api/reports/audits?from=2025-01-01&to=2025-01-31&format=csv&rows=actions",
+                       headers=auth("quinn"))
+    assert empty.get_data(as_text=True).splitlines() == [",".join(ACTION_ROW_COLUMNS)]
+    assert client.get(NOVEMBER + "&format=csv&rows=people", headers=auth("quinn")).status_code == 422

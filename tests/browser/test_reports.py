@@ -111,3 +111,31 @@ def test_a_practitioner_gets_a_403_page(pack, person):  # R-81
     assert "Your role does not allow this" in pat.content()
     assert pat.get_by_role("link", name="Reports").count() == 0
     check_page(pat, "54-reports-forbidden")
+
+
+@pytest.fixture
+def learning(site, clock):
+    from datetime import datetime, timezone
+
+    from tests.fixtures.report_audits import LEARNING, LEARNING_ACTIONS, REAUDIT_STARTED, seed_actions
+    clock.set(datetime(2027, 1, 5, 9, tzinfo=timezone.utc))  # Q-11's open action is overdue since 18 December
+    audits = QUARTER + EARLIER + LEARNING
+    seed_audits(doors.engine(site), audits, QUARTER_ALERTS)
+    seed_actions(doors.engine(site), audits, LEARNING_ACTIONS, REAUDIT_STARTED)
+    return site
+
+
+def test_quinn_follows_the_overdue_actions_and_reads_the_moderation(learning, person):  # R-27 R-28
+    quinn = person("quinn")
+    quinn.goto("/reports?period=2026-Q3")
+    expect(quinn.get_by_test_id("three-questions")).to_contain_text("What are we doing about it?")
+    expect(quinn.get_by_test_id("actions-overdue")).to_contain_text("Open, and its due date has passed.")
+    expect(quinn.get_by_test_id("moderation-returned")).to_contain_text("returned by QA at least once")
+    assert chart_text_outside(quinn) == []
+    check_page(quinn, "56-reports-actions-and-moderation")
+
+    quinn.get_by_test_id("actions-overdue").get_by_role("link").first.click()
+    quinn.wait_for_url("**/cases?*figure=action*overdue*")
+    assert "overdue now" in quinn.locator("[data-testid=report-figure]").inner_text()
+    assert quinn.get_by_role("link", name="Q-11").count() == 1
+    check_page(quinn, "57-reports-overdue-actions-cases")

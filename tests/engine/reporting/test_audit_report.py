@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
 from alembic import command
-from sqlalchemy import column, insert, select, table
+from sqlalchemy import Integer, column, select
+from sqlalchemy import table as sa_table
 
 from engine.calendar import LONDON
 from engine.models import (
@@ -320,6 +321,14 @@ def random_rows(reports):
     return audits, alerts, tasks
 
 
+LEARNING = ("actions", "reaudit_domains", "moderation", "plan")  # issue 27's figures
+
+
+def only_issue_14(figures: dict) -> dict:
+    assert set(LEARNING) <= set(figures)
+    return {key: value for key, value in figures.items() if key not in LEARNING}
+
+
 def counted(rows, key) -> dict:
     return dict(Counter(key(row) for row in rows))
 
@@ -394,7 +403,7 @@ def test_every_figure_equals_a_plain_count_over_the_rows(reports, random_rows, f
     audits, alerts, tasks = random_rows
     figures = report(reports, first, last)
     expected = plain_report(audits, alerts, tasks, first, last)
-    assert figures == expected
+    assert only_issue_14(figures) == expected  # issue 27's figures: tests/engine/reporting/test_learning_figures.py
     assert list(figures["by_grade"]) == list(SCALE)  # best first
 
 
@@ -405,7 +414,7 @@ def test_a_report_narrowed_to_an_area_or_kind_counts_the_same_as_the_rows(report
     first, last = WINDOWS[0]
     with reports.db.transaction() as session:
         figures = audit_report(session, first, last, service_area=area, audit_kind=kind)
-    assert figures == plain_report(audits, alerts, tasks, first, last, area, kind)
+    assert only_issue_14(figures) == plain_report(audits, alerts, tasks, first, last, area, kind)
     assert figures["total"] > 0
 
 
@@ -417,9 +426,12 @@ def migrate(db, step, revision: str) -> None:
         step(config, revision)
 
 
-def table_as_at_0010(model, fields: dict):
-    """Only the columns this row names (and the id), so an insert does not name later columns."""
-    return table(model.__tablename__, column("id"), column("started_at"), *(column(name) for name in fields))
+def insert_plain(session, model, values: dict) -> int:
+    """A row of an older schema: only these columns (the model's newer ones do not exist yet)."""
+    columns = {name: model.__table__.c[name] for name in values}
+    table = sa_table(model.__tablename__, *(column(name, c.type) for name, c in columns.items()),
+                     column("id", Integer))
+    return session.execute(table.insert().values(values).returning(table.c.id)).scalar_one()
 
 
 def test_migration_0011_counts_the_rows_already_written_into_day_totals(reports, db):  # issue 14 P4
@@ -428,14 +440,13 @@ def test_migration_0011_counts_the_rows_already_written_into_day_totals(reports,
     migrate(db, command.downgrade, "0010")  # rows written before the day totals existed
     with db.transaction() as session:  # as the tables were then: columns of later migrations left out
         for audit in audits:
-            fields = {k: v for k, v in audit.items() if k not in ("domains", "deadlines")}
-            outcome_id = session.execute(insert(table_as_at_0010(AuditOutcome, fields)).values(
-                fields | {"started_at": audit["completed_at"]}).returning(column("id"))).scalar_one()
+            outcome_id = insert_plain(session, AuditOutcome, {k: v for k, v in audit.items()
+                                                              if k not in ("domains", "deadlines")}
+                                      | {"started_at": audit["completed_at"]})
             for d, g in audit["domains"].items():
-                row = {"outcome_id": outcome_id, "domain": d, "grade_after": g}
-                session.execute(insert(table_as_at_0010(AuditDomainGrade, row)).values(row))
-            session.add_all(AuditDeadline(outcome_id=outcome_id, name=n, met=met)
-                            for n, met in audit["deadlines"].items())
+                insert_plain(session, AuditDomainGrade, {"outcome_id": outcome_id, "domain": d, "grade_after": g})
+            for n, met in audit["deadlines"].items():
+                insert_plain(session, AuditDeadline, {"outcome_id": outcome_id, "name": n, "met": met})
     migrate(db, command.upgrade, "head")
     for first, last in WINDOWS:
         figures, expected = report(reports, first, last), plain_report(audits, [], [], first, last)
