@@ -476,7 +476,18 @@ class AuditDeadlineDay(Base):
     audits: Mapped[int] = mapped_column(Integer)
 
 
-class AuditLearningDay(Base):
+class StageChanges:
+    """For each stage of an audit (draft -> discussed -> accepted -> final): how many grades were
+    compared (both known) and how many changed (R-28). The day totals below share these columns."""
+    draft_discussed_compared: Mapped[int] = mapped_column(Integer, default=0)
+    draft_discussed_changed: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_compared: Mapped[int] = mapped_column(Integer, default=0)
+    discussed_accepted_changed: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_compared: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_final_changed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditLearningDay(StageChanges, Base):
     """For the audits completed on one London day, per domain: how many of its re-audit grades
     improved, stayed the same or went down against the case's previous audit, and for each stage of
     the audit how many of its grades were compared (both known) and changed (R-28); summed as the
@@ -487,15 +498,9 @@ class AuditLearningDay(Base):
     improved: Mapped[int] = mapped_column(Integer, default=0)
     same: Mapped[int] = mapped_column(Integer, default=0)
     downgraded: Mapped[int] = mapped_column(Integer, default=0)
-    draft_discussed_compared: Mapped[int] = mapped_column(Integer, default=0)
-    draft_discussed_changed: Mapped[int] = mapped_column(Integer, default=0)
-    discussed_accepted_compared: Mapped[int] = mapped_column(Integer, default=0)
-    discussed_accepted_changed: Mapped[int] = mapped_column(Integer, default=0)
-    accepted_final_compared: Mapped[int] = mapped_column(Integer, default=0)
-    accepted_final_changed: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class AuditModerationDay(Base):
+class AuditModerationDay(StageChanges, Base):
     """For the audits completed on one London day by one auditor ("" for none) whose moderation is
     known (R-28): how many, how many QA returned at least once, QA's returns in all, and for each
     stage how many overall grades were compared (both known) and changed; summed as the outcomes are
@@ -506,12 +511,6 @@ class AuditModerationDay(Base):
     audits: Mapped[int] = mapped_column(Integer, default=0)
     qa_returned: Mapped[int] = mapped_column(Integer, default=0)
     qa_returns: Mapped[int] = mapped_column(Integer, default=0)
-    draft_discussed_compared: Mapped[int] = mapped_column(Integer, default=0)
-    draft_discussed_changed: Mapped[int] = mapped_column(Integer, default=0)
-    discussed_accepted_compared: Mapped[int] = mapped_column(Integer, default=0)
-    discussed_accepted_changed: Mapped[int] = mapped_column(Integer, default=0)
-    accepted_final_compared: Mapped[int] = mapped_column(Integer, default=0)
-    accepted_final_changed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class AgreedAction(Base):
