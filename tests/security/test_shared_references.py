@@ -9,7 +9,7 @@ import requests
 from tests.api.conftest import bearer
 from tests.fixtures.diagrams import GRADE_FORM, NOTE_FORM, chain, decision, scripted, with_decision
 from tests.security.child_probe import measure_in_child
-from tests.security.test_script_budget import health, health_while  # noqa: F401  (fixture)
+from tests.security.test_script_budget import health, health_while, kept_up  # noqa: F401  (fixture)
 
 SHARED = "s = 'a' * 100000\nbig = [s] * 5000"  # 100 KB held once, 500 MB written out
 CASE = {"case_ref": "C-1001", "auditor": "ann", "practitioner": "pat"}
@@ -66,5 +66,5 @@ def test_health_answers_while_a_step_holds_shared_references(app, engine_of, hea
     started, timings = health_while(lambda: requests.post(
         f"{health}/api/process-instances", json={"process_id": "shared", "data": CASE},
         headers=bearer(app, "quinn"), timeout=30))
-    assert max(timings) < 1.0
+    assert kept_up(timings), timings
     assert started.status_code == 201 and started.json()["status"] == "error"
