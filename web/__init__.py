@@ -28,6 +28,7 @@ from . import (
     messages,
     notes,
     pages,
+    replay_page,
     reports,
     sign_in,
     start,
@@ -40,8 +41,8 @@ from .security import configure_session, security_headers
 
 HERE = Path(__file__).resolve().parent
 PAGE_BLUEPRINTS = (sign_in.blp, tasks.blp, allocations.blp, cases.blp, case_page.blp, concern.blp, dashboard.blp,
-                   reports.blp, definitions.blp, deploy_page.blp, version_move_page.blp, start.blp, cycle_page.blp,
-                   handover.blp, bulk_tasks.blp, messages.blp, notes.blp, pages.blp)
+                   reports.blp, definitions.blp, deploy_page.blp, replay_page.blp, version_move_page.blp, start.blp,
+                   cycle_page.blp, handover.blp, bulk_tasks.blp, messages.blp, notes.blp, pages.blp)
 csrf = CSRFProtect()
 FIELD_SUFFIXES = {"rows": ROWS_SUFFIX, "key": KEY_SUFFIX}  # the hidden inputs that carry a form page's shape
 

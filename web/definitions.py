@@ -1,11 +1,12 @@
 """What is deployed, for everyone signed in: every process with its versions (who deployed them,
 when, why, how many instances run on each), every decision table and form with theirs, any
 version to download, what a version changed, and a form as staff will see it."""
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, g, render_template
 
 from doors import caller
 from engine.errors import NotFound
 from engine.limits import MAX_ID
+from engine.people.access import DEPLOYERS
 
 from .form_fields import FormModel
 from .page_session import signed_in
@@ -35,7 +36,15 @@ def definitions():
 def history(process_id):
     definition = caller().definition(process_id)
     older_running = sum(v["running_instances"] for v in definition["versions"][:-1])
-    return render_template("definitions/history.html", definition=definition, older_running=older_running)
+    return render_template("definitions/history.html", definition=definition, older_running=older_running,
+                           replays=_replays_by_version(definition) if g.user.has(*DEPLOYERS) else {})
+
+
+def _replays_by_version(definition: dict) -> dict[int, list[dict]]:
+    """The replays run (before deploying, issue 29) on the files each version was deployed from, newest first."""
+    found = {v["version"]: caller().replay_runs(definition["process_id"], bundle_hash=v["content_hash"])
+             for v in definition["versions"]}
+    return {version: runs for version, runs in found.items() if runs}
 
 
 @blp.get("/definitions/<process_id>/versions/<int:version>/download")

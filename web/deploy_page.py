@@ -11,6 +11,7 @@ from engine.errors import InvalidDefinition
 from engine.limits import MAX_NOTE
 from engine.people.access import DEPLOYERS
 
+from .display import process_names
 from .form_fields import FormModel
 from .page_session import signed_in
 
@@ -38,26 +39,26 @@ def upload():
 @process_owners
 def check():
     """Validate what was uploaded (or sent by the modeller); if it passes, show what changes and ask for a note."""
-    files = _files()
+    files = carried_files()
     if not files:
-        return _refused([{"file": "", "element_id": None, "line": None,
+        return refused([{"file": "", "element_id": None, "line": None,
                           "message": "Choose one or more .bpmn, .dmn or .json files to upload"}])
     try:
         checked = caller().validate(files)
     except InvalidDefinition as invalid:
-        return _refused(invalid.errors or [{"file": "", "element_id": None, "line": None, "message": invalid.detail}])
-    return _review(files, checked)
+        return refused(invalid.errors or [{"file": "", "element_id": None, "line": None, "message": invalid.detail}])
+    return review(files, checked)
 
 
 @blp.post("/definitions/deploy")
 @signed_in
 @process_owners
 def deploy():
-    files, note = _files(), request.form.get("note", "").strip()
+    files, note = carried_files(), request.form.get("note", "").strip()
     if not note or len(note) > MAX_NOTE:
         error = "Write a short change note: what changes and why" if not note else \
             f"The change note must be {MAX_NOTE} characters or fewer"
-        return _review(files, caller().validate(files), note_error=error, note=note)
+        return review(files, caller().validate(files), note_error=error, note=note)
     deployed = [d for d in caller().deploy(files, note) if d.created]
     if not deployed:
         flash("Nothing the engine runs changed, so no new version was made.")
@@ -97,7 +98,7 @@ def edit_file(file_name):
     return render_template("definitions/modeller.html", editing=editing | {"xml": editing["content"]}, kind="dmn")
 
 
-def _files() -> dict[str, bytes]:
+def carried_files() -> dict[str, bytes]:
     """Uploaded files, or the files a review page or the modeller carries (file_name, file_content pairs)."""
     files = {_base_name(u.filename or ""): u.read() for _, u in request.files.items(multi=True) if u.filename}
     carried = zip(request.form.getlist("file_name"), request.form.getlist("file_content"), strict=False)
@@ -109,16 +110,26 @@ def _base_name(name: str) -> str:
     return PurePosixPath(name.replace("\\", "/")).name
 
 
-def _refused(problems: list[dict]):
+def refused(problems: list[dict]):
     return render_template("definitions/upload.html", problems=problems), 422
 
 
-def _review(files: dict[str, bytes], checked: dict, note_error: str | None = None, note: str = ""):
+def review(files: dict[str, bytes], checked: dict, note_error: str | None = None, note: str = "",
+           replay_error: tuple[str, str] | None = None):
+    """The review page; `replay_error` (process id, message) when a replay was asked for wrongly."""
     diffs = caller().upload_diff(files)
     forms = []
     for name in sorted(n for n in files if n.endswith(".json") and not n.endswith((".ui.json", ".defs.json"))):
         form = caller().form_preview(name[:-5], files)
         forms.append({"key": name[:-5], "fields": FormModel(form["schema"], form["ui"]).fields({})})
     return render_template("definitions/review.html", files={n: c.decode() for n, c in files.items()},
-                           checked=checked, diffs=diffs, forms=forms, note=note,
-                           note_error=note_error), 400 if note_error else 200
+                           checked=checked, diffs=diffs, forms=forms, note=note, note_error=note_error,
+                           replayable=_replayable(checked),
+                           replay_error=replay_error), 400 if note_error or replay_error else 200
+
+
+def _replayable(checked: dict) -> list[dict]:
+    """The processes the change makes a new version of that ran before: their past cases can be replayed."""
+    names = process_names()
+    return [{"process_id": d.process_id, "name": names.get(d.process_id, d.process_id)}
+            for d in checked["would_deploy"] if d.version > 1]

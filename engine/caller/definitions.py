@@ -5,7 +5,7 @@ from engine.caller.base import Door
 from engine.clock import now
 from engine.definitions import catalogue
 from engine.definitions.deploy import current_files, validate_bundle
-from engine.definitions.diff import file_diff
+from engine.definitions.diff import element_words, file_diff
 from engine.definitions.problems import Problem
 from engine.errors import EngineError, InvalidDefinition, MigrationRefused
 from engine.history import dao_append_history
@@ -95,6 +95,14 @@ class DefinitionVerbs(Door):
         access.require(self.user, *access.DEPLOYERS)
         with self.db.reading() as session:
             return queries.definition_file(session, file_name) | self._choices(session)
+
+    def element_names(self, files: dict[str, bytes]) -> dict[str, str]:
+        """The words for each element of the deployed diagrams with `files` put over them (process
+        owners): a replay of that bundle names the steps of both sides in these."""
+        access.require(self.user, *access.DEPLOYERS)
+        with self.db.reading() as session:
+            deployed = {name: row.content.encode() for name, row in current_files(session).items()}
+            return element_words(deployed | files)
 
     def _choices(self, session) -> dict:
         return catalogue.choices(session, self.engine.ctx.calendar, now())

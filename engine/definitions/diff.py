@@ -49,6 +49,18 @@ def elements(content: str | bytes, file_name: str) -> dict[str, dict]:
     return found
 
 
+def element_words(files: dict[str, bytes]) -> dict[str, str]:
+    """How a person knows each element of the diagrams among `files`, by id: its name, a timer as
+    the timer on its task (a replay's divergences and changed paths are told in these words)."""
+    words: dict[str, str] = {}
+    for name, content in sorted(files.items()):
+        if name.endswith(".bpmn"):
+            for element_id, element in elements(content, name).items():
+                timer = element["kind"] == "boundaryEvent" and "timer" in element["properties"]
+                words[element_id] = f"the timer on {element['label']}" if timer else element["label"]
+    return words
+
+
 def _properties(element, kind: str, lanes: dict) -> dict[str, str]:
     props = {"name": element.get("name")}
     if element.get("id") in lanes:

@@ -214,7 +214,8 @@ def _definition(versions: list[ProcessVersion]) -> dict:
 def _version(row: ProcessVersion, bpmn_file: str, running: int) -> dict:
     return {"version": row.version, "name": row.name, "deployed_at": row.deployed_at,
             "deployed_by": row.deployed_by, "bpmn_file": bpmn_file, "change_note": row.change_note,
-            "running_instances": running, "starter_roles": row.starter_roles, "forms": sorted(row.forms)}
+            "running_instances": running, "starter_roles": row.starter_roles, "forms": sorted(row.forms),
+            "content_hash": row.content_hash}
 
 
 def _iso(value: datetime | None) -> str | None:
