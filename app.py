@@ -174,10 +174,12 @@ def definition_files(directories=DEFINITION_DIRS) -> dict[str, bytes]:
 
 def worker_jobs(app: Flask) -> list:
     """What a worker does at each tick: read the shared clock (when settable), fire due timers,
-    deliver the outbox; and once an hour, delete sign-ins that ended long ago."""
+    deliver the outbox, run the oldest queued replay (engine/replay/jobs.py); and once an hour,
+    delete sign-ins that ended long ago."""
     engine, dispatcher = doors.engine(app), doors.dispatcher(app)
     kept_for = timedelta(days=app.config["SIGN_IN_KEPT_DAYS"])
     jobs = [("timers", engine.fire_due_timers), ("deliveries", dispatcher.deliver_due),
+            ("replays run", engine.run_queued_replays),
             ("sign-ins purged", every(timedelta(hours=1), lambda: purge_ended_sign_ins(engine.db, kept_for)))]
     if app.config["CLOCK"] == "settable":
         jobs.insert(0, ("clock", lambda: sync_clock(engine.db, get_clock()) or 0))

@@ -561,18 +561,29 @@ class AlertOutcome(Base):
 
 class ReplayRun(Base):
     """A replay of a process's past cases on a bundle before it was deployed (issue 29,
-    engine/replay/): what was replayed and what it found. The only row a replay writes."""
+    engine/replay/): the job the worker runs (engine/replay/jobs.py), what it replays and what it
+    found. The only row a replay writes."""
     __tablename__ = "replay_run"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     process_id: Mapped[str] = mapped_column(String(255), index=True)
     bundle_hash: Mapped[str] = mapped_column(String(64))  # the version's digest a deploy of the bundle gives
+    bundle: Mapped[dict | None] = mapped_column(JSON)  # file name -> text: kept here only (null before 0024)
     started_from: Mapped[datetime] = mapped_column(UTCDateTime)  # the cases started in [from, to)
     started_to: Mapped[datetime] = mapped_column(UTCDateTime)
     service_area: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # done
-    result: Mapped[dict | None] = mapped_column(JSON)  # ReplayResult.as_dict()
+    months: Mapped[int | None] = mapped_column(Integer)  # 3, 6 or 12 when the period was chosen so
+    status: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, done, cancelled, failed
+    done: Mapped[int] = mapped_column(Integer, default=0)  # cases replayed so far
+    total: Mapped[int] = mapped_column(Integer, default=0)  # cases selected
+    cancel_requested: Mapped[bool] = mapped_column(default=False)  # the worker stops at its next progress
+    result: Mapped[dict | None] = mapped_column(JSON)  # ReplayResult.as_dict(), once done
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # claimed by a worker
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # done, cancelled or failed
+    progressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its worker's last sign of life
+    claims: Mapped[int] = mapped_column(Integer, default=0)  # times a worker claimed it (1, or 2 when reclaimed)
 
 
 class InboundEvent(Base):

@@ -21,7 +21,8 @@ from engine.instances.commands import RUN, Command, Complete, Deliver, command_f
 from engine.instances.runtime import EngineContext, ExecutionFailed, InstanceRuntime
 from engine.instances.timers import dao_due_instances, dao_lock_due_instance
 from engine.models import ProcessVersion, Role
-from engine.replay import ReplayResult, Selection, replay
+from engine.replay import Progress, ReplayResult, Selection, replay
+from engine.replay.jobs import run_queued_replays
 from engine.replay.runs import dao_add_replay_run
 from engine.scripts.budget import MAX_STATE_BYTES
 from engine.views import queries
@@ -59,17 +60,24 @@ class WorkflowEngine:
         return deployed
 
     def replay(self, files: dict[str, bytes], selection: Selection, as_of: datetime | None = None,
-               kept_by: str | None = None) -> ReplayResult:
+               kept_by: str | None = None, progress: Progress | None = None) -> ReplayResult:
         """What the bundle would have done to past cases (engine/replay/): in a transaction that only
         reads, so that nothing a replayed step asks for is written. With `kept_by`, the result is then
-        kept as a replay_run row of theirs (its id in result.run_id): the only row a replay writes."""
+        kept as a replay_run row of theirs (its id in result.run_id): the only row a replay writes.
+        `progress(done, total)` is told how far it is, and stops it by answering False (Cancelled)."""
         with self.db.reading() as session:
             self._load_roles(session)
-            result = replay(session, self.ctx, files, selection, as_of)
+            result = replay(session, self.ctx, files, selection, as_of, progress)
         if kept_by is not None:
             with self.db.transaction() as session:
-                result.run_id = dao_add_replay_run(session, selection, result, kept_by, now()).id
+                result.run_id = dao_add_replay_run(session, selection, result, files, kept_by, now()).id
         return result
+
+    def run_queued_replays(self) -> int:
+        """The worker's job: the oldest queued replay run, its progress and result kept on its row
+        (engine/replay/jobs.py)."""
+        return run_queued_replays(self.db, lambda files, selection, progress: self.replay(
+            files, selection, progress=progress))
 
     # --- instances -----------------------------------------------------------------------
     # Each verb opens one transaction around its `*_in` form, which takes the session: a person's

@@ -14,8 +14,10 @@ from engine.caller.handover import HandoverVerbs
 from engine.caller.messages import MessageVerbs
 from engine.caller.operating import OperatingVerbs
 from engine.caller.overview import OverviewVerbs
+from engine.caller.replays import ReplayVerbs
 from engine.caller.tasks import TaskVerbs
 
 
-class Caller(TaskVerbs, HandoverVerbs, MessageVerbs, CaseVerbs, OverviewVerbs, DefinitionVerbs, OperatingVerbs):
+class Caller(TaskVerbs, HandoverVerbs, MessageVerbs, CaseVerbs, OverviewVerbs, DefinitionVerbs, OperatingVerbs,
+             ReplayVerbs):
     """One signed-in person at the service: the verbs of the files beside this one, by noun."""

@@ -28,13 +28,18 @@ and the message. Only cases that ended both as recorded and as replayed are comp
 re-audits, processes started, working days to completion (median, p90), and the cases whose path
 changed with the first element where it did.
 
+In the background (engine/replay/jobs.py): a process owner's request (engine/caller/replays.py) is a
+queued replay_run row holding the bundle; the worker's "replays run" job claims it, runs the replay with
+a `progress(done, total)` callback that keeps its progress on the row and stops it (Cancelled) when the
+owner cancelled, and keeps its result there with the content hash of the version it was run for.
+
 Not yet: the replay does not run the processes a case starts (a child-safety alert is counted as
-started, its own steps are not replayed: select that process to replay its cases); it does not keep
-its result (no replay_run table), run in the worker, show progress or cancel; the directory is read
+started, its own steps are not replayed: select that process to replay its cases); the directory is read
 as it is today, not as it was; a recorded suspension, migration or retry is not replayed (the actions
 around it are), and cases the record ended otherwise than by completing (terminated, in error) are
 skipped; the instance's size limit (QA_MAX_STATE_BYTES) is not checked, the per-step script budget is.
 """
+from engine.replay.progress import Cancelled, Progress
 from engine.replay.run import ReplayResult, Selection, replay
 
-__all__ = ["ReplayResult", "Selection", "replay"]
+__all__ = ["Cancelled", "Progress", "ReplayResult", "Selection", "replay"]

@@ -15,6 +15,7 @@ from engine.instances.runtime import EngineContext
 from engine.models import Role
 from engine.replay.case import CaseReplay, ReplayVersion
 from engine.replay.figures import escalation_elements, figures, path_change
+from engine.replay.progress import Progress, tell
 from engine.replay.record import CaseRun, RecordedCase, dao_selected_instances, recorded_cases
 from engine.serialization import load_specs
 
@@ -55,10 +56,11 @@ class ReplayResult:
 
 
 def replay(session: Session, ctx: EngineContext, files: dict[str, bytes], selection: Selection,
-           as_of: datetime | None = None) -> ReplayResult:
+           as_of: datetime | None = None, progress: Progress | None = None) -> ReplayResult:
     """Replay the selected cases on the bundle's version of their process (engine/replay/__init__.py).
     InvalidDefinition when the bundle fails a deploy's checks; NotFound when it has no such process.
-    Reads only."""
+    `progress(done, total)` is told once the selection is known and after each case; when it answers
+    False the replay stops with Cancelled (engine/replay/progress.py). Reads only."""
     install_engine_clock()  # SpiffWorkflow's timers read engine.clock, and so the replay's clock
     candidates = candidate_versions(session, files)
     if selection.process_id not in candidates:
@@ -73,6 +75,7 @@ def replay(session: Session, ctx: EngineContext, files: dict[str, bytes], select
     escalations = escalation_elements([version.spec, *version.deps.values()])
     versions_read: set[int] = set()  # the recorded versions whose escalations are known
     compared: list[tuple[CaseRun, CaseRun]] = []
+    tell(progress, 0, len(rows))
     for recorded in recorded_cases(session, ctx, rows):
         if recorded.row.process_version_id not in versions_read:
             versions_read.add(recorded.row.process_version_id)
@@ -80,6 +83,7 @@ def replay(session: Session, ctx: EngineContext, files: dict[str, bytes], select
         replayed = _replay_one(session, version, recorded, as_of, result)
         if replayed is not None and replayed.status == "completed":
             compared.append((recorded.run, replayed))
+        tell(progress, result.selected, len(rows))
     _compare(result, compared, escalations, ctx)
     return result
 

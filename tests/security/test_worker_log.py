@@ -32,7 +32,7 @@ def worker(engine, clock, caplog):
 
 def test_a_sweep_firing_timers_writes_one_line(worker, clock):
     clock.advance(days=10)
-    assert worker() == [("engine.instances.worker", "INFO", "sweep: timers 2, deliveries 0, sign-ins purged 0")]
+    assert worker() == [("engine.instances.worker", "INFO", "sweep: timers 2, deliveries 0, replays run 0, sign-ins purged 0")]
 
 
 def test_an_idle_sweep_writes_nothing(worker):
@@ -45,4 +45,4 @@ def test_a_failing_job_is_logged_with_its_error(worker, clock, monkeypatch):
     monkeypatch.setattr(Dispatcher, "deliver_due", lambda self: 1 / 0)
     lines = worker()
     assert lines[0][:2] == ("engine.instances.worker", "ERROR") and "deliveries failed" in lines[0][2]
-    assert lines[1:] == [("engine.instances.worker", "INFO", "sweep: timers 2, deliveries 0, sign-ins purged 0")]
+    assert lines[1:] == [("engine.instances.worker", "INFO", "sweep: timers 2, deliveries 0, replays run 0, sign-ins purged 0")]
