@@ -34,8 +34,8 @@ $(BUILD)/app.css: $(NODE_STAMP) web/assets/app.scss
 
 # bpmn-js ships its NavigatedViewer as one browser bundle (window.BpmnJS) with its styles and font.
 # The editors (bpmn-js Modeler with its properties panel, bpmnlint and dmn-js) are bundled by esbuild.
-assets: $(BUILD)/app.css web/assets/app.js web/assets/case.js web/assets/diff.js
-	cp web/assets/app.js web/assets/case.js web/assets/diff.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(BUILD)/
+assets: $(BUILD)/app.css web/assets/app.js web/assets/case.js web/assets/diff.js web/assets/replay.js
+	cp web/assets/app.js web/assets/case.js web/assets/diff.js web/assets/replay.js node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(BUILD)/
 	rm -rf $(BUILD)/images && cp -r node_modules/govuk-frontend/dist/govuk/assets/images $(BUILD)/images
 	rm -rf $(BUILD)/bpmn && mkdir -p $(BUILD)/bpmn
 	cp -r node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/assets/*.css \

@@ -129,7 +129,7 @@ def review(files: dict[str, bytes], checked: dict, note_error: str | None = None
 
 
 def _replayable(checked: dict) -> list[dict]:
-    """The processes the change makes a new version of that ran before: their past cases can be replayed."""
-    names = process_names()
-    return [{"process_id": d.process_id, "name": names.get(d.process_id, d.process_id)}
-            for d in checked["would_deploy"] if d.version > 1]
+    """The processes the change makes a new version of that have past cases: those can be replayed."""
+    names, counts = process_names(), caller().past_cases([d.process_id for d in checked["would_deploy"]])
+    return [{"process_id": d.process_id, "name": names.get(d.process_id, d.process_id), "cases": counts[d.process_id]}
+            for d in checked["would_deploy"] if counts.get(d.process_id)]

@@ -1,8 +1,9 @@
 """What would this change have done? (issue 29) From the review page a process owner replays the
 last 3, 6 or 12 months of a process's cases on the files being reviewed; the worker runs it in the
-background and the run's page shows its progress (refreshing itself, no JavaScript needed), lets it
-be cancelled, then compares the recorded cases with the replayed ones and carries the same files
-on to the review and deploy. Others get 403."""
+background and the run's page shows its progress (a Refresh link; a script, when it runs, polls the
+page instead of a <meta> refresh, which moves a reader's place: WCAG 2.2.1), lets it be cancelled,
+then compares the recorded cases with the replayed ones and carries the same files on to the review
+and deploy. Others get 403."""
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from doors import caller

@@ -104,6 +104,12 @@ class DefinitionVerbs(Door):
             deployed = {name: row.content.encode() for name, row in current_files(session).items()}
             return element_words(deployed | files)
 
+    def past_cases(self, process_ids: list[str]) -> dict[str, int]:
+        """How many cases of each process were ever started (process owners: what a replay could take)."""
+        access.require(self.user, *access.DEPLOYERS)
+        with self.db.reading() as session:
+            return queries.started_counts(session, process_ids)
+
     def _choices(self, session) -> dict:
         return catalogue.choices(session, self.engine.ctx.calendar, now())
 

@@ -181,6 +181,13 @@ def running_counts(session: Session) -> dict[int, int]:
     return dict(session.execute(query).all())
 
 
+def started_counts(session: Session, process_ids: list[str]) -> dict[str, int]:
+    """How many instances of each of these processes were ever started, by process id."""
+    query = (select(ProcessInstance.process_id, func.count()).where(ProcessInstance.process_id.in_(process_ids))
+             .group_by(ProcessInstance.process_id))
+    return dict(session.execute(query).all())
+
+
 def definition_files(session: Session, kinds: tuple[str, ...] = ("dmn", "form", "defs")) -> list[dict]:
     """Every deployed decision table and form file with its versions (each deploy that changed it),
     newest last; by file name."""
