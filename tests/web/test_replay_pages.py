@@ -3,6 +3,7 @@
 cancel it while it waits or runs, then compares the recorded cases with the replayed ones and
 carries the files on to deploying them; the version's page lists the replays of its files. Process
 owners only (R-01, R-81)."""
+import html
 import re
 from datetime import datetime
 
@@ -13,6 +14,7 @@ import doors
 from engine.models import ReplayRun
 from engine.replay.runs import bundle_files
 from tests.engine.replay import cases
+from tests.engine.replay.test_replay import with_a_sign_off_step
 from tests.web.conftest import csrf_of, signed_in
 from tests.web.test_definition_pages import QA_TWO_DAYS, check, olive  # noqa: F401  (fixture)
 
@@ -132,6 +134,25 @@ def test_a_done_run_compares_the_recorded_cases_with_the_replayed_ones(site, oli
     assert f'href="/instances/{second_day}"' in changed and "the timer on Quality assure the audit report" in changed
     deploy = re.search(r'<form method="post" action="/definitions/deploy/check".*?</form>', page, re.S).group(0)
     assert 'name="file_name" value="case_audit.bpmn"' in deploy and "Review and deploy these files" in deploy
+
+
+def test_a_case_that_reaches_a_new_step_is_listed_as_diverged_there_with_why(site, olive, clock):  # noqa: F811
+    # R-01: it is counted apart, linked to its case, and the figures say they count none of it
+    iid = cases.qa_on_time(doors.engine(site), clock)
+    clock.set(LATER)
+    olive = signed_in(site, "olive")  # noqa: F811  (the session of a month ago has ended)
+    review = check(olive, {"case_audit.bpmn": QA_TWO_DAYS}).text
+    with_a_step = with_a_sign_off_step()["case_audit.bpmn"].decode()
+    asked = olive.post("/definitions/case_audit/replays", data={
+        "csrf_token": csrf_of(review), "months-case_audit": "3", "file_name": ["case_audit.bpmn"],
+        "file_content": [with_a_step]})
+    assert doors.engine(site).run_queued_replays() == 1
+    page = olive.get(asked.headers["Location"]).text
+    stopped = html.unescape(re.search(r'data-testid="stopped".*?</ul>', page, re.S).group(0))
+    assert f'<a class="govuk-link" href="/instances/{iid}">C-1001</a>: diverged at Sign off the accepted report ' \
+           'because the edited diagram asks for "Sign off the accepted report", which the recorded case never ' \
+           "answered" in stopped
+    assert "count only the 0 compared cases" in page and "1 diverged, 0 failed" in page
 
 
 def test_the_version_deployed_from_the_replayed_files_lists_the_replay(site, olive, clock):  # noqa: F811
