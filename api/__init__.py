@@ -38,13 +38,14 @@ def init_api(app) -> Api:
         instances,
         messages,
         people,
+        replays,
         reports,
         sign_in,
         tasks,
         webhooks_in,
         webhooks_out,
     )
-    for module in (sign_in, clock, definitions, people, away, reports, instances, tasks, messages, webhooks_in,
-                   webhooks_out):
+    for module in (sign_in, clock, definitions, replays, people, away, reports, instances, tasks, messages,
+                   webhooks_in, webhooks_out):
         api.register_blueprint(module.blp)
     return api

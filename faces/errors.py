@@ -101,18 +101,19 @@ def handle_unexpected(error: Exception) -> Response:
                    headers={"X-Error-Id": error_id})
 
 
-def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
-    """webargs' nested {location: {field: {sub: [msg]}}} -> {"field.sub": [msg]}."""
+def flatten(messages, prefix: str = "", located: bool = False) -> dict[str, list[str]]:
+    """webargs' nested {location: {field: {sub: [msg]}}} -> {"field.sub": [msg]}. Only the outer keys
+    are locations: a field may be called "files" too (a replay's JSON bundle)."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, list):
         flat[prefix or "_"] = [str(m) for m in messages]
         return flat
     for key, value in messages.items():
-        if not prefix and key in ("json", "query", "form", "files", "headers", "view_args"):
-            flat |= flatten(value, "")
+        if not located and key in ("json", "query", "form", "files", "headers", "view_args"):
+            flat |= flatten(value, "", located=True)
             continue
         path = f"{prefix}.{key}" if prefix else str(key)
-        flat |= flatten(value, path) if isinstance(value, (dict, list)) else {path: [str(value)]}
+        flat |= flatten(value, path, located=True) if isinstance(value, (dict, list)) else {path: [str(value)]}
     return flat
 
 

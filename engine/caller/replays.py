@@ -30,11 +30,12 @@ class ReplayVerbs(Door):
                                             self.user.username, at)
             return runs.run_dict(row)
 
-    def replay_run(self, run_id: int) -> dict:
-        """A replay as it stands: its progress, and its result once done."""
+    def replay_run(self, run_id: int, process_id: str | None = None) -> dict:
+        """A replay as it stands: its progress, and its result once done. With `process_id`, NotFound
+        unless it replays that process."""
         access.require(self.user, *access.DEPLOYERS)
         with self.db.reading() as session:
-            return runs.run_dict(runs.dao_get_replay_run(session, run_id))
+            return runs.run_dict(runs.dao_get_replay_run(session, run_id, process_id=process_id))
 
     def replay_bundle(self, run_id: int) -> dict[str, bytes]:
         """The files a replay ran on, for a page to carry on to deploying them."""
@@ -42,11 +43,11 @@ class ReplayVerbs(Door):
         with self.db.reading() as session:
             return runs.bundle_files(runs.dao_get_replay_run(session, run_id))
 
-    def cancel_replay(self, run_id: int) -> dict:
+    def cancel_replay(self, run_id: int, process_id: str | None = None) -> dict:
         """Stop a replay: a queued one at once, a running one at its next progress; one ended is 409."""
         access.require(self.user, *access.DEPLOYERS)
         with self.db.transaction() as session:
-            return runs.run_dict(runs.dao_cancel_replay_run(session, run_id, now()))
+            return runs.run_dict(runs.dao_cancel_replay_run(session, run_id, now(), process_id))
 
     def replay_runs(self, process_id: str, bundle_hash: str | None = None) -> list[dict]:
         """A process's replays, newest first; with `bundle_hash` (a version's content hash), that version's."""

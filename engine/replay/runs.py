@@ -55,11 +55,12 @@ def dao_queue_replay_run(session: Session, selection: Selection, files: dict[str
     return row
 
 
-def dao_get_replay_run(session: Session, run_id: int, lock: bool = False) -> ReplayRun:
+def dao_get_replay_run(session: Session, run_id: int, lock: bool = False, process_id: str | None = None) -> ReplayRun:
+    """The run; with `process_id`, only if it replays that process (an address naming another is 404)."""
     query = select(ReplayRun).where(ReplayRun.id == run_id)
     row = session.scalar(query.with_for_update() if lock else query)
-    if row is None:
-        raise NotFound(f"replay {run_id} does not exist")
+    if row is None or process_id not in (None, row.process_id):
+        raise NotFound(f"replay {run_id} does not exist" + (f" for process '{process_id}'" if process_id else ""))
     return row
 
 
@@ -71,10 +72,10 @@ def dao_replay_runs(session: Session, process_id: str, bundle_hash: str | None =
     return list(session.scalars(query.order_by(ReplayRun.created_at.desc(), ReplayRun.id.desc())))
 
 
-def dao_cancel_replay_run(session: Session, run_id: int, at: datetime) -> ReplayRun:
+def dao_cancel_replay_run(session: Session, run_id: int, at: datetime, process_id: str | None = None) -> ReplayRun:
     """A queued run ends cancelled at once; a running one is asked to stop (its worker stops at its
     next progress and marks it cancelled). An ended run is a Conflict."""
-    row = dao_get_replay_run(session, run_id, lock=True)
+    row = dao_get_replay_run(session, run_id, lock=True, process_id=process_id)
     if row.status in ENDED:
         raise Conflict(f"replay {run_id} has ended ({row.status}): there is nothing to cancel")
     row.cancel_requested = True

@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 import doors
 from app import ROOT
+from engine.caller import Caller
 from engine.clock import now
 from engine.models import Delivery
 from engine.outbox import dao_add_event
+from engine.people.accounts import CurrentUser
 from tests.api.conftest import bearer, seeded_app
 from tests.flows.conftest import definition_files
 from webhooks.subscriptions import dao_add_subscription
@@ -84,6 +86,13 @@ ROWS = [
     Row("POST", "/api/process-definitions/case_audit/migration-preview", only({"root", "olive"}, 200), body={}),
     Row("POST", "/api/process-definitions/case_audit/migrate", only({"root", "olive"}, 200),
         body={"version": 1, "instance_ids": [999999]}),
+    # Replays are the process owners' (issue 29): the shared one was cancelled, so cancelling it again is 409;
+    # asking for one with a bundle that does not parse is 422. Neither changes anything.
+    Row("GET", "/api/process-definitions/case_audit/replays", only({"olive"}, 200)),
+    Row("POST", "/api/process-definitions/case_audit/replays", only({"olive"}, 422),
+        body={"files": {"case_audit.bpmn": "not a diagram"}, "months": 3}),
+    Row("GET", "/api/process-definitions/case_audit/replays/{replay}", only({"olive"}, 200)),
+    Row("POST", "/api/process-definitions/case_audit/replays/{replay}/cancel", only({"olive"}, 409)),
     Row("GET", "/api/people", only({"root"}, 200)),
     Row("POST", "/api/people", only({"root"}, 201),
         body={"username": "matrix", "name": "Matrix", "roles": ["practitioner"], "team": "sas_1"}),
@@ -153,6 +162,7 @@ class World:
     subscription: int = 0  # to the shared case audit's task events: its deliveries are pending
     delivery: int = 0
     message: int = 0  # a notification to pat about the shared case audit
+    replay: int = 0  # a replay of case_audit olive asked for, then cancelled
 
     @property
     def engine(self):
@@ -186,6 +196,11 @@ class World:
             session.flush()
             return message.id
 
+    def cancelled_replay(self) -> int:
+        olive = Caller(self.engine, CurrentUser("olive", frozenset({"process_owner"})))
+        replay = olive.request_replay(definition_files(*FLOWS), "case_audit", months=3)
+        return olive.cancel_replay(replay["id"])["id"]
+
     def engine_deliveries(self) -> list[int]:
         with self.engine.db.transaction() as session:
             return list(session.scalars(select(Delivery.id).order_by(Delivery.id)))
@@ -200,6 +215,7 @@ def world(migrated_url, tmp_path_factory):
         world.instance, world.task = world.case_audit("held")
         world.delivery = world.engine_deliveries()[0]
         world.message = world.tell_pat()
+        world.replay = world.cancelled_replay()
         yield world
 
 
@@ -210,7 +226,7 @@ def _request(world: World, row: Row, username: str):
     elif row.fresh and row.expect[username] < 300:
         instance, task = world.case_audit(row.fresh)
     path = row.path.format(instance=instance, task=task, subscription=subscription, delivery=world.delivery,
-                           message=world.message)
+                           message=world.message, replay=world.replay)
     kwargs = {"headers": world.token(username)}
     if row.upload:
         kwargs |= {"data": {"files": (io.BytesIO((ROOT / "forms" / "audit_tool.json").read_bytes()), "audit_tool.json")},
@@ -250,6 +266,7 @@ def test_every_api_route_is_in_the_matrix(world):
     covered = {(row.method, row.path.split("?")[0].replace("{instance}", "<int:instance_id>")
                 .replace("{task}", "<task_id>").replace("{subscription}", "<int:subscription_id>")
                 .replace("{delivery}", "<int:delivery_id>").replace("{message}", "<int:message_id>")
+                .replace("{replay}", "<int:replay_id>")
                 .replace("/away/999999", "/away/<int:period_id>")) for row in ROWS}
     routes = set()
     for rule in world.app.url_map.iter_rules():
