@@ -80,6 +80,18 @@ def test_months_not_offered_are_refused_naming_them_and_nothing_is_queued(site, 
     assert runs_kept(site) == []
 
 
+def test_files_that_fail_a_deploys_checks_are_refused_naming_the_problem_and_nothing_is_queued(site, olive):  # noqa: F811
+    # R-01 R-81
+    review = check(olive, {"case_audit.bpmn": QA_TWO_DAYS}).text
+    broken = QA_TWO_DAYS.replace('targetRef="remind_qa_due"', 'targetRef="nowhere"')
+    refused = olive.post("/definitions/case_audit/replays", data={
+        "csrf_token": csrf_of(review), "months-case_audit": "12", "file_name": ["case_audit.bpmn"],
+        "file_content": [broken]})
+    summary = " ".join(re.sub(r"<[^>]+>", " ", refused.text).split())
+    assert refused.status_code == 422 and "Nothing was deployed: there is a problem case_audit.bpmn, " in summary
+    assert runs_kept(site) == []
+
+
 def test_a_queued_run_shows_its_progress_and_can_be_cancelled(site, olive):  # noqa: F811
     #
     asked = ask_for_replay(olive, check(olive, {"case_audit.bpmn": QA_TWO_DAYS}).text)
