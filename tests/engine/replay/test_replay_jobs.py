@@ -238,3 +238,14 @@ def test_a_run_cancelled_while_its_worker_was_dead_ends_cancelled(audits, walked
     clock.advance(minutes=11)
     assert audits.run_queued_replays() == 1
     assert owner(audits).replay_run(queued["id"])["status"] == "cancelled"
+
+
+def test_a_service_area_narrows_the_cases_replayed(audits, walked):
+    asked = {area: owner(audits).request_replay(definition_files(*FILES), "case_audit", months=3, service_area=area)
+             for area in ("safeguarding_support", "children_in_care")}
+    assert audits.run_queued_replays() == audits.run_queued_replays() == 1
+    totals = {area: owner(audits).replay_run(run["id"])["total"] for area, run in asked.items()}
+    assert totals == {"safeguarding_support": 3, "children_in_care": 0}  # pat's team is in Safeguarding and Support
+    with pytest.raises(InvalidData) as wrong:
+        owner(audits).request_replay(definition_files(*FILES), "case_audit", months=3, service_area="nowhere")
+    assert list(wrong.value.errors) == ["service_area"]
