@@ -9,7 +9,7 @@ from engine.caller import Caller
 from engine.clock import now
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidDefinition, NotFound
 from engine.people.accounts import CurrentUser
-from engine.replay import runs
+from engine.replay import Cancelled, runs
 from engine.replay.period import months_before
 from tests.engine.replay import cases
 from tests.engine.replay.test_replay import AS_OF, PERIOD, edited, qa_in_two_working_days, row_counts
@@ -78,6 +78,15 @@ def test_the_worker_runs_a_queued_replay_to_the_result_a_replay_gives_at_once(au
     assert owner(audits).replay_bundle(queued["id"]) == qa_in_two_working_days()  # to carry on to deploy
 
 
+def test_a_replay_tells_its_progress_and_stops_when_the_answer_is_no(audits, walked):
+    told: list[tuple[int, int]] = []
+    result = audits.replay(qa_in_two_working_days(), PERIOD, progress=lambda done, total: told.append(
+        (done, total)) is None)
+    assert told[0] == (0, 3) and told[-1] == (3, 3) and result.selected == 3
+    with pytest.raises(Cancelled):
+        audits.replay(qa_in_two_working_days(), PERIOD, progress=lambda done, total: False)
+
+
 def test_the_progress_moves_case_by_case_on_the_row(audits, walked, monkeypatch):
     queued = request(audits)
     seen = observing(audits, monkeypatch)
@@ -103,15 +112,15 @@ def test_a_running_replay_cancelled_stops_at_its_next_progress_and_keeps_no_resu
     queued = request(audits)
     answers: list[dict] = []
 
-    def cancel_after_the_first_case(done: int, total: int) -> None:
-        if done == 1:
+    def cancel_once_running(done: int, total: int) -> None:
+        if not answers:  # the owner cancels as soon as the run is seen under way
             answers.append(owner(audits).cancel_replay(queued["id"]))
-    seen = observing(audits, monkeypatch, cancel_after_the_first_case)
+    seen = observing(audits, monkeypatch, cancel_once_running)
     assert audits.run_queued_replays() == 1
     assert (answers[0]["status"], answers[0]["cancel_requested"]) == ("running", True)  # asked, not yet stopped
-    assert [done for done, *_ in seen] == [0, 1, 2]  # stopped at the progress after the request
+    assert len(seen) == 2  # stopped at the next progress
     run = owner(audits).replay_run(queued["id"])
-    assert (run["status"], run["done"], run["total"], run["result"]) == ("cancelled", 2, 3, None)
+    assert (run["status"], run["done"], run["total"], run["result"]) == ("cancelled", seen[-1][0], 3, None)
     with audits.db.reading() as session:
         assert runs.dao_get_replay_run(session, queued["id"]).result is None  # nothing kept, not only hidden
 
