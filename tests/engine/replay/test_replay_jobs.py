@@ -7,6 +7,7 @@ import pytest
 
 from engine.caller import Caller
 from engine.clock import now
+from engine.definitions.deploy import latest_version
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidDefinition, NotFound
 from engine.people.accounts import CurrentUser
 from engine.replay import Cancelled, runs
@@ -191,7 +192,9 @@ def test_the_last_months_run_up_to_now_and_the_runs_of_a_version_are_found_by_it
     assert same["started_from"] == "2026-06-30T12:00:00+00:00"  # 31 December less six months: June has 30 days
     changed = request(audits)
     assert [r["id"] for r in owner(audits).replay_runs("case_audit")] == [changed["id"], same["id"]]  # newest first
-    deployed = owner(audits).replay_runs("case_audit", same["bundle_hash"])  # the deployed version's own hash
+    with audits.db.reading() as session:  # the unchanged bundle's hash is the deployed version's own
+        assert latest_version(session, "case_audit").content_hash == same["bundle_hash"]
+    deployed = owner(audits).replay_runs("case_audit", same["bundle_hash"])
     assert [r["id"] for r in deployed] == [same["id"]] and same["bundle_hash"] != changed["bundle_hash"]
     assert audits.run_queued_replays() == audits.run_queued_replays() == 1  # oldest first, one a tick
     assert owner(audits).replay_run(same["id"])["result"]["compared"] == 3
