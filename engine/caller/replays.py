@@ -6,7 +6,8 @@ from datetime import datetime
 from engine.caller.base import Door
 from engine.clock import now
 from engine.definitions.deploy import candidate_versions
-from engine.errors import NotFound
+from engine.errors import InvalidData, NotFound
+from engine.models import ServiceArea
 from engine.people import access
 from engine.replay import period, runs
 
@@ -22,6 +23,9 @@ class ReplayVerbs(Door):
         at = now()
         chosen = period.selection(process_id, at, months, started_from, started_to, service_area)
         with self.db.reading() as session:
+            if service_area is not None and session.get(ServiceArea, service_area) is None:
+                raise InvalidData(f"there is no service area '{service_area}'",
+                                  {"service_area": ["no such service area"]})
             candidates = candidate_versions(session, files)
         if process_id not in candidates:
             raise NotFound(f"the bundle and the deployed files hold no process '{process_id}'")

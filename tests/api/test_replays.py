@@ -79,6 +79,7 @@ def test_a_bundle_a_deploy_would_refuse_is_422_and_queues_nothing(client, auth, 
     ({"files": {"a.bpmn": "x"}, "started_from": "2026-12-01T00:00:00+00:00",
       "started_to": "2026-11-01T00:00:00+00:00"}, "started_to"),
     ({"files": {"a.bpmn": "x"}, "months": 3, "started_from": "2026-11-01T00:00:00+00:00"}, "months"),
+    ({"files": {"a.bpmn": "x"}, "months": 3, "service_area": "nowhere"}, "service_area"),
 ])
 def test_a_body_that_will_not_do_is_refused_naming_its_field(client, auth, walked, org, body, field):
     olive = auth("olive")

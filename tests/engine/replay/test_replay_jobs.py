@@ -7,9 +7,10 @@ import pytest
 
 from engine.caller import Caller
 from engine.clock import now
+from engine.definitions.deploy import latest_version
 from engine.errors import Conflict, Forbidden, InvalidData, InvalidDefinition, NotFound
 from engine.people.accounts import CurrentUser
-from engine.replay import runs
+from engine.replay import Cancelled, runs
 from engine.replay.period import months_before
 from tests.engine.replay import cases
 from tests.engine.replay.test_replay import AS_OF, PERIOD, edited, qa_in_two_working_days, row_counts
@@ -78,6 +79,15 @@ def test_the_worker_runs_a_queued_replay_to_the_result_a_replay_gives_at_once(au
     assert owner(audits).replay_bundle(queued["id"]) == qa_in_two_working_days()  # to carry on to deploy
 
 
+def test_a_replay_tells_its_progress_and_stops_when_the_answer_is_no(audits, walked):
+    told: list[tuple[int, int]] = []
+    result = audits.replay(qa_in_two_working_days(), PERIOD, progress=lambda done, total: told.append(
+        (done, total)) is None)
+    assert told[0] == (0, 3) and told[-1] == (3, 3) and result.selected == 3
+    with pytest.raises(Cancelled):
+        audits.replay(qa_in_two_working_days(), PERIOD, progress=lambda done, total: False)
+
+
 def test_the_progress_moves_case_by_case_on_the_row(audits, walked, monkeypatch):
     queued = request(audits)
     seen = observing(audits, monkeypatch)
@@ -103,15 +113,15 @@ def test_a_running_replay_cancelled_stops_at_its_next_progress_and_keeps_no_resu
     queued = request(audits)
     answers: list[dict] = []
 
-    def cancel_after_the_first_case(done: int, total: int) -> None:
-        if done == 1:
+    def cancel_once_running(done: int, total: int) -> None:
+        if not answers:  # the owner cancels as soon as the run is seen under way
             answers.append(owner(audits).cancel_replay(queued["id"]))
-    seen = observing(audits, monkeypatch, cancel_after_the_first_case)
+    seen = observing(audits, monkeypatch, cancel_once_running)
     assert audits.run_queued_replays() == 1
     assert (answers[0]["status"], answers[0]["cancel_requested"]) == ("running", True)  # asked, not yet stopped
-    assert [done for done, *_ in seen] == [0, 1, 2]  # stopped at the progress after the request
+    assert len(seen) == 2  # stopped at the next progress
     run = owner(audits).replay_run(queued["id"])
-    assert (run["status"], run["done"], run["total"], run["result"]) == ("cancelled", 2, 3, None)
+    assert (run["status"], run["done"], run["total"], run["result"]) == ("cancelled", seen[-1][0], 3, None)
     with audits.db.reading() as session:
         assert runs.dao_get_replay_run(session, queued["id"]).result is None  # nothing kept, not only hidden
 
@@ -182,7 +192,9 @@ def test_the_last_months_run_up_to_now_and_the_runs_of_a_version_are_found_by_it
     assert same["started_from"] == "2026-06-30T12:00:00+00:00"  # 31 December less six months: June has 30 days
     changed = request(audits)
     assert [r["id"] for r in owner(audits).replay_runs("case_audit")] == [changed["id"], same["id"]]  # newest first
-    deployed = owner(audits).replay_runs("case_audit", same["bundle_hash"])  # the deployed version's own hash
+    with audits.db.reading() as session:  # the unchanged bundle's hash is the deployed version's own
+        assert latest_version(session, "case_audit").content_hash == same["bundle_hash"]
+    deployed = owner(audits).replay_runs("case_audit", same["bundle_hash"])
     assert [r["id"] for r in deployed] == [same["id"]] and same["bundle_hash"] != changed["bundle_hash"]
     assert audits.run_queued_replays() == audits.run_queued_replays() == 1  # oldest first, one a tick
     assert owner(audits).replay_run(same["id"])["result"]["compared"] == 3
@@ -238,3 +250,14 @@ def test_a_run_cancelled_while_its_worker_was_dead_ends_cancelled(audits, walked
     clock.advance(minutes=11)
     assert audits.run_queued_replays() == 1
     assert owner(audits).replay_run(queued["id"])["status"] == "cancelled"
+
+
+def test_a_service_area_narrows_the_cases_replayed(audits, walked):
+    asked = {area: owner(audits).request_replay(definition_files(*FILES), "case_audit", months=3, service_area=area)
+             for area in ("safeguarding_support", "children_in_care")}
+    assert audits.run_queued_replays() == audits.run_queued_replays() == 1
+    totals = {area: owner(audits).replay_run(run["id"])["total"] for area, run in asked.items()}
+    assert totals == {"safeguarding_support": 3, "children_in_care": 0}  # pat's team is in Safeguarding and Support
+    with pytest.raises(InvalidData) as wrong:
+        owner(audits).request_replay(definition_files(*FILES), "case_audit", months=3, service_area="nowhere")
+    assert list(wrong.value.errors) == ["service_area"]
