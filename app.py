@@ -174,16 +174,20 @@ def definition_files(directories=DEFINITION_DIRS) -> dict[str, bytes]:
 
 def worker_jobs(app: Flask) -> list:
     """What a worker does at each tick: read the shared clock (when settable), fire due timers,
-    deliver the outbox, run the oldest queued replay (engine/replay/jobs.py); and once an hour,
-    delete sign-ins that ended long ago."""
+    deliver the outbox; and once an hour, delete sign-ins that ended long ago."""
     engine, dispatcher = doors.engine(app), doors.dispatcher(app)
     kept_for = timedelta(days=app.config["SIGN_IN_KEPT_DAYS"])
     jobs = [("timers", engine.fire_due_timers), ("deliveries", dispatcher.deliver_due),
-            ("replays run", engine.run_queued_replays),
             ("sign-ins purged", every(timedelta(hours=1), lambda: purge_ended_sign_ins(engine.db, kept_for)))]
     if app.config["CLOCK"] == "settable":
         jobs.insert(0, ("clock", lambda: sync_clock(engine.db, get_clock()) or 0))
     return jobs
+
+
+def replay_jobs(app: Flask) -> list:
+    """What the worker's second loop does: run the oldest queued replay (engine/replay/jobs.py). A
+    replay takes up to a minute; in a loop of its own, no timer or delivery waits for it."""
+    return [("replays run", doors.engine(app).run_queued_replays)]
 
 
 def _register_cli(app: Flask) -> None:
@@ -201,8 +205,13 @@ def _register_cli(app: Flask) -> None:
         configure_logging()
         stop = threading.Event()
         previous = {s: signal.signal(s, lambda *_: stop.set()) for s in (signal.SIGINT, signal.SIGTERM)}
+        ticks = 1 if once else None
+        replays = threading.Thread(target=run_worker, args=(replay_jobs(app), interval, stop, ticks),
+                                   name="replays", daemon=True)
         try:
-            totals = run_worker(worker_jobs(app), interval, stop, ticks=1 if once else None)
+            replays.start()
+            totals = run_worker(worker_jobs(app), interval, stop, ticks)
+            replays.join()  # a stopping worker lets the replay under way end (a killed one's is taken again)
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
