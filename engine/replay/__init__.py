@@ -35,6 +35,6 @@ as it is today, not as it was; a recorded suspension, migration or retry is not 
 around it are), and cases the record ended otherwise than by completing (terminated, in error) are
 skipped; the instance's size limit (QA_MAX_STATE_BYTES) is not checked, the per-step script budget is.
 """
-from engine.replay.run import ReplayResult, Selection, replay
+from engine.replay.run import Cancelled, ReplayResult, Selection, replay
 
-__all__ = ["ReplayResult", "Selection", "replay"]
+__all__ = ["Cancelled", "ReplayResult", "Selection", "replay"]

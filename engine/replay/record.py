@@ -83,15 +83,6 @@ class RecordedCase:
     ready_elements: set[str]  # every user task that was ever ready in the record
 
 
-def dao_selected_instances(session: Session, process_id: str, started_from: datetime, started_to: datetime,
-                           service_area: str | None) -> list[ProcessInstance]:
-    """The instances of a process started in [started_from, started_to), oldest first."""
-    query = select(ProcessInstance).where(ProcessInstance.process_id == process_id,
-                                          ProcessInstance.created_at >= started_from,
-                                          ProcessInstance.created_at < started_to)
-    if service_area:
-        query = query.where(ProcessInstance.service_area_id == service_area)
-    return list(session.scalars(query.order_by(ProcessInstance.created_at, ProcessInstance.id)))
 
 
 def recorded_cases(session: Session, ctx: EngineContext, rows: list[ProcessInstance]) -> Iterator[RecordedCase]:
