@@ -231,6 +231,7 @@ class CaseReplay:
 
     def _step(self, step) -> None:
         effects, _caught_up = run_step(self.workflow, step, self.candidate.grades, self.candidate.max_state_bytes)
+        self.run.steps += 1
         at = self.clock.now()
         self._sync_tasks(at)
         self._note_fired_timers()

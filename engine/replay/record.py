@@ -51,6 +51,7 @@ class CaseRun:
     path: list[str] = field(default_factory=list)  # the elements it completed, in order
     element_id: str | None = None  # diverged or failed: where
     reason: str | None = None  # and why
+    steps: int = 0  # replayed: the engine steps it took (a completion, a message, a timer sweep); the bench's unit
 
     def as_dict(self) -> dict:
         return {"instance_id": self.instance_id, "case_ref": self.case_ref, "status": self.status,
