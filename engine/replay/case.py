@@ -20,7 +20,13 @@ from engine.errors import InvalidData
 from engine.grades import GradeScale
 from engine.instances.loops import check_task
 from engine.instances.messages import deliver, messages_taken
-from engine.instances.projection import fired_timers, ready_user_tasks, timer_due_at, waiting_timers
+from engine.instances.projection import (
+    ReadyUserTask,
+    fired_timers,
+    ready_user_tasks,
+    timer_due_at,
+    waiting_timers,
+)
 from engine.instances.runtime import ExecutionFailed, current_data, find_task, run_step
 from engine.outbox import RecipientError, effect_fields, recipients_for, render
 from engine.replay.record import Action, CaseRun, Notice, RecordedCase, deadline_dict, element_path, outcome_dict
@@ -84,6 +90,7 @@ class CaseReplay:
     workflow: BpmnWorkflow = field(init=False)
     run: CaseRun = field(init=False)
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
+    ready: list[ReadyUserTask] = field(default_factory=list)  # the ready user tasks after the last step
     fired: set = field(default_factory=set)
     sweeps: dict[tuple[str, str], list[tuple[datetime, int]]] = field(default_factory=dict)
 
@@ -133,7 +140,7 @@ class CaseReplay:
             self._deliver(action)
 
     def _complete(self, action: Action) -> None:
-        ready = [t for t in ready_user_tasks(self.workflow) if t.element_id == action.element_id]
+        ready = [t for t in self.ready if t.element_id == action.element_id]
         if not ready:
             raise self._not_waiting(action)
         task = find_task(self.workflow, min(ready, key=lambda t: self.tasks[t.id].ready_at).id)
@@ -164,8 +171,10 @@ class CaseReplay:
     def _check(self, form_key: str, action: Action, case: dict) -> None:
         """The recorded answer, checked against the bundle's form as a completion would be."""
         schema = (self.candidate.forms.get(form_key) or {}).get("schema")
+        satisfied = not self.recorded.migrated and schema == (self.recorded.forms.get(form_key) or {}).get("schema")
         try:
-            check_completion(form_key, schema, action.data, set(self.candidate.reserved), self.session, case)
+            check_completion(form_key, schema, action.data, set(self.candidate.reserved), self.session, case,
+                             satisfied)
         except InvalidData as error:
             problems = "; ".join(f"{path}: {', '.join(messages)}" for path, messages in error.by_field().items())
             raise Diverged(action.element_id, f"the recorded answer no longer fits the form '{form_key}' "
@@ -243,6 +252,7 @@ class CaseReplay:
     def _sync_tasks(self, at: datetime) -> None:
         """As InstanceRuntime._sync_user_tasks: end the tasks no longer ready, add the new ones."""
         ready = {t.id: t for t in ready_user_tasks(self.workflow)}
+        self.ready = list(ready.values())
         for record in self.tasks.values():
             if record.state == "ready" and record.id not in ready:
                 task = find_task(self.workflow, record.id)
@@ -255,6 +265,8 @@ class CaseReplay:
 
     def _note_fired_timers(self) -> None:
         """A recorded sweep of a timer that fired here is used up."""
+        if not any(self.sweeps.values()):
+            return  # none left to use up (most cases: no timer of theirs was swept): spare the walk over every task
         for task in fired_timers(self.workflow, self.fired):
             self.fired.add(task.id)
             due = timer_due_at(task)
