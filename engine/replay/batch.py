@@ -36,12 +36,13 @@ def replay_batch(session: Session, ctx: EngineContext, version: ReplayVersion, i
                  after_case: Callable[[], None] | None = None) -> BatchResult:
     """Replay these instances (ids of dao_selected_ids) up to `as_of`; `after_case` is called after each."""
     batch, versions_read = BatchResult(), set()
+    directory: dict[tuple, list[str]] = {}  # recipients resolved in this transaction (CaseReplay.directory)
     for recorded in recorded_cases(session, ctx, dao_instances(session, ids)):
         if recorded.row.process_version_id not in versions_read:
             versions_read.add(recorded.row.process_version_id)
             batch.escalations |= escalation_elements(recorded.specs)
         skipped = recorded.run.status == "skipped"
-        replayed = None if skipped else CaseReplay(session, version, recorded).replay(as_of)
+        replayed = None if skipped else CaseReplay(session, version, recorded, directory).replay(as_of)
         batch.outcomes.append(CaseOutcome(recorded.run, replayed))
         if after_case is not None:
             after_case()

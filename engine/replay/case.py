@@ -28,7 +28,7 @@ from engine.instances.projection import (
     waiting_timers,
 )
 from engine.instances.runtime import ExecutionFailed, current_data, find_task, run_step
-from engine.outbox import RecipientError, effect_fields, recipients_for, render
+from engine.outbox import RecipientError, effect_fields, recipients_for, recipients_inputs, render
 from engine.replay.record import Action, CaseRun, Notice, RecordedCase, deadline_dict, element_path, outcome_dict
 from engine.reporting.outcomes import (
     OutcomeError,
@@ -89,6 +89,9 @@ class CaseReplay:
     clock: SettableClock = field(init=False)
     workflow: BpmnWorkflow = field(init=False)
     run: CaseRun = field(init=False)
+    # the people each notification's recipients resolved to, by recipients_inputs: shared by the cases of one
+    # replay's transaction (the directory does not change within it), read once each
+    directory: dict[tuple, list[str]] = field(default_factory=dict)
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
     ready: list[ReadyUserTask] = field(default_factory=list)  # the ready user tasks after the last step
     fired: set = field(default_factory=set)
@@ -295,7 +298,10 @@ class CaseReplay:
         row = self.recorded.row
         case_ref = effect.data.get("case_ref") or row.case_ref
         fields = effect_fields(effect, row.id, case_ref, self.candidate.base_url, self.candidate.free_text)
-        recipients = recipients_for(self.session, effect.args["to"], effect.data)
+        inputs = recipients_inputs(effect.args["to"], effect.data)
+        if inputs not in self.directory:
+            self.directory[inputs] = recipients_for(self.session, effect.args["to"], effect.data)
+        recipients = self.directory[inputs]
         return Notice(effect.element_id, list(effect.args["to"]), recipients, render(effect.args["subject"], fields),
                       render(effect.args["body"], fields), at)
 
