@@ -52,3 +52,16 @@ def test_a_progress_answering_false_cancels_the_replay(audits, clock, monkeypatc
     # stopped at its first report of 2 cases or more: after the 2nd case, or the first batch(es) to end
     assert calls[:2] == [0, 1 if processes == 1 else calls[1]] and 2 <= calls[-1] < 7
     assert len(calls) == (3 if processes == 1 else 2)
+
+
+def test_recipients_resolved_once_per_replay_still_follow_each_case(audits, clock):  # R-01 R-19
+    # two inadequate audits of practitioners in teams under different service managers (sue, sid): one replay
+    # resolves "service_manager" for each team, not once for both
+    cases.qa_on_time(audits, clock, "inadequate")
+    cases.qa_on_time(audits, clock, "inadequate", practitioner="pia")
+    result = replayed(audits, 1)
+    told = []
+    for case in result.cases:
+        assert case["replayed"]["notifications"] == case["recorded"]["notifications"]
+        told.append({name for notice in case["replayed"]["notifications"] for name in notice["recipients"]})
+    assert "sue" in told[0] - told[1] and "sid" in told[1] - told[0]
