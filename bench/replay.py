@@ -13,12 +13,13 @@ bench/replay_data.py's: a few walked through the engine, the rest cloned over th
    completion, a message or a timer sweep, each with its engine steps, scripts and effects);
 3. the raw SpiffWorkflow cycle of bench/raw.py (deserialize, complete a task, engine steps, serialize).
 
-`--profile`: the one-core sample under cProfile, its top functions printed after the table.
+`--profile`: the one-core sample replayed once more under cProfile, its top functions printed after the table.
 Progress goes to stderr, the table to stdout.
 """
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import time
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ QUICK = Sizes(cases=300, sample=50)
 class Measured:
     label: str
     seconds: float  # the whole replay, wall
+    load: float  # the machine's 1-minute load average as it began (2 cores: above 2, others were running too)
     result: ReplayResult
     case_ms: list[float]  # one core, each sampled case
     step_ms: list[float]  # and its time per replayed step
@@ -84,34 +86,37 @@ def run_database(label: str, url: str, sizes: Sizes, profile: bool) -> Measured:
         log(f"{label}: cloning them into {sizes.cases:,} audits over the year")
         clone_year(db, templates, sizes.cases)
         log(f"{label}: replaying {sizes.cases:,} audits on {PROCESSES} processes")
+        load = os.getloadavg()[0]
         seconds, result = timed(engine.replay, definition_files(*FILES), YEAR, AS_OF)
         if result.selected != sizes.cases or result.failed:
             raise AssertionError(f"selected {result.selected} of {sizes.cases}, failed: {result.failed[:3]}")
         log(f"{label}: {seconds / 1000:.1f} s; one core, {sizes.sample} cases one by one")
         case_ms, step_ms, profiled = _one_core(engine, sizes.sample, profile)
         log(f"{label}: the raw SpiffWorkflow cycle")
-        return Measured(label, seconds / 1000, result, case_ms, step_ms, _raw_cycle(), profiled)
+        return Measured(label, seconds / 1000, load, result, case_ms, step_ms, _raw_cycle(), profiled)
     finally:
         db.dispose()
         set_clock(SystemClock())
 
 
 def _one_core(engine: WorkflowEngine, sample: int, profile: bool) -> tuple[list[float], list[float], str | None]:
+    """The sample timed case by case; with `profile`, replayed again under cProfile (not timed: it doubles
+    the cost of every call)."""
     with engine.db.reading() as session:
         version = replay_version(session, engine.ctx, candidate_versions(session, definition_files(*FILES))["case_audit"])
         ids = dao_selected_ids(session, YEAR.process_id, YEAR.started_from, YEAR.started_to, None)
         ids = ids[::max(1, len(ids) // sample)][:sample]  # spread over the year
         ends = [time.perf_counter()]
-        profiler = cProfile.Profile() if profile else None
-        if profiler:
-            profiler.enable()
         batch = replay_batch(session, engine.ctx, version, ids, AS_OF, lambda: ends.append(time.perf_counter()))
-        if profiler:
-            profiler.disable()
+        profiled = None
+        if profile:
+            profiler = cProfile.Profile()
+            profiler.runcall(replay_batch, session, engine.ctx, version, ids, AS_OF)
+            profiled = _top(profiler)
     case_ms = [(end - begin) * 1000 for begin, end in zip(ends, ends[1:], strict=False)]
     steps = [outcome.replayed.steps if outcome.replayed else 0 for outcome in batch.outcomes]
     step_ms = [ms / n for ms, n in zip(case_ms, steps, strict=True) if n]
-    return case_ms, step_ms, _top(profiler) if profiler else None
+    return case_ms, step_ms, profiled
 
 
 def _top(profiler: cProfile.Profile, lines: int = 30) -> str:
@@ -141,12 +146,12 @@ def report(measured: list[Measured], sizes: Sizes) -> str:
         lines.append(f"| {m.label} | {m.result.selected:,} | {m.seconds:.1f} | {m.result.selected / m.seconds:.1f} "
                      f"| {median(m.case_ms):.1f} | {step:.2f} | {raw:.2f} | {step / raw:.2f}x "
                      f"| ≤ {TARGET_SECONDS} s | {'met' if m.seconds <= TARGET_SECONDS else 'MISSED'} |")
-    lines += ["", "| database | compared | open | diverged | failed | path changed | one-core sample |",
-              "|---|---:|---:|---:|---:|---:|---:|"]
+    lines += ["", "| database | compared | open | diverged | failed | path changed | one-core sample | load average |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for m in measured:
         r = m.result
         lines.append(f"| {m.label} | {r.compared:,} | {r.open} | {len(r.diverged)} | {len(r.failed)} "
-                     f"| {len(r.path_changes)} | {len(m.case_ms)} cases |")
+                     f"| {len(r.path_changes)} | {len(m.case_ms)} cases | {m.load:.1f} |")
     return "\n".join(lines)
 
 
