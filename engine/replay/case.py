@@ -21,6 +21,7 @@ from engine.grades import GradeScale
 from engine.instances.loops import check_task
 from engine.instances.messages import deliver, messages_taken
 from engine.instances.projection import (
+    PendingTimer,
     ReadyUserTask,
     fired_timers,
     ready_user_tasks,
@@ -94,6 +95,7 @@ class CaseReplay:
     directory: dict[tuple, list[str]] = field(default_factory=dict)
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
     ready: list[ReadyUserTask] = field(default_factory=list)  # the ready user tasks after the last step
+    waiting: list[PendingTimer] = field(default_factory=list)  # and its waiting timers
     fired: set = field(default_factory=set)
     sweeps: dict[tuple[str, str], list[tuple[datetime, int]]] = field(default_factory=dict)
 
@@ -226,7 +228,7 @@ class CaseReplay:
         """When the next sweep fires a timer: when the recorded sweep fired the same timer (same
         element, same due time), else just after it falls due (before anything recorded then)."""
         times = []
-        for timer in waiting_timers(self.workflow):
+        for timer in self.waiting:
             recorded = self.sweeps.get((timer.element_id, timer.due_at.isoformat()))
             after_due = (timer.due_at + AFTER_DUE, BEFORE_EVERYTHING)
             times.append(max(recorded[0], after_due) if recorded else after_due)
@@ -254,8 +256,9 @@ class CaseReplay:
 
     def _sync_tasks(self, at: datetime) -> None:
         """As InstanceRuntime._sync_user_tasks: end the tasks no longer ready, add the new ones."""
-        ready = {t.id: t for t in ready_user_tasks(self.workflow)}
-        self.ready = list(ready.values())
+        walked = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)  # one walk for both
+        ready = {t.id: t for t in ready_user_tasks(self.workflow, walked)}
+        self.ready, self.waiting = list(ready.values()), waiting_timers(self.workflow, walked)
         for record in self.tasks.values():
             if record.state == "ready" and record.id not in ready:
                 task = find_task(self.workflow, record.id)
