@@ -41,8 +41,8 @@ restoring the workflow; each notification's recipients are resolved once per tra
 inputs.
 
 Not yet: the replay does not run the processes a case starts (a child-safety alert is counted as
-started, its own steps are not replayed: select that process to replay its cases); it does not keep
-its result (no replay_run table), run in the worker, show progress or cancel; the directory is read
+started, its own steps are not replayed: select that process to replay its cases); it does not run
+in the worker (its progress callback and Cancelled are there for the worker to use); the directory is read
 as it is today, not as it was; a recorded suspension, migration or retry is not replayed (the actions
 around it are), and cases the record ended otherwise than by completing (terminated, in error) are
 skipped; the instance's size limit (QA_MAX_STATE_BYTES) is not checked, the per-step script budget is.
