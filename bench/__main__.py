@@ -1,9 +1,10 @@
 """`python -m bench [--quick] [--db sqlite|postgres|both]`: the engine's costs over raw SpiffWorkflow
 on each database, then the reports over 100,000 audits (bench/reports.py, also runnable alone as
-`python -m bench.reports`). Progress goes to stderr, the result tables to stdout."""
+`python -m bench.reports`), then the replay of a year of audits (bench/replay.py, `python -m bench.replay`). Progress goes to stderr, the result tables to stdout."""
 import argparse
 import time
 
+from . import replay as replay_bench
 from . import reports as report_bench
 from .config import FULL, QUICK
 from .databases import postgres_database, sqlite_database
@@ -23,6 +24,7 @@ def main(argv: list[str] | None = None) -> None:
             results = run_database(url, sizes)
         print(report(label, sizes, results), end="\n\n", flush=True)
     report_bench.run(args.db, args.quick)
+    replay_bench.run(args.db, args.quick)
     print(f"_{'quick' if args.quick else 'full'} run, {time.perf_counter() - began:.0f} s in all_")
 
 

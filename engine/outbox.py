@@ -140,6 +140,17 @@ def recipients_for(session: Session, to: list[str], data: dict) -> list[str]:
     return people
 
 
+def recipients_inputs(to: list[str], data: dict) -> tuple:
+    """All that recipients_for reads of `data` for `to`: each entry, its role and subject, and the
+    practitioner and team resolve_candidates goes by. In one transaction, equal inputs name the same people
+    (a replay resolves each once, engine/replay/case.py)."""
+    fields = {"practitioner", "team"}
+    for entry in to:
+        role, _, subject = entry.partition("@")
+        fields |= {entry, role, subject} - {""}
+    return tuple(to), tuple((name, repr(data.get(name))) for name in sorted(fields))
+
+
 def _resolve_entry(session: Session, entry: str, data: dict) -> list[str]:
     role, _, subject = entry.partition("@")
     if session.get(Role, role) is not None:

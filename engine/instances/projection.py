@@ -27,14 +27,18 @@ class PendingTimer:
     due_at: datetime
 
 
-def ready_user_tasks(workflow) -> list[ReadyUserTask]:
+def ready_user_tasks(workflow, walked: list | None = None) -> list[ReadyUserTask]:
+    """`walked`: the workflow's tasks as get_tasks(state=READY | WAITING) gave them (the same walk as for
+    READY alone, the WAITING ones among them), for a caller that wants both without walking twice."""
+    tasks = (workflow.get_tasks(state=TaskState.READY, manual=True) if walked is None
+             else [t for t in walked if t.state == TaskState.READY and t.task_spec.manual])
     return [
         ReadyUserTask(
             id=str(task.id), element_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, lane=task.task_spec.lane,
             form_key=getattr(getattr(task.task_spec, "form", None), "key", None), due_at=_boundary_due(task),
             spec_id=process_of(task), urgent=(getattr(task.task_spec, "extensions", None) or {}).get("urgent"))
-        for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+        for task in tasks
     ]
 
 
@@ -51,9 +55,12 @@ def process_of(task) -> str:
     return workflow.spec.name
 
 
-def waiting_timers(workflow) -> list[PendingTimer]:
+def waiting_timers(workflow, walked: list | None = None) -> list[PendingTimer]:
+    """`walked`: as for ready_user_tasks."""
     timers = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    tasks = workflow.get_tasks(state=TaskState.WAITING) if walked is None else [
+        t for t in walked if t.state == TaskState.WAITING]
+    for task in tasks:
         due = timer_due_at(task)
         if due is not None:
             timers.append(PendingTimer(str(task.id), task.task_spec.bpmn_id,

@@ -20,9 +20,16 @@ from engine.errors import InvalidData
 from engine.grades import GradeScale
 from engine.instances.loops import check_task
 from engine.instances.messages import deliver, messages_taken
-from engine.instances.projection import fired_timers, ready_user_tasks, timer_due_at, waiting_timers
+from engine.instances.projection import (
+    PendingTimer,
+    ReadyUserTask,
+    fired_timers,
+    ready_user_tasks,
+    timer_due_at,
+    waiting_timers,
+)
 from engine.instances.runtime import ExecutionFailed, current_data, find_task, run_step
-from engine.outbox import RecipientError, effect_fields, recipients_for, render
+from engine.outbox import RecipientError, effect_fields, recipients_for, recipients_inputs, render
 from engine.replay.record import Action, CaseRun, Notice, RecordedCase, deadline_dict, element_path, outcome_dict
 from engine.reporting.outcomes import (
     OutcomeError,
@@ -83,7 +90,12 @@ class CaseReplay:
     clock: SettableClock = field(init=False)
     workflow: BpmnWorkflow = field(init=False)
     run: CaseRun = field(init=False)
+    # the people each notification's recipients resolved to, by recipients_inputs: shared by the cases of one
+    # replay's transaction (the directory does not change within it), read once each
+    directory: dict[tuple, list[str]] = field(default_factory=dict)
     tasks: dict[str, TaskRecord] = field(default_factory=dict)
+    ready: list[ReadyUserTask] = field(default_factory=list)  # the ready user tasks after the last step
+    waiting: list[PendingTimer] = field(default_factory=list)  # and its waiting timers
     fired: set = field(default_factory=set)
     sweeps: dict[tuple[str, str], list[tuple[datetime, int]]] = field(default_factory=dict)
 
@@ -133,7 +145,7 @@ class CaseReplay:
             self._deliver(action)
 
     def _complete(self, action: Action) -> None:
-        ready = [t for t in ready_user_tasks(self.workflow) if t.element_id == action.element_id]
+        ready = [t for t in self.ready if t.element_id == action.element_id]
         if not ready:
             raise self._not_waiting(action)
         task = find_task(self.workflow, min(ready, key=lambda t: self.tasks[t.id].ready_at).id)
@@ -164,8 +176,10 @@ class CaseReplay:
     def _check(self, form_key: str, action: Action, case: dict) -> None:
         """The recorded answer, checked against the bundle's form as a completion would be."""
         schema = (self.candidate.forms.get(form_key) or {}).get("schema")
+        satisfied = not self.recorded.migrated and schema == (self.recorded.forms.get(form_key) or {}).get("schema")
         try:
-            check_completion(form_key, schema, action.data, set(self.candidate.reserved), self.session, case)
+            check_completion(form_key, schema, action.data, set(self.candidate.reserved), self.session, case,
+                             satisfied)
         except InvalidData as error:
             problems = "; ".join(f"{path}: {', '.join(messages)}" for path, messages in error.by_field().items())
             raise Diverged(action.element_id, f"the recorded answer no longer fits the form '{form_key}' "
@@ -214,7 +228,7 @@ class CaseReplay:
         """When the next sweep fires a timer: when the recorded sweep fired the same timer (same
         element, same due time), else just after it falls due (before anything recorded then)."""
         times = []
-        for timer in waiting_timers(self.workflow):
+        for timer in self.waiting:
             recorded = self.sweeps.get((timer.element_id, timer.due_at.isoformat()))
             after_due = (timer.due_at + AFTER_DUE, BEFORE_EVERYTHING)
             times.append(max(recorded[0], after_due) if recorded else after_due)
@@ -231,6 +245,7 @@ class CaseReplay:
 
     def _step(self, step) -> None:
         effects, _caught_up = run_step(self.workflow, step, self.candidate.grades, self.candidate.max_state_bytes)
+        self.run.steps += 1
         at = self.clock.now()
         self._sync_tasks(at)
         self._note_fired_timers()
@@ -241,7 +256,9 @@ class CaseReplay:
 
     def _sync_tasks(self, at: datetime) -> None:
         """As InstanceRuntime._sync_user_tasks: end the tasks no longer ready, add the new ones."""
-        ready = {t.id: t for t in ready_user_tasks(self.workflow)}
+        walked = self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)  # one walk for both
+        ready = {t.id: t for t in ready_user_tasks(self.workflow, walked)}
+        self.ready, self.waiting = list(ready.values()), waiting_timers(self.workflow, walked)
         for record in self.tasks.values():
             if record.state == "ready" and record.id not in ready:
                 task = find_task(self.workflow, record.id)
@@ -254,6 +271,8 @@ class CaseReplay:
 
     def _note_fired_timers(self) -> None:
         """A recorded sweep of a timer that fired here is used up."""
+        if not any(self.sweeps.values()):
+            return  # none left to use up (most cases: no timer of theirs was swept): spare the walk over every task
         for task in fired_timers(self.workflow, self.fired):
             self.fired.add(task.id)
             due = timer_due_at(task)
@@ -282,7 +301,10 @@ class CaseReplay:
         row = self.recorded.row
         case_ref = effect.data.get("case_ref") or row.case_ref
         fields = effect_fields(effect, row.id, case_ref, self.candidate.base_url, self.candidate.free_text)
-        recipients = recipients_for(self.session, effect.args["to"], effect.data)
+        inputs = recipients_inputs(effect.args["to"], effect.data)
+        if inputs not in self.directory:
+            self.directory[inputs] = recipients_for(self.session, effect.args["to"], effect.data)
+        recipients = self.directory[inputs]
         return Notice(effect.element_id, list(effect.args["to"]), recipients, render(effect.args["subject"], fields),
                       render(effect.args["body"], fields), at)
 

@@ -1,19 +1,21 @@
 """The recorded side of a replay: the past instances selected, what their history says happened to
 them (the actions to replay, the timer sweeps), and what they did (their notifications, outcome rows,
 final data and path), in the same shape a replayed case takes (CaseRun). Reads only."""
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.instances.projection import completed_tasks
 from engine.instances.runtime import EngineContext, current_data
 from engine.models import AlertOutcome, AuditDeadline, AuditOutcome, HistoryEvent, OutboxMessage, ProcessInstance
-from engine.serialization import load_state
+from engine.serialization import SERIALIZER_VERSION, load_state
 
 ACTIONS = ("task_completed", "message_received")  # what people did, replayed as they did it
 CHUNK = 500  # instance ids per IN (...)
@@ -51,6 +53,7 @@ class CaseRun:
     path: list[str] = field(default_factory=list)  # the elements it completed, in order
     element_id: str | None = None  # diverged or failed: where
     reason: str | None = None  # and why
+    steps: int = 0  # replayed: the engine steps it took (a completion, a message, a timer sweep); the bench's unit
 
     def as_dict(self) -> dict:
         return {"instance_id": self.instance_id, "case_ref": self.case_ref, "status": self.status,
@@ -81,17 +84,10 @@ class RecordedCase:
     run: CaseRun
     specs: list  # its version's process spec and those it calls
     ready_elements: set[str]  # every user task that was ever ready in the record
+    forms: dict  # its version's forms: {key: {"schema", "ui"}}, as its answers were checked against them
+    migrated: bool  # it moved to another version on the way: its earlier answers were checked against another's
 
 
-def dao_selected_instances(session: Session, process_id: str, started_from: datetime, started_to: datetime,
-                           service_area: str | None) -> list[ProcessInstance]:
-    """The instances of a process started in [started_from, started_to), oldest first."""
-    query = select(ProcessInstance).where(ProcessInstance.process_id == process_id,
-                                          ProcessInstance.created_at >= started_from,
-                                          ProcessInstance.created_at < started_to)
-    if service_area:
-        query = query.where(ProcessInstance.service_area_id == service_area)
-    return list(session.scalars(query.order_by(ProcessInstance.created_at, ProcessInstance.id)))
 
 
 def recorded_cases(session: Session, ctx: EngineContext, rows: list[ProcessInstance]) -> Iterator[RecordedCase]:
@@ -107,18 +103,34 @@ def _recorded(session, ctx, row: ProcessInstance, history: list[HistoryEvent], n
               outcome: tuple[dict, dict] | None) -> RecordedCase:
     info, spec, deps = ctx.specs.by_id(session, row.process_version_id)
     scripts = script_elements([spec, *deps.values()])
-    workflow = load_state(row.state, row.serializer_version, spec, deps) if row.state else None
     run = CaseRun(row.id, row.case_ref, row.created_at, status=_status(row.status))
     run.notifications = [n for n in notices if n.element_id in scripts]
     run.outcome, run.deadlines = outcome or (None, {})
     run.started = [str(e.detail.get("process_id")) for e in history if e.event == "process_started"]
     run.completed_at = next((e.at for e in history if e.event == "instance_completed"), None)
-    if workflow is not None:
-        run.data, run.path = current_data(workflow), element_path(workflow)
+    if row.state and run.status != "skipped":
+        run.data, run.path = _data_and_path(row, spec, deps)
     started = next((e for e in history if e.event == "instance_started"), None)
     return RecordedCase(row, dict(started.detail.get("data") or {}) if started else {}, _actions(history),
                         _sweeps(history), run, [spec, *deps.values()],
-                        {e.element_id for e in history if e.event == "task_ready" and e.element_id})
+                        {e.element_id for e in history if e.event == "task_ready" and e.element_id}, info.forms,
+                        any(e.event == "instance_migrated" for e in history))
+
+
+def _data_and_path(row: ProcessInstance, spec, deps: dict) -> tuple[dict, list[str]]:
+    """Its data and the elements it completed, in order. A completed instance's are read from its saved
+    state as they are (the workflow's data, its completed tasks by when they completed), without restoring
+    the workflow: that was the costliest part of reading a case. Anything else is restored."""
+    state = json.loads(row.state)
+    workflows = [(state["tasks"], spec),
+                 *((sub["tasks"], deps.get(sub["spec"])) for sub in state["subprocesses"].values())]
+    restore = row.serializer_version != SERIALIZER_VERSION or any(process is None for _, process in workflows)
+    if restore or not state.get("completed"):
+        workflow = load_state(row.state, row.serializer_version, spec, deps)
+        return current_data(workflow), element_path(workflow)
+    done = [(task["last_state_change"], process.task_specs[task["task_spec"]].bpmn_id)
+            for tasks, process in workflows for task in tasks.values() if task["state"] == TaskState.COMPLETED]
+    return dict(state["data"]), [bpmn_id for _, bpmn_id in sorted(done, key=lambda d: d[0]) if bpmn_id]
 
 
 def _status(status: str) -> str:

@@ -1,24 +1,25 @@
 """A replay: a bundle, the past cases selected, each replayed and compared with its record."""
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import install_engine_clock, now
-from engine.definitions.answers import case_fields
-from engine.definitions.deploy import Candidate, candidate_versions
-from engine.definitions.notifications import free_text_fields
+from engine.definitions.deploy import candidate_versions
 from engine.errors import NotFound
-from engine.grades import scale_of_forms
 from engine.instances.runtime import EngineContext
-from engine.models import Role
-from engine.replay.case import CaseReplay, ReplayVersion
+from engine.replay.batch import CaseOutcome, dao_selected_ids, replay_batch, replay_version
 from engine.replay.figures import escalation_elements, figures, path_change
-from engine.replay.progress import Progress, tell
-from engine.replay.record import CaseRun, RecordedCase, dao_selected_instances, recorded_cases
-from engine.serialization import load_specs
+from engine.replay.pool import Job, replay_in_pool
+from engine.replay.progress import Cancelled, Progress, tell
+from engine.replay.record import CaseRun
 
+PROCESSES = os.cpu_count() or 1  # issue 29: a year of audits replayed on both cores of the council's machine
+# Fewer cases than this replay in the caller's process: starting a pool's processes (importing the engine,
+# building the candidate version: ~2 s each) costs more than a second core saves on them.
+PARALLEL_FROM = 200
+BATCH = 25  # cases per batch a pool's process takes: both busy to the end, progress at least every 50 cases
 
 @dataclass(frozen=True)
 class Selection:
@@ -56,46 +57,70 @@ class ReplayResult:
 
 
 def replay(session: Session, ctx: EngineContext, files: dict[str, bytes], selection: Selection,
-           as_of: datetime | None = None, progress: Progress | None = None) -> ReplayResult:
+           as_of: datetime | None = None, progress: Progress | None = None,
+           processes: int | None = None) -> ReplayResult:
     """Replay the selected cases on the bundle's version of their process (engine/replay/__init__.py).
     InvalidDefinition when the bundle fails a deploy's checks; NotFound when it has no such process.
-    `progress(done, total)` is told once the selection is known and after each case; when it answers
-    False the replay stops with Cancelled (engine/replay/progress.py). Reads only."""
+    `progress(done, total)` is called once the selection is known (done=0), then as cases end (after each
+    in this process; after each batch of at most BATCH in a pool) and at the end: False stops the replay
+    (Cancelled). `processes`: how many to replay on (default: every core, for PARALLEL_FROM cases or
+    more on a database other processes can open). Reads only."""
     install_engine_clock()  # SpiffWorkflow's timers read engine.clock, and so the replay's clock
     candidates = candidate_versions(session, files)
     if selection.process_id not in candidates:
         raise NotFound(f"the bundle and the deployed files hold no process '{selection.process_id}'")
     candidate = candidates[selection.process_id]
-    version = _replay_version(session, ctx, candidate)
+    version = replay_version(session, ctx, candidate)
     as_of = as_of or now()
     result = ReplayResult(selection.process_id, candidate.content_hash, selection.started_from.isoformat(),
                           selection.started_to.isoformat(), selection.service_area, as_of.isoformat())
-    rows = dao_selected_instances(session, selection.process_id, selection.started_from, selection.started_to,
-                                  selection.service_area)
+    ids = dao_selected_ids(session, selection.process_id, selection.started_from, selection.started_to,
+                           selection.service_area)
+    tell(progress, 0, len(ids))
+    url = _shareable_url(session)
+    processes = processes or (PROCESSES if len(ids) >= PARALLEL_FROM else 1)
+    if processes > 1 and url is not None:
+        job = Job(url, candidate, as_of, ctx.calendar, ctx.base_url, ctx.max_state_bytes, version.roles)
+        batches = replay_in_pool(job, _batches(ids), processes, lambda done: _keeps_going(progress, done, len(ids)))
+        if batches is None:
+            raise Cancelled(f"the replay was cancelled after {len(ids)} cases were selected")
+    else:
+        done = iter(range(1, len(ids) + 1))
+        batches = [replay_batch(session, ctx, version, ids, as_of,
+                                lambda: tell(progress, next(done), len(ids)))]
     escalations = escalation_elements([version.spec, *version.deps.values()])
-    versions_read: set[int] = set()  # the recorded versions whose escalations are known
-    compared: list[tuple[CaseRun, CaseRun]] = []
-    tell(progress, 0, len(rows))
-    for recorded in recorded_cases(session, ctx, rows):
-        if recorded.row.process_version_id not in versions_read:
-            versions_read.add(recorded.row.process_version_id)
-            escalations |= escalation_elements(recorded.specs)
-        replayed = _replay_one(session, version, recorded, as_of, result)
-        if replayed is not None and replayed.status == "completed":
-            compared.append((recorded.run, replayed))
-        tell(progress, result.selected, len(rows))
-    _compare(result, compared, escalations, ctx)
+    compared = []
+    for batch in batches:
+        escalations |= batch.escalations
+        compared += [_tally(result, outcome) for outcome in batch.outcomes]
+    _compare(result, [pair for pair in compared if pair is not None], escalations, ctx)
     return result
 
 
-def _replay_one(session, version: ReplayVersion, recorded: RecordedCase, as_of: datetime,
-                result: ReplayResult) -> CaseRun | None:
+def _batches(ids: list[int]) -> list[list[int]]:
+    return [ids[start:start + BATCH] for start in range(0, len(ids), BATCH)]
+
+
+def _shareable_url(session: Session) -> str | None:
+    """The database's URL, for the pool's processes to open; None for an in-memory SQLite database."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+def _keeps_going(progress: Progress | None, done: int, total: int) -> bool:
+    return progress is None or progress(done, total) is not False
+
+
+def _tally(result: ReplayResult, outcome: CaseOutcome) -> tuple[CaseRun, CaseRun] | None:
+    """Count one case into the result; answers (recorded, replayed) when it ended both ways."""
     result.selected += 1
-    if recorded.run.status == "skipped":
+    recorded, replayed = outcome.recorded, outcome.replayed
+    if replayed is None:
         result.skipped += 1
         return None
-    replayed = CaseReplay(session, version, recorded).replay(as_of)
-    result.cases.append({"instance_id": recorded.row.id, "recorded": recorded.run.as_dict(),
+    result.cases.append({"instance_id": recorded.instance_id, "recorded": recorded.as_dict(),
                          "replayed": replayed.as_dict()})
     if replayed.status in ("diverged", "failed"):
         stop = {"instance_id": replayed.instance_id, "case_ref": replayed.case_ref,
@@ -103,7 +128,7 @@ def _replay_one(session, version: ReplayVersion, recorded: RecordedCase, as_of: 
         (result.diverged if replayed.status == "diverged" else result.failed).append(stop)
     elif replayed.status == "open":
         result.open += 1
-    return replayed
+    return (recorded, replayed) if replayed.status == "completed" else None
 
 
 def _compare(result: ReplayResult, compared: list[tuple[CaseRun, CaseRun]], escalations: set[str],
@@ -113,14 +138,3 @@ def _compare(result: ReplayResult, compared: list[tuple[CaseRun, CaseRun]], esca
     result.replayed = figures([replayed for _, replayed in compared], escalations, ctx.calendar)
     changes = (path_change(recorded, replayed) for recorded, replayed in compared)
     result.path_changes = [change for change in changes if change]
-
-
-def _replay_version(session: Session, ctx: EngineContext, candidate: Candidate) -> ReplayVersion:
-    spec, deps = load_specs(candidate.specs)  # as an instance restores its version's specs
-    roles = ctx.roles or {role.id: role.label for role in session.scalars(select(Role))}
-    forms = {key: form.get("schema") or {} for key, form in candidate.forms.items()}
-    elements = {s.bpmn_id for process in [spec, *deps.values()] for s in process.task_specs.values() if s.bpmn_id}
-    return ReplayVersion(candidate.process_id, spec, deps, candidate.forms, scale_of_forms(candidate.forms),
-                         ctx.script_engine, ctx.reserved, roles,
-                         frozenset(free_text_fields(forms, case_fields(roles))), elements, ctx.calendar,
-                         ctx.base_url, ctx.max_state_bytes)
