@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         ran = _statements_of(sql, client, path)
         print(f"### {name} `{path}` as {user}: median {median(ms):.1f} ms of {args.calls}, "
               f"{len(ran)} statements\n")
-        if sql.dialect.name == "postgresql":
+        if sql.dialect.name == "postgresql" and not args.no_plans:
             print(_plans(sql, ran, args.full_over))
 
 
@@ -103,6 +103,7 @@ def _arguments(argv):
     parser.add_argument("--user", default=AUDITORS[-1], help="whose pages (the overview is QA's)")
     parser.add_argument("--path", action="append", help="only these paths (repeatable)")
     parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--no-plans", action="store_true", help="medians and statements only")
     parser.add_argument("--full-over", type=float, default=1.0, help="show whole plans of statements slower (ms)")
     return parser.parse_args(argv)
 

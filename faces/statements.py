@@ -20,6 +20,8 @@ def count_statements(app: Flask, sql_engine: Engine) -> None:
         return response
 
 
-def _counted(_connection, _cursor, _statement, _parameters, _context, executemany) -> None:
-    if has_request_context():  # the timer worker and CLI commands run outside one
+def _counted(_connection, _cursor, statement, _parameters, _context, executemany) -> None:
+    # The timer worker and CLI commands run outside a request. SQLite's BEGIN is left out: the engine
+    # sends it as a statement there (engine/db.py), psycopg on its own, so both count alike.
+    if has_request_context() and not statement.startswith("BEGIN"):
         g.statements = g.get("statements", 0) + 1
