@@ -1,7 +1,8 @@
 """Reads that start from the person (issue 28) answer exactly what the reads they replace answered:
 the inbox through a UNION of the ways in (access.actionable_ids) lists the same tasks in the same
 order as testing every ready task (access.actionable_tasks); case visibility through a UNION the same
-instances as the OR it replaced; and My tasks filtered, sorted and paged by the database the same
+instances as the OR it replaced; the case list's facet counts in one statement the counts it read one
+by one; and My tasks filtered, sorted and paged by the database the same
 rows, order, count and steps as the page's former filtering in Python over the whole list.
 
 The rows are shuffled at random (a fixed seed, many people, roles, holders, covers and deadlines) on
@@ -10,7 +11,7 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from engine.calendar import parse_instant
 from engine.clock import now
@@ -18,6 +19,7 @@ from engine.models import AwayPeriod, InstanceParticipant, ProcessInstance, Task
 from engine.people import access
 from engine.people.accounts import CurrentUser
 from engine.views import queries
+from engine.views.case_list import FACETS, CaseFilter, facet_counts
 from engine.views.task_list import TaskFilter, end_of_week, task_page
 from tests.fixtures.diagrams import chain_bundle
 
@@ -157,3 +159,25 @@ def test_my_tasks_paged_by_the_database_shows_what_the_page_showed(shuffled, use
             assert found["total"] == len(pages)
             assert bool(found["urgent"]) == any(task["urgent"] for task in pages)
             assert sorted(found["steps"]) == sorted({(t["element_id"], t["name"]) for t in every})
+
+
+def _counted_one_by_one(session, may_see, at, where: CaseFilter) -> dict[str, dict]:
+    """The case list's facet counts before issue 28: a statement each, every one over the instances."""
+    counts = {}
+    for facet in FACETS:
+        column = getattr(ProcessInstance, facet)
+        query = select(column, func.count()).where(may_see, *where.clauses(at, leave_out=facet)).group_by(column)
+        counts[facet] = {value: n for value, n in session.execute(query) if value is not None}
+    return counts
+
+
+@pytest.mark.parametrize("where", [CaseFilter(), CaseFilter(status="running"), CaseFilter(process_id="chain"),
+                                   CaseFilter(status="suspended", service_area_id="children_in_care"),
+                                   CaseFilter(overdue=True, process_id="chain", status="running")], ids=str)
+def test_the_case_lists_counts_in_one_statement_are_the_counts_one_by_one(shuffled, where):  # R-81
+    at = now()
+    with shuffled.db.reading() as session:
+        for user in USERS:
+            may_see = access.visible_instances(user)
+            assert facet_counts(session, may_see, at, where) == _counted_one_by_one(session, may_see, at, where)
+        assert any(_counted_one_by_one(session, access.visible_instances(u), at, where)["status"] for u in USERS)
