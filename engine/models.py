@@ -111,7 +111,10 @@ class UserTask(Base):
                       # a person's ways in to their tasks (engine/people/access.py actionable_ids, issue 28):
                       # the ready tasks open to a role they hold, and those they hold
                       Index("ix_user_task_open_role", "state", "open_to_role", "role"),
-                      Index("ix_user_task_assignee_state", "assignee", "state"))
+                      Index("ix_user_task_assignee_state", "assignee", "state"),
+                      # which of a person's candidate rows are ready tasks, read from a small index
+                      Index("ix_user_task_ready", "id", postgresql_where=text("state = 'ready'"),
+                            sqlite_where=text("state = 'ready'")))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     process_id: Mapped[str] = mapped_column(String(255))

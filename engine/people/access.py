@@ -165,13 +165,15 @@ def task_and_right(session: Session, user: CurrentUser, task_id: str, act: bool 
 def actionable_ids(user: CurrentUser):
     """The ids of the ready tasks actionable_tasks lets through, as a UNION of the ways in, each read
     from an index that starts from the person (issue 28): named as a candidate (task_candidate by
-    username), open to a role they hold (user_task by state and role), held by them (by assignee and
-    state), and, with a role of the task, named or held by someone they cover today. A list that
-    filters `actionable_tasks` instead reads every ready task and tests each."""
+    username, each checked in the partial index of ready tasks: a person's candidate rows include
+    every task they ever completed), open to a role they hold (user_task by state and role), held
+    by them (by assignee and state), and, with a role of the task, named or held by someone they
+    cover today. A list that filters `actionable_tasks` instead reads every ready task and tests each."""
     covered = covered_now(user.username)
     ready = UserTask.state == "ready"
     return union(
-        select(TaskCandidate.task_id).where(TaskCandidate.username == user.username),
+        select(TaskCandidate.task_id).join(UserTask, UserTask.id == TaskCandidate.task_id)
+        .where(TaskCandidate.username == user.username, ready),
         select(UserTask.id).where(ready, UserTask.role.in_(user.roles), UserTask.open_to_role.is_(True)),
         select(UserTask.id).where(ready, UserTask.assignee == user.username),
         select(TaskCandidate.task_id).join(UserTask, UserTask.id == TaskCandidate.task_id)
