@@ -27,6 +27,7 @@ from engine.people.passwords import password_problem
 from engine.schema import upgrade
 from engine.scripts.budget import MAX_STATE_BYTES
 from engine.workflow_engine import WorkflowEngine
+from faces.statements import count_statements
 from web import init_web
 from webhooks.delivery import RetryPolicy
 from webhooks.destinations import Destinations
@@ -62,6 +63,7 @@ def default_settings(instance_path: str) -> dict:
         # Hosts, addresses or networks webhooks may reach although not public, e.g. "mosaic.internal, 10.20.0.0/16"
         "WEBHOOK_ALLOWED_HOSTS": os.environ.get("QA_WEBHOOK_ALLOWED_HOSTS", ""),
         "COUNCIL_NAME": os.environ.get("QA_COUNCIL_NAME", "Northshire County Council"),  # in the pages' header
+        "COUNT_STATEMENTS": bool(os.environ.get("QA_COUNT_STATEMENTS")),  # X-Statements on answers: the bench's
         "MAX_STATE_BYTES": int(os.environ.get("QA_MAX_STATE_BYTES", str(MAX_STATE_BYTES))),
         "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("QA_DELIVERY_MAX_ATTEMPTS", "12")),  # then dead-lettered
         "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("QA_DELIVERY_TIMEOUT_SECONDS", "10")),
@@ -79,6 +81,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     _choose_clock(app.config)
     _choose_secret(app.config, Path(app.instance_path))
     database = Database(app.config["DATABASE_URL"])
+    if app.config["COUNT_STATEMENTS"] and not _in_production(app.config):
+        count_statements(app, database.engine)
     calendar = WorkingCalendar(parse_closure_days(app.config["CLOSURE_DAYS"]))
     doors.install(app, WorkflowEngine(database, calendar, app.config["PUBLIC_URL"], app.config["MAX_STATE_BYTES"]),
                     _dispatcher(app.config, database))

@@ -24,12 +24,15 @@ class Staff:
         self.base, self.username = base, username
         self.http = requests.Session()
         self.timings: dict[str, list[float]] = {}
+        self.statements: dict[str, list[int]] = {}  # as each answer counted them (faces/statements.py)
 
     def timed(self, name: str, method: str, path: str, expect: int = 200, **kwargs) -> requests.Response:
         """One call, its milliseconds kept under `name`."""
         start = time.perf_counter()
         response = self.http.request(method, self.base + path, allow_redirects=False, **kwargs)
         self.timings.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+        if "X-Statements" in response.headers:
+            self.statements.setdefault(name, []).append(int(response.headers["X-Statements"]))
         if response.status_code != expect:
             raise CallFailed(f"{self.username}: {method} {path} answered {response.status_code}, expected "
                              f"{expect}: {response.text[:300]}")

@@ -44,10 +44,11 @@ FULL = HttpSizes(instances=10_000, samples=200, warmup=10, starts=600, locust_se
 QUICK = HttpSizes(instances=1_000, samples=30, warmup=5, starts=150, locust_seconds=20)
 
 
-def latencies(base: str, raw: RawSpiff, stored_by_step: dict[str, str], sizes: HttpSizes) -> dict[str, list[float]]:
+def latencies(base: str, raw: RawSpiff, stored_by_step: dict[str, str], sizes: HttpSizes,
+              statements: dict[str, list[int]] | None = None) -> dict[str, list[float]]:
     """One auditor works through their inbox as the pages and the API serve it; a QA officer starts
     a case audit and looks at the overview each round. The raw cycle of the same step runs before
-    each completion."""
+    each completion. `statements`, when given, gets each call's statement counts."""
     auditor, qa = Staff(base, AUDITORS[-1]), Staff(base, QA_TEAM)
     for person in (auditor, qa):
         person.sign_in()
@@ -72,6 +73,9 @@ def latencies(base: str, raw: RawSpiff, stored_by_step: dict[str, str], sizes: H
     for person in (auditor, qa):
         for name, ms in person.timings.items():
             timings.setdefault(name, []).extend(ms[sizes.warmup:] if len(ms) >= rounds else ms)
+        for name, counts in person.statements.items():
+            if statements is not None:
+                statements.setdefault(name, []).extend(counts[sizes.warmup:] if len(counts) >= rounds else counts)
     return timings | {RAW: raw_ms[sizes.warmup:]}
 
 

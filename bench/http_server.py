@@ -21,7 +21,8 @@ def serving(url: str, workers: int, timer_worker: bool = False):
     port = _free_port()
     # One key for every worker: a page session signed by one must be read by the other.
     env = os.environ | {"DATABASE_URL": url, "QA_SECRET_KEY": secrets.token_hex(32), "FLASK_APP": "app",
-                        "QA_PUBLIC_URL": f"http://127.0.0.1:{port}"}
+                        "QA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+                        "QA_COUNT_STATEMENTS": "1"}  # each answer says how many statements it ran (X-Statements)
     children = [subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--worker-class", "sync",
                                   "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
                                  cwd=ROOT, env=env)]

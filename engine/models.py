@@ -107,7 +107,14 @@ class ProcessInstance(Base):
 class UserTask(Base):
     """A user task that became ready: who may act on it, by when, and how it ended."""
     __tablename__ = "user_task"
-    __table_args__ = (Index("ix_user_task_state_role", "state", "role"),)
+    __table_args__ = (Index("ix_user_task_state_role", "state", "role"),
+                      # a person's ways in to their tasks (engine/people/access.py actionable_ids, issue 28):
+                      # the ready tasks open to a role they hold, and those they hold
+                      Index("ix_user_task_open_role", "state", "open_to_role", "role"),
+                      Index("ix_user_task_assignee_state", "assignee", "state"),
+                      # which of a person's candidate rows are ready tasks, read from a small index
+                      Index("ix_user_task_ready", "id", postgresql_where=text("state = 'ready'"),
+                            sqlite_where=text("state = 'ready'")))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
     process_id: Mapped[str] = mapped_column(String(255))
@@ -141,6 +148,8 @@ class TaskDraft(Base):
 class TaskCandidate(Base):
     """Who may act on a user task, one row each, so inboxes are plain SQL on every database."""
     __tablename__ = "task_candidate"
+    # the tasks naming a person, read from the index alone (engine/people/access.py actionable_ids)
+    __table_args__ = (Index("ix_task_candidate_person", "username", "task_id"),)
     task_id: Mapped[str] = mapped_column(ForeignKey("user_task.id"), primary_key=True)
     username: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 
@@ -149,6 +158,8 @@ class InstanceParticipant(Base):
     """People named on an instance (its case's practitioner and auditor, its tasks' candidates):
     they may see it whatever their place in the organisation (R-81)."""
     __tablename__ = "instance_participant"
+    # the instances naming a person, read from the index alone (engine/people/access.py visible_instances)
+    __table_args__ = (Index("ix_instance_participant_person", "username", "instance_id"),)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), primary_key=True)
     username: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
 

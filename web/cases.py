@@ -10,7 +10,7 @@ from engine.reporting.figures import Figure
 from engine.views.case_list import CYCLE, SORTS, CaseFilter
 
 from .audit_history import audits_listed
-from .display import case_rows, process_names
+from .display import case_rows, places, process_names
 from .page_session import signed_in
 from .report_view import describe
 from .reports import figure_asked
@@ -65,16 +65,16 @@ def by_reference(case_ref):
 
 def _selects(found: dict, where: CaseFilter, sort: str) -> dict[str, list[dict]]:
     """The choices of each filter, with how many cases each would give (the other filters kept)."""
-    counts, places = found["counts"], caller().places()
+    counts, names = found["counts"], places()
     steps = {s["element_id"]: s["name"] for s in found["steps"]}
     step_counts = {s["element_id"]: s["instances"] for s in found["steps"]}
     cycles = {cycle: cycle for cycle in sorted(counts["cycle"], reverse=True)}
     return {
         "process_id": _counted(process_names(), counts["process_id"], where.process_id, "All processes"),
         "status": _counted(STATUSES, counts["status"], where.status, "Any status"),
-        "service_area_id": _counted(places["service_area"], counts["service_area_id"], where.service_area_id,
+        "service_area_id": _counted(names["service_area"], counts["service_area_id"], where.service_area_id,
                                     "All service areas"),
-        "team_id": _options(places["team"], where.team_id, "All teams"),
+        "team_id": _options(names["team"], where.team_id, "All teams"),
         "step": _counted(steps, step_counts, where.step, "Any step"),
         "cycle": _counted(cycles, counts["cycle"], where.cycle, "Any cycle"),
         "person": _options(dict(caller().directory_people()), where.person, "Anyone"),
@@ -99,7 +99,7 @@ def _behind(figure: Figure | None) -> dict | None:
     """The report figure the list shows the cases of, in words, with the way back to the report."""
     if figure is None:
         return None
-    words = describe(figure, caller().report_labels(), caller().places()["service_area"])
+    words = describe(figure, caller().report_labels(), places()["service_area"])
     back = {k: v for k, v in figure.as_query().items() if k != "figure"}
     return {"words": words, "report_href": url_for("web_reports.reports_page", **back),
             "csv_href": (url_for("web_reports.rows_csv", **figure.as_query())

@@ -9,7 +9,7 @@ from doors import caller
 from engine.people.access import manages
 from engine.views.case_list import CYCLE
 
-from .display import due, held_in_words, process_names
+from .display import due, held_in_words, places, process_names
 from .page_session import signed_in
 
 blp = Blueprint("web_dashboard", __name__)
@@ -23,7 +23,7 @@ def overview():
         abort(400, "the cycle is a year and month, e.g. 2026-11")
     counts = caller().dashboard(cycle)
     cycle = counts["cycle"]
-    areas = caller().places()["service_area"]
+    areas = places()["service_area"]
     names = process_names()
     by_process: dict[str, list[dict]] = {}
     for step in counts["open_steps"]:

@@ -1,4 +1,6 @@
 """How the pages word what the engine answers: process and role names, deadlines, case rows."""
+from flask import g
+
 from doors import caller
 from engine.calendar import LONDON, parse_instant
 from engine.clock import now
@@ -7,7 +9,17 @@ from .due import due_in_words
 
 
 def process_names() -> dict[str, str]:
-    return {d["process_id"]: d["name"] for d in caller().definitions()}
+    """Each process's name, by id: read once a request (a page names processes in its filters and rows)."""
+    if "process_names" not in g:
+        g.process_names = caller().process_names()
+    return g.process_names
+
+
+def places() -> dict[str, dict[str, str]]:
+    """The names of the teams and service areas, by id: read once a request."""
+    if "places" not in g:
+        g.places = caller().places()
+    return g.places
 
 
 def role_label(role: str | None) -> str:

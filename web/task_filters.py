@@ -1,51 +1,22 @@
-"""Finding things in a task list (issue 23, item 6): filters and sort, all in the URL so a list can
-be bookmarked and shared. The lists are a person's or a manager's ready tasks, already narrowed by
-the engine's access rules; these narrow them further by what the page asks."""
-from datetime import timedelta
+"""Finding things in a task list (issue 23, item 6): filters, sort and page, all in the URL so a
+list can be bookmarked and shared. The lists are a person's or a manager's ready tasks, narrowed by
+the engine's access rules; these narrow them further by what the page asks, in the database
+(engine/views/task_list.py)."""
+from flask import abort
 
-from engine.calendar import LONDON, parse_instant
-from engine.clock import now
+from engine.views.task_list import TaskFilter
 
 SORTS = {"due": "Soonest due first", "case": "Case reference"}
+PAGE_SIZE = 25
 
 
-def narrowed(rows: list[dict], args) -> list[dict]:
-    """The rows the page's filters keep, in the order it asks (urgent first, always)."""
-    at = now()
-    keep = [row for row in rows if _wanted(row, args, at)]
-    if args.get("sort") == "case":
-        order = lambda row: (not row["task"]["urgent"], (row["task"]["case_ref"] or "").lower(), _due_key(row))  # noqa: E731
-    else:
-        order = lambda row: (not row["task"]["urgent"], *_due_key(row))  # noqa: E731
-    return sorted(keep, key=order)
-
-
-def step_choices(rows: list[dict]) -> list[tuple[str, str]]:
-    """(element id, name) of the steps in the unfiltered list, by name: what the Step filter offers."""
-    return sorted({(row["task"]["element_id"], row["task"]["name"]) for row in rows}, key=lambda pair: pair[1])
-
-
-def _wanted(row: dict, args, at) -> bool:
-    task = row["task"]
-    person = args.get("person")
-    return all((
-        not args.get("overdue") or row["overdue"],
-        not args.get("due_week") or _due_this_week(task["due_at"], at),
-        not args.get("urgent") or bool(task["urgent"]),
-        not args.get("step") or task["element_id"] == args["step"],
-        # a manager chasing one person: the steps naming or held by them
-        not person or person in (task["candidates"] or []) or task["assignee"] == person,
-    ))
-
-
-def _due_this_week(due_at: str | None, at) -> bool:
-    """Due from `at` (now) to the end of its week (Sunday, London): what to do before the week is out."""
-    if not due_at:
-        return False
-    today, due = at.astimezone(LONDON).date(), parse_instant(due_at)
-    return at <= due and due.astimezone(LONDON).date() <= today + timedelta(days=6 - today.weekday())
-
-
-def _due_key(row: dict) -> tuple:
-    task = row["task"]
-    return task["due_at"] is None, task["due_at"] or "", task["id"]
+def list_filters(args) -> tuple[TaskFilter, int]:
+    """The page's query string as a filter and a page number; a page that is not one is a 400."""
+    page = args.get("page", "1")
+    if not (page.isdigit() and 0 < int(page) <= 100_000):
+        abort(400, "the filter 'page' has a value it does not take")
+    where = TaskFilter(case_ref=args.get("case_ref", "").strip() or None, process_id=args.get("process_id") or None,
+                       step=args.get("step") or None, overdue=bool(args.get("overdue")),
+                       due_week=bool(args.get("due_week")), urgent=bool(args.get("urgent")),
+                       person=args.get("person") or None, sort="case" if args.get("sort") == "case" else "due")
+    return where, int(page)

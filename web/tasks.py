@@ -11,7 +11,7 @@ from .form_answers import answers, keep_typed, place_errors, shape_shown
 from .form_context import shown_answers
 from .form_fields import FormModel
 from .page_session import local_path, signed_in
-from .task_filters import SORTS, narrowed, step_choices
+from .task_filters import PAGE_SIZE, SORTS, list_filters
 
 blp = Blueprint("web_tasks", __name__)
 
@@ -19,15 +19,16 @@ blp = Blueprint("web_tasks", __name__)
 @blp.get("/")
 @signed_in
 def my_tasks():
-    """The tasks the person may act on, soonest due first; managers also see their teams' (read only)."""
-    filters = {"case_ref": request.args.get("case_ref", "").strip() or None,
-               "process_id": request.args.get("process_id") or None}
+    """A page of the tasks the person may act on, urgent first, then soonest due; managers also see
+    their teams' (read only). The database filters, sorts and pages them (engine/views/task_list.py)."""
+    where, page = list_filters(request.args)
     team = request.args.get("view") == "team" and manages(g.user)
-    every = [_row(task) for task in caller().task_list(team=bool(team), **filters)]
-    rows = narrowed(every, request.args)
-    return render_template("tasks/index.html", rows=rows, team=team, manages=manages(g.user),
-                           covering=caller().covering_now(),
-                           processes=process_names(), filters=request.args, steps=step_choices(every), sorts=SORTS)
+    found = caller().task_page(where, page, PAGE_SIZE, team=bool(team))
+    query = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template("tasks/index.html", rows=[_row(task) for task in found["items"]], found=found,
+                           last_page=max(1, -(-found["total"] // PAGE_SIZE)), query=query, team=team,
+                           manages=manages(g.user), covering=caller().covering_now(), processes=process_names(),
+                           filters=request.args, steps=found["steps"], sorts=SORTS)
 
 
 @blp.post("/tasks/<task_id>/claim")

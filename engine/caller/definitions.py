@@ -129,6 +129,10 @@ class DefinitionVerbs(Door):
     def definitions(self) -> list[dict]:
         return self.engine.reads.definitions()
 
+    def process_names(self) -> dict[str, str]:
+        """Each deployed process's name, by id (the latest version's)."""
+        return self.engine.reads.process_names()
+
     def definition(self, process_id: str) -> dict:
         return self.engine.reads.definition(process_id)
 

@@ -16,6 +16,7 @@ from engine.people import access
 from engine.people.away import covers_now
 from engine.people.directory import display_names
 from engine.views import queries
+from engine.views.task_list import TaskFilter, task_page
 from engine.views.task_waits import waits_for
 
 
@@ -38,6 +39,15 @@ class TaskVerbs(Door):
             tasks = queries.ready_tasks(session, *clauses, **filters)
             waits = waits_for(session, [task["id"] for task in tasks])
             return [task | waits.get(task["id"], {}) for task in tasks]
+
+    def task_page(self, where: TaskFilter, page: int = 1, page_size: int = 25, team: bool = False) -> dict:
+        """A page of My tasks (or, for managers, their teams'), filtered, sorted and paged by the database
+        (engine/views/task_list.py), each row with whom it waits for and who holds it since when."""
+        clauses = access.oversight_clauses(self.user) if team else access.inbox_clauses(self.user)
+        with self.db.reading() as session:
+            found = task_page(session, clauses, now(), where, page, page_size)
+            waits = waits_for(session, [task["id"] for task in found["items"]])
+            return found | {"items": [task | waits.get(task["id"], {}) for task in found["items"]]}
 
     def task(self, task_id: str) -> dict:
         """One task with its form, UI schema and data, whether the person may act on it, and their draft."""

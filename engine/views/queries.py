@@ -144,6 +144,14 @@ def definitions(session: Session, process_id: str | None = None) -> list[dict]:
             for versions in grouped.values()]
 
 
+def process_names(session: Session) -> dict[str, str]:
+    """Each deployed process's name, by id: its latest version's (what `definitions` calls it), without
+    counting instances, for the pages that only name processes."""
+    query = select(ProcessVersion.process_id, ProcessVersion.name).order_by(ProcessVersion.process_id,
+                                                                            ProcessVersion.version)
+    return dict(session.execute(query).all())
+
+
 def definition(session: Session, process_id: str) -> dict:
     found = definitions(session, process_id)
     if not found:
@@ -261,6 +269,10 @@ class Reads:
     def definitions(self) -> list[dict]:
         with self.db.reading() as session:
             return definitions(session)
+
+    def process_names(self) -> dict[str, str]:
+        with self.db.reading() as session:
+            return process_names(session)
 
     def definition(self, process_id: str) -> dict:
         with self.db.reading() as session:

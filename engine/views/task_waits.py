@@ -4,7 +4,7 @@ holds it, and since when they took it.
 """
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.models import HistoryEvent, Person, ProcessInstance, Role, Team, UserTask
@@ -20,9 +20,10 @@ def waits_for(session: Session, task_ids: list[str]) -> dict[str, dict]:
         .where(UserTask.id.in_(task_ids))).all()
     named = {n for task, _ in rows for n in [*(task.candidates or []), task.assignee] if n}
     away = away_today(session, named)
-    people = _names(session, Person.username, Person.display_name, named | {p.cover for p in away.values()})
-    roles = _names(session, Role.id, Role.label, {task.role for task, _ in rows})
-    teams = _names(session, Team.id, Team.name, {team for _, team in rows if team})
+    people, roles, teams = _names(session, {
+        "person": (Person.username, Person.display_name, named | {p.cover for p in away.values()}),
+        "role": (Role.id, Role.label, {task.role for task, _ in rows}),
+        "team": (Team.id, Team.name, {team for _, team in rows if team})})
     since = _held_since(session, [task for task, _ in rows if task.assignee])
     named_as = _Names(people, away)
     return {task.id: {"waits_for": _waiting(task, team, named_as, roles, teams),
@@ -66,5 +67,13 @@ def _held_since(session: Session, held: list[UserTask]) -> dict[str, datetime]:
     return {task_id: event.at for event in events if (task_id := event.detail.get("task_id")) in wanted}
 
 
-def _names(session: Session, key, label, wanted: set) -> dict:
-    return dict(session.execute(select(key, label).where(key.in_(wanted))).all()) if wanted else {}
+def _names(session: Session, wanted: dict[str, tuple]) -> list[dict]:
+    """For each kind (key column, label column, the keys wanted): {key: label}, in one statement."""
+    kinds = list(wanted)
+    reads = [select(literal(kind), key, label).where(key.in_(keys)) for kind, (key, label, keys) in wanted.items()
+             if keys]
+    found: dict[str, dict] = {kind: {} for kind in kinds}
+    if reads:
+        for kind, key, label in session.execute(union_all(*reads)):
+            found[kind][key] = label
+    return [found[kind] for kind in kinds]

@@ -83,3 +83,21 @@ def test_nothing_selected_says_so(site, audits):
     ann = signed_in(site, "ann")
     answer = _post_selected(ann, "/", [], "claim")
     assert answer.status_code == 302 and "Select at least one task first" in ann.get(answer.location).text
+
+
+def test_my_tasks_comes_a_page_at_a_time_with_the_whole_count(site):
+    engine = doors.engine(site)
+    for n in range(27):
+        engine.start_instance("case_audit", CASE | {"case_ref": f"P-{n:03d}"}, "quinn")
+    ann = signed_in(site, "ann")
+    first, second = ann.get("/?sort=case").text, ann.get("/?sort=case&page=2").text
+    assert _cases(first) == [f"P-{n:03d}" for n in range(25)]
+    assert _cases(second) == ["P-025", "P-026"]
+    assert "27 tasks, by case reference, page 1 of 2" in " ".join(first.split())
+    assert "page=2&amp;sort=case" in first  # the next page keeps the filters
+
+
+@pytest.mark.parametrize("page", ["0", "two", "-1", "100001"])
+def test_a_page_number_my_tasks_does_not_have_is_a_400_naming_it(site, page):
+    answer = signed_in(site, "ann").get(f"/?page={page}")
+    assert answer.status_code == 400 and "page" in answer.text
