@@ -6,13 +6,13 @@ ready task or instance; and a partial index of the ready tasks' ids, so a person
 Indexes only: nothing the write path keeps changes.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
