@@ -61,8 +61,19 @@ def waiting_timers(workflow) -> list[PendingTimer]:
     return timers
 
 
-def fired_timer_ids(workflow) -> set:
-    return {task.id for task in fired_timers(workflow, set())}
+def timers_now(workflow) -> tuple[set, list[PendingTimer]]:
+    """(the ids of the timers fired, the waiting timers) in one walk of the task tree. The waiting timers are those of
+    every waiting task, which may be more than waiting_timers() finds (it walks as get_tasks(state=)
+    does): the waiting-timer rows compared with them (rows.dao_write_timers) are rewritten if so."""
+    tasks = workflow.get_tasks()
+    fired = {task.id for task in tasks if task.state == TaskState.COMPLETED and _is_timer(task)}
+    waiting = [PendingTimer(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name, due)
+               for task in tasks if task.state == TaskState.WAITING and (due := timer_due_at(task)) is not None]
+    return fired, waiting
+
+
+def _is_timer(task) -> bool:
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
 
 
 def completed_tasks(workflow) -> list:

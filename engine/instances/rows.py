@@ -4,6 +4,7 @@ whatever the step did. No ORM unit of work here: no object is added to the sessi
 No commits either: the caller's transaction (Database.transaction) decides."""
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from types import SimpleNamespace
 
 from sqlalchemy import (
@@ -59,13 +60,8 @@ def dao_load_instance(session: Session, instance_id: int | None = None, task_id:
     """The instance (by its id, or by the id of one of its tasks) and what its rows hold, in one
     SELECT; with `lock`, the instance row is held (FOR UPDATE) until the transaction ends. It also
     reads the active webhook subscriptions once for the transaction (outbox._subscribers)."""
-    query = select(ProcessInstance, *_known_columns(session)).execution_options(populate_existing=True)
-    if task_id is not None:
-        query = (query.add_columns(UserTask.state, UserTask.assignee)
-                 .join(UserTask, UserTask.instance_id == ProcessInstance.id).where(UserTask.id == task_id))
-    else:
-        query = query.where(ProcessInstance.id == instance_id)
-    found = session.execute(query.with_for_update(of=ProcessInstance) if lock else query).first()
+    query = _load_query(session.get_bind().dialect.name, task_id is not None, lock)
+    found = session.execute(query, {"instance_id": instance_id, "task_id": task_id}).first()
     if found is None:
         raise NotFound(f"task {task_id} does not exist" if task_id is not None
                        else f"process instance {instance_id} does not exist")
@@ -73,13 +69,23 @@ def dao_load_instance(session: Session, instance_id: int | None = None, task_id:
     return found[0], _known(session, found[1:5], task)
 
 
-def _known_columns(session: Session) -> list:
+@cache
+def _load_query(dialect: str, by_task: bool, lock: bool):
+    """dao_load_instance's SELECT, built once (building it costs more than running it)."""
     other = aliased(UserTask)  # not the task the instance may be loaded by
-    ready = _json_list(session, other.id, other.instance_id == ProcessInstance.id, other.state == "ready")
-    people = _json_list(session, InstanceParticipant.username, InstanceParticipant.instance_id == ProcessInstance.id)
+    ready = _json_list(dialect, other.id, other.instance_id == ProcessInstance.id, other.state == "ready")
+    people = _json_list(dialect, InstanceParticipant.username, InstanceParticipant.instance_id == ProcessInstance.id)
     drafts = exists(select(TaskDraft.task_id).join(other, other.id == TaskDraft.task_id)
                     .where(other.instance_id == ProcessInstance.id, other.state == "ready")).correlate(ProcessInstance)
-    return [ready, people, drafts, _subscriptions(session)]
+    query = select(ProcessInstance, ready, people, drafts, _subscriptions(dialect))
+    if by_task:
+        query = (query.add_columns(UserTask.state, UserTask.assignee)
+                 .join(UserTask, UserTask.instance_id == ProcessInstance.id)
+                 .where(UserTask.id == bindparam("task_id", type_=UserTask.id.type)))
+    else:
+        query = query.where(ProcessInstance.id == bindparam("instance_id", type_=ProcessInstance.id.type))
+    query = query.execution_options(populate_existing=True)
+    return query.with_for_update(of=ProcessInstance) if lock else query
 
 
 def _known(session: Session, found, task: tuple[str, str | None] | None) -> Known:
@@ -89,20 +95,20 @@ def _known(session: Session, found, task: tuple[str, str | None] | None) -> Know
     return Known(set(ready_ids or []), set(usernames or []), bool(has_drafts), task)
 
 
-def _json_list(session: Session, value, *where):
+def _json_list(dialect: str, value, *where):
     """A correlated subquery answering `value` of every matching row as one JSON array (None: no rows)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = dialect == "postgresql"
     aggregate = func.json_agg(value) if postgres else func.json_group_array(value)
     return type_coerce(select(aggregate).where(*where).correlate(ProcessInstance).scalar_subquery(), JSON)
 
 
-def _subscriptions(session: Session):
+def _subscriptions(dialect: str):
     """The active webhook subscriptions as a JSON array of [id, events]."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect == "postgresql":
         pair = func.json_build_array(WebhookSubscription.id, WebhookSubscription.events)
     else:
         pair = func.json_array(WebhookSubscription.id, func.json(WebhookSubscription.events))
-    return _json_list(session, pair, WebhookSubscription.active.is_(True))
+    return _json_list(dialect, pair, WebhookSubscription.active.is_(True))
 
 
 def dao_add_instance(session: Session, values: dict) -> ProcessInstance:
@@ -120,17 +126,23 @@ def dao_write_tasks(session: Session, ended: list[dict], added: list[dict]) -> l
     that it came back."""
     if not ended and not added:
         return []
-    upsert = _dialect_insert(session, UserTask).values(ended + added)
+    # Executed with the rows as parameters (SQLAlchemy's "insertmanyvalues": still one multi-row
+    # statement), not .values(rows): a statement built around its rows is compiled anew every time.
+    written = list(session.execute(_task_upsert(session.get_bind().dialect.name), ended + added))
+    _expire_tasks(session, [row.id for row in written])
+    return written
+
+
+@cache
+def _task_upsert(dialect: str):
+    upsert = (postgres_insert if dialect == "postgresql" else sqlite_insert)(_table(UserTask))
     new = upsert.excluded
-    upsert = upsert.on_conflict_do_update(
+    return upsert.on_conflict_do_update(
         index_elements=[UserTask.id],
         set_={"state": new.state, "ended_at": new.ended_at, "completed_by": new.completed_by,
               "assignee": case((new.assignee.is_not(None), new.assignee), else_=UserTask.assignee)},
         where=and_(UserTask.state == "ready", or_(new.assignee.is_(None), UserTask.assignee.is_(None),
-                                                  UserTask.assignee == new.assignee)))
-    written = list(session.execute(upsert.returning(*TASK_COLUMNS)))
-    _expire_tasks(session, [row.id for row in written])
-    return written
+                                                  UserTask.assignee == new.assignee))).returning(*TASK_COLUMNS)
 
 
 def dao_hold_ready_task(session: Session, task_id: str, holder: str) -> None:
@@ -205,15 +217,19 @@ def dao_write_timers(session: Session, instance_id: int, before: list[PendingTim
 
 def _move_timers(session: Session, instance_id: int, pairs: list[tuple[PendingTimer, PendingTimer]]) -> bool:
     """Re-point each ended timer's row at a new timer; False unless every row was there to move."""
-    move = (update(WaitingTimer)
-            .where(WaitingTimer.instance_id == instance_id, WaitingTimer.task_id == bindparam("old_task"))
-            .values(task_id=bindparam("new_task"), element_id=bindparam("new_element"),
-                    name=bindparam("new_name"), due_at=bindparam("new_due", type_=WaitingTimer.due_at.type)))
-    result = session.connection().execute(move, [
-        {"old_task": was.task_id, "new_task": now.task_id, "new_element": now.element_id, "new_name": now.name,
-         "new_due": now.due_at} for was, now in pairs])
+    result = session.connection().execute(_timer_move(), [
+        {"instance": instance_id, "old_task": was.task_id, "new_task": now.task_id, "new_element": now.element_id,
+         "new_name": now.name, "new_due": now.due_at} for was, now in pairs])
     sane = len(pairs) == 1 or session.get_bind().dialect.supports_sane_multi_rowcount
     return sane and result.rowcount == len(pairs)
+
+
+@cache
+def _timer_move():
+    return (update(WaitingTimer)
+            .where(WaitingTimer.instance_id == bindparam("instance"), WaitingTimer.task_id == bindparam("old_task"))
+            .values(task_id=bindparam("new_task"), element_id=bindparam("new_element"),
+                    name=bindparam("new_name"), due_at=bindparam("new_due", type_=WaitingTimer.due_at.type)))
 
 
 def _rewrite_timers(session: Session, instance_id: int, timers: list[PendingTimer]) -> None:

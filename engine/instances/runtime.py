@@ -30,10 +30,10 @@ from engine.instances.loops import LoopTooLong, check_task, check_workflow
 from engine.instances.messages import deliver, messages_taken
 from engine.instances.projection import (
     completed_tasks,
-    fired_timer_ids,
     fired_timers,
     ready_user_tasks,
     timer_due_at,
+    timers_now,
     waiting_timers,
 )
 from engine.instances.rows import Known, history_row
@@ -105,8 +105,8 @@ class InstanceRuntime:
         self.effects: list[Effect] = []  # what the steps run so far asked of the world
         self.started: list[int] = []  # the instances this action started (engine/workflow_engine._start_child)
         self.timer_rows: list | None = None  # the waiting-timer rows save() wrote
-        self.fired_before = fired_timer_ids(workflow)  # to tell which timers fire in this action
-        self.timers_before = waiting_timers(workflow)  # what its timer rows hold (save() keeps them so)
+        # The timers fired before (to tell which fire in this action), and those its rows hold.
+        self.fired_before, self.timers_before = timers_now(workflow)
         self.history: list[dict] = []  # the history rows of this action, written by save()
         # Written by save(), or by the record of the step's failure: what the start itself made.
         self.kept_history: list[dict] = []
