@@ -27,14 +27,16 @@ class PendingTimer:
     due_at: datetime
 
 
-def ready_user_tasks(workflow) -> list[ReadyUserTask]:
+def ready_user_tasks(workflow, tasks: list | None = None) -> list[ReadyUserTask]:
+    """`tasks`: every task of the workflow (get_tasks()), when the caller has them already."""
     return [
         ReadyUserTask(
             id=str(task.id), element_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, lane=task.task_spec.lane,
             form_key=getattr(getattr(task.task_spec, "form", None), "key", None), due_at=_boundary_due(task),
             spec_id=process_of(task), urgent=(getattr(task.task_spec, "extensions", None) or {}).get("urgent"))
-        for task in workflow.get_tasks(state=TaskState.READY, manual=True)
+        for task in (workflow.get_tasks(state=TaskState.READY, manual=True) if tasks is None
+                     else [t for t in tasks if t.state == TaskState.READY and t.task_spec.manual])
     ]
 
 
@@ -51,9 +53,13 @@ def process_of(task) -> str:
     return workflow.spec.name
 
 
-def waiting_timers(workflow) -> list[PendingTimer]:
+def waiting_timers(workflow, tasks: list | None = None) -> list[PendingTimer]:
+    """`tasks`: as for ready_user_tasks. (Walking every task finds what get_tasks(state=WAITING)
+    does: it leaves out only what lies below predicted tasks, which are predicted too.)"""
     timers = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    waiting = (workflow.get_tasks(state=TaskState.WAITING) if tasks is None
+               else [t for t in tasks if t.state == TaskState.WAITING])
+    for task in waiting:
         due = timer_due_at(task)
         if due is not None:
             timers.append(PendingTimer(str(task.id), task.task_spec.bpmn_id,
@@ -62,31 +68,22 @@ def waiting_timers(workflow) -> list[PendingTimer]:
 
 
 def timers_now(workflow) -> tuple[set, list[PendingTimer]]:
-    """(the ids of the timers fired, the waiting timers) in one walk of the task tree. The waiting timers are those of
-    every waiting task, which may be more than waiting_timers() finds (it walks as get_tasks(state=)
-    does): the waiting-timer rows compared with them (rows.dao_write_timers) are rewritten if so."""
+    """(the ids of the timers fired, the waiting timers) in one walk of the task tree."""
     tasks = workflow.get_tasks()
-    fired = {task.id for task in tasks if task.state == TaskState.COMPLETED and _is_timer(task)}
-    waiting = [PendingTimer(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name, due)
-               for task in tasks if task.state == TaskState.WAITING and (due := timer_due_at(task)) is not None]
-    return fired, waiting
+    return {task.id for task in fired_timers(workflow, set(), tasks)}, waiting_timers(workflow, tasks)
 
 
-def _is_timer(task) -> bool:
-    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
-
-
-def completed_tasks(workflow) -> list:
+def completed_tasks(workflow, tasks: list | None = None) -> list:
     """Every completed task, those inside a multi-instance that is still running included.
     SpiffWorkflow's get_tasks(state=COMPLETED) does not descend below a task in a lower state that is
     not itself a sub-process, so it misses the tasks of a running multi-instance's instances (an agreed
     action's reminder, which fired while its action is still open)."""
-    return [task for task in workflow.get_tasks() if task.state == TaskState.COMPLETED]
+    return [task for task in (workflow.get_tasks() if tasks is None else tasks) if task.state == TaskState.COMPLETED]
 
 
-def fired_timers(workflow, known: set) -> list:
+def fired_timers(workflow, known: set, tasks: list | None = None) -> list:
     """Timer tasks that have fired (completed), leaving out those in `known`."""
-    return [task for task in completed_tasks(workflow)
+    return [task for task in completed_tasks(workflow, tasks)
             if task.id not in known and isinstance(getattr(task.task_spec, "event_definition", None),
                                                    TimerEventDefinition)]
 

@@ -260,11 +260,12 @@ class InstanceRuntime:
         if status == "running" and self.workflow.is_completed():
             status = "completed"
             self.history.append(history_row(self.row.id, actor, "instance_completed", at))
-        state = self._checked_state()
+        tasks = self.workflow.get_tasks()  # one walk of the tree for all that follows
+        state = self._checked_state(tasks)
         placed, people = self._placed()
-        ended, added, candidates = self._task_rows(at)
-        timers = waiting_timers(self.workflow)
-        fired = self._fired_history(at)
+        ended, added, candidates = self._task_rows(at, tasks)
+        timers = waiting_timers(self.workflow, tasks)
+        fired = self._fired_history(at, tasks)
         with self._late_writes():
             store.dao_write_instance(self.session, self.row, self.loaded_revision, state=state,
                                      serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
@@ -294,8 +295,8 @@ class InstanceRuntime:
                     dao_add_event(self.session, "task.ready", at, self.row.id, self.row.case_ref, task_event(row))
         self._saved(ended, added, people, timers)
 
-    def _checked_state(self) -> str:
-        weight = self._data_bytes()  # before writing it out: shared references weigh what they will take
+    def _checked_state(self, tasks: list) -> str:
+        weight = self._data_bytes(tasks)  # before writing it out: shared references weigh what they will take
         if weight > self.ctx.max_state_bytes:
             raise self._too_large(weight)
         try:
@@ -351,10 +352,10 @@ class InstanceRuntime:
         task = find_task(self.workflow, task_id)
         return task.task_spec.bpmn_id if task else None
 
-    def _data_bytes(self) -> int:
+    def _data_bytes(self, tasks: list) -> int:
         """What every task's data will take in the saved state, each distinct object weighed once."""
         try:
-            return weigh([task.data for task in self.workflow.get_tasks()] + [self.workflow.data], tick=False).bytes
+            return weigh([task.data for task in tasks] + [self.workflow.data], tick=False).bytes
         except RefersToItself as error:
             raise ExecutionFailed(self.completed and self._element_of(self.completed[0]),
                                   f"the data cannot be saved: {error}", None, "data") from None
@@ -380,11 +381,11 @@ class InstanceRuntime:
         except OutcomeError as error:  # an outcome without the fields it needs: the diagram's mistake
             raise ExecutionFailed(error.element_id, str(error), None, "outcome") from error
 
-    def _task_rows(self, at) -> tuple[list[dict], list[dict], list[dict]]:
+    def _task_rows(self, at, tasks: list) -> tuple[list[dict], list[dict], list[dict]]:
         """(rows ending: the tasks no longer ready, rows added: the new ones, the new ones' candidates),
         judged from the task tree against the ready rows read with the instance."""
         assert self.known is not None
-        ready = {t.id: t for t in ready_user_tasks(self.workflow)}
+        ready = {t.id: t for t in ready_user_tasks(self.workflow, tasks)}
         ended = [self._ended_row(task_id, at) for task_id in sorted(self.known.ready_task_ids) if task_id not in ready]
         added, candidates = [], []
         for task in (task for task_id, task in ready.items() if task_id not in self.known.ready_task_ids):
@@ -422,11 +423,11 @@ class InstanceRuntime:
         return history_row(self.row.id, store.SYSTEM, "task_ready", at, row["element_id"], task_id=row["id"],
                            role=row["role"], candidates=row["candidates"], due_at=due.isoformat() if due else None)
 
-    def _fired_history(self, at) -> list[dict]:
+    def _fired_history(self, at, tasks: list) -> list[dict]:
         """A timer_fired row for each timer this action fired, counted in timers_fired. Timers are
         judged from the task tree, not the rows: one action may create and fire a timer."""
         fired = []
-        for task in fired_timers(self.workflow, self.fired_before):
+        for task in fired_timers(self.workflow, self.fired_before, tasks):
             due = timer_due_at(task)
             fired.append(history_row(self.row.id, store.SYSTEM, "timer_fired", at, task.task_spec.bpmn_id,
                                      due_at=due.isoformat() if due else None))
