@@ -317,8 +317,8 @@ class WorkflowEngine:
         session = runtime.session
         store.dao_write_instance(session, runtime.row, runtime.loaded_revision,
                                  status="error", error=error, updated_at=at, **state)
-        if isinstance(command, Complete):  # the completer holds the task, as a claim before the step would
-            rows.dao_hold_ready_task(session, command.task_id, actor)
+        if runtime.taken_by and isinstance(command, Complete):  # the completer holds the task, as a claim would
+            rows.dao_hold_ready_task(session, command.task_id, runtime.taken_by)
         rows.dao_add_participants(session, runtime.row.id, runtime.kept_participants)
         rows.dao_add_history(session, runtime.kept_history + [rows.history_row(
             runtime.row.id, actor, "instance_error", at, failure.element_id, message=failure.message,

@@ -11,7 +11,7 @@ from engine.instances.commands import Complete
 from engine.instances.runtime import InstanceRuntime
 from engine.models import HistoryEvent, TaskDraft, UserTask, WaitingTimer
 from tests.engine.flow import only_ready
-from tests.fixtures.diagrams import chain_bundle
+from tests.fixtures.diagrams import GRADE_FORM, chain_bundle, decision, with_decision
 
 START = {"case_ref": "C-1001", "auditor": "ann"}
 NOTE = {"note": "checked"}
@@ -74,3 +74,20 @@ def test_a_claim_between_the_load_and_the_save_refuses_the_completion(engine, db
         task = session.get_one(UserTask, task_id)
         assert (task.state, task.assignee) == ("ready", "bob")
 
+
+
+def test_a_failed_step_records_its_error_without_a_savepoint_and_keeps_the_claim(engine):
+    engine.deploy({"graded.bpmn": with_decision(), "grade.json": GRADE_FORM,
+                   "reaudit.dmn": decision(output_text="1 / 0")}, "olive")
+    instance_id = engine.start_instance("graded", START, "ann")
+    task_id = only_ready(engine, instance_id)["id"]
+    with counting(engine.db.engine) as counter:
+        engine.complete_task(task_id, {"overall_grade": "inadequate"}, "ann")
+    assert not [s for s in counter.statements if "SAVEPOINT" in s.upper()]
+    with engine.db.reading() as session:
+        task = session.get_one(UserTask, task_id)
+        assert (task.state, task.assignee) == ("ready", "ann")  # held by its completer, as a claim
+        last = session.execute(select(HistoryEvent.event, HistoryEvent.element_id)
+                               .where(HistoryEvent.instance_id == instance_id).order_by(HistoryEvent.id.desc())).first()
+    assert tuple(last) == ("instance_error", "decide")
+    assert engine.reads.instance(instance_id)["status"] == "error"
