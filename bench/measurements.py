@@ -13,6 +13,7 @@ from engine.workflow_engine import WorkflowEngine
 from .config import Sizes
 from .diagram import ACTOR, NOTE, PROCESS_ID, start_data
 from .raw import RawSpiff
+from .statements import counting
 from .timeline import BACKGROUND_START, DUE_SET_START, FIRE_AT
 from .timing import timed
 
@@ -27,6 +28,7 @@ class BenchFailed(Exception):
 class Comparison:
     engine_ms: list[float]
     raw_ms: list[float]
+    statements: int  # SQL statements of one more call, untimed (bench/statements.py)
 
 
 @dataclass
@@ -88,8 +90,9 @@ def starts(engine: WorkflowEngine, raw: RawSpiff, db: Database, clock: SettableC
     for number in range(first_number, first_number + sizes.warmup + sizes.samples):
         raw_ms.append(timed(raw.start, start_data(number))[0])
         engine_ms.append(timed(engine.start_instance, PROCESS_ID, start_data(number), "bench")[0])
+    statements = counted(db, engine.start_instance, PROCESS_ID, start_data(first_number - 1), "bench")
     _check_no_errors(db)
-    return Comparison(engine_ms[sizes.warmup:], raw_ms[sizes.warmup:])
+    return Comparison(engine_ms[sizes.warmup:], raw_ms[sizes.warmup:], statements)
 
 
 def completions(engine: WorkflowEngine, raw: RawSpiff, db: Database, clock: SettableClock, sizes: Sizes,
@@ -98,11 +101,20 @@ def completions(engine: WorkflowEngine, raw: RawSpiff, db: Database, clock: Sett
     clock.set(BACKGROUND_START)
     stored_by_step = raw.stored_by_step(start_data(0))
     engine_ms, raw_ms = [], []
-    for task_id, step in rng.sample(_ready_tasks(db), sizes.warmup + sizes.samples):
+    *sample, (last_task_id, _) = rng.sample(_ready_tasks(db), sizes.warmup + sizes.samples + 1)
+    for task_id, step in sample:
         raw_ms.append(timed(raw.complete, stored_by_step[step], NOTE)[0])
         engine_ms.append(timed(engine.complete_task, task_id, NOTE, ACTOR)[0])
+    statements = counted(db, engine.complete_task, last_task_id, NOTE, ACTOR)
     _check_no_errors(db)
-    return Comparison(engine_ms[sizes.warmup:], raw_ms[sizes.warmup:])
+    return Comparison(engine_ms[sizes.warmup:], raw_ms[sizes.warmup:], statements)
+
+
+def counted(db: Database, action, *args) -> int:
+    """The statements one call sends (BEGIN and COMMIT not counted)."""
+    with counting(db.engine) as counter:
+        action(*args)
+    return counter.count
 
 
 def _check_no_errors(db: Database) -> None:

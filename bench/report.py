@@ -5,6 +5,7 @@ from .config import Sizes
 from .run import Results
 
 COMPLETION_TARGET = 3.0
+STATEMENTS_TARGET = 6  # per completion (issue 28)
 SWEEP_TARGET = 1.2
 
 
@@ -19,6 +20,8 @@ def report(label: str, sizes: Sizes, results: Results) -> str:
         _row(f"complete a task (n={len(completion.engine_ms)})", completion.engine_ms, completion.raw_ms,
              COMPLETION_TARGET),
         _row(f"start an instance (n={len(start.engine_ms)})", start.engine_ms, start.raw_ms, None),
+        _count("statements per completion (BEGIN/COMMIT not counted)", completion.statements, STATEMENTS_TARGET),
+        _count("statements per start", start.statements, None),
         "",
         (f"| timer sweep, {due} due, {len(large.round_ms)} rounds | median ms, {small.waiting:,} waiting "
          f"| median ms, {large.waiting:,} waiting | ratio | target |"),
@@ -38,6 +41,11 @@ def _row(name: str, first: list[float], second: list[float], target: float | Non
     ratio = b / a if later_over_earlier else a / b
     verdict = "—" if target is None else f"≤ {target:g}x: {'met' if ratio <= target else 'MISSED'}"
     return f"| {name} | {a:.2f} | {b:.2f} | {ratio:.2f}x | {verdict} |"
+
+
+def _count(name: str, statements: int, target: int | None) -> str:
+    verdict = "—" if target is None else f"≤ {target}: {'met' if statements <= target else 'MISSED'}"
+    return f"| {name} | {statements} | — | — | {verdict} |"
 
 
 def _per(round_ms: list[float], count: int) -> list[float]:

@@ -131,7 +131,9 @@ def _reference(engine: WorkflowEngine, db: Database, count: int) -> float:
 
 
 def _worker(url: str, folder: str, name: str) -> subprocess.Popen:
-    env = os.environ | {"DATABASE_URL": url, "QA_CLOCK": "system", "FLASK_APP": "app"}
+    # The receiver listens on 127.0.0.1, where webhooks may go only when named (webhooks/destinations.py).
+    env = os.environ | {"DATABASE_URL": url, "QA_CLOCK": "system", "FLASK_APP": "app",
+                        "QA_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1"}
     output = open(Path(folder) / f"{name}.log", "w")
     return subprocess.Popen([sys.executable, "-m", "flask", "worker", "--interval", "0.5"], cwd=ROOT, env=env,
                             stdout=output, stderr=subprocess.STDOUT)

@@ -1,7 +1,8 @@
 """The engine's public verbs. Each runs in one transaction: all of it commits, or none.
 
-A script or expression failing at run time rolls back to a savepoint and leaves the instance in
-`error`, with the element, message and line, and the action to replay once the cause is fixed.
+A script or expression failing at run time leaves the instance in `error`, with the element,
+message and line, and the action to replay once the cause is fixed: the failed step has written
+nothing (InstanceRuntime.save), so the error is recorded in the same transaction.
 """
 import logging
 from datetime import datetime
@@ -16,7 +17,7 @@ from engine.definitions.answers import check_start
 from engine.definitions.deploy import Deployed, deploy_bundle
 from engine.errors import Conflict, MigrationRefused
 from engine.history import dao_append_history
-from engine.instances import handover, inbound, store, version_move
+from engine.instances import handover, inbound, rows, store, version_move
 from engine.instances.commands import RUN, Command, Complete, Deliver, command_from
 from engine.instances.runtime import EngineContext, ExecutionFailed, InstanceRuntime
 from engine.instances.timers import dao_due_instances, dao_lock_due_instance
@@ -126,11 +127,10 @@ class WorkflowEngine:
         """A free task is taken by `actor` in the same transaction; one held by another, or no longer
         ready, is refused (409)."""
         self._load_roles(session)
-        task = store.dao_get_user_task(session, task_id)
         # The instance row is locked before the task row: the order every writer (timers too) takes.
-        runtime = InstanceRuntime.load(session, self.ctx, task.instance_id, lock=True)
+        runtime = InstanceRuntime.load_by_task(session, self.ctx, task_id)
         runtime.require_status("running")
-        store.dao_hold_task(session, task, actor, None)
+        runtime.require_free(task_id, actor)
         self._act(runtime, Complete(task_id, data), actor)
         return runtime
 
@@ -291,8 +291,7 @@ class WorkflowEngine:
 
     def view_after(self, session, runtime: InstanceRuntime) -> dict:
         """The instance's state once an action ran in this transaction."""
-        if runtime.row.status == "error":  # the action rolled back to its savepoint: read what was kept
-            session.expire(runtime.row)
+        if runtime.row.status == "error":  # the step was not kept: read the state that was
             return queries.loaded_instance_view(session, self.ctx, runtime.row.id)
         # What this action wrote is at hand: the version and the timers are not read back.
         return queries.instance_view(session, runtime.row.id, runtime.current_data(), runtime.version.version,
@@ -301,11 +300,9 @@ class WorkflowEngine:
     # --- internals -----------------------------------------------------------------------
 
     def _act(self, runtime: InstanceRuntime, command: Command, actor: str) -> None:
-        session = runtime.session
         try:
-            with session.begin_nested():
-                runtime.apply(command, actor)
-                runtime.save(actor)
+            runtime.apply(command, actor)
+            runtime.save(actor)
         except ExecutionFailed as failure:
             self._record_failure(runtime, failure, command, actor)
             return
@@ -325,10 +322,15 @@ class WorkflowEngine:
         at = now()
         error = failure.as_dict() | {"action": command.as_dict(), "at": at.isoformat()}
         state = {"state": runtime.initial_state()} if runtime.is_new else {}
-        store.dao_write_instance(runtime.session, runtime.row, runtime.loaded_revision,
+        session = runtime.session
+        store.dao_write_instance(session, runtime.row, runtime.loaded_revision,
                                  status="error", error=error, updated_at=at, **state)
-        dao_append_history(runtime.session, runtime.row.id, actor, "instance_error", at,
-                           failure.element_id, message=failure.message, line=failure.line)
+        if runtime.taken_by and isinstance(command, Complete):  # the completer holds the task, as a claim would
+            rows.dao_hold_ready_task(session, command.task_id, runtime.taken_by)
+        rows.dao_add_participants(session, runtime.row.id, runtime.kept_participants)
+        rows.dao_add_history(session, runtime.kept_history + [rows.history_row(
+            runtime.row.id, actor, "instance_error", at, failure.element_id, message=failure.message,
+            line=failure.line)])
 
     def _load_roles(self, session) -> None:
         if not self.ctx.roles:

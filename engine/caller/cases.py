@@ -204,5 +204,5 @@ class CaseVerbs(Door):
         with self.db.transaction() as session:
             access.require_role_on(session, self.user, instance_id, access.ADMINISTRATORS)
             self.engine.retry_in(session, instance_id, self.user.username)
-            session.expire_all()  # a replay that failed again rolled back to its savepoint
+            session.expire_all()  # a replay that failed again wrote only its error: read what is kept
             return queries.loaded_instance_view(session, self.engine.ctx, instance_id)

@@ -27,18 +27,16 @@ class PendingTimer:
     due_at: datetime
 
 
-def ready_user_tasks(workflow, walked: list | None = None) -> list[ReadyUserTask]:
-    """`walked`: the workflow's tasks as get_tasks(state=READY | WAITING) gave them (the same walk as for
-    READY alone, the WAITING ones among them), for a caller that wants both without walking twice."""
-    tasks = (workflow.get_tasks(state=TaskState.READY, manual=True) if walked is None
-             else [t for t in walked if t.state == TaskState.READY and t.task_spec.manual])
+def ready_user_tasks(workflow, tasks: list | None = None) -> list[ReadyUserTask]:
+    """`tasks`: every task of the workflow (get_tasks()), when the caller has them already."""
     return [
         ReadyUserTask(
             id=str(task.id), element_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id, lane=task.task_spec.lane,
             form_key=getattr(getattr(task.task_spec, "form", None), "key", None), due_at=_boundary_due(task),
             spec_id=process_of(task), urgent=(getattr(task.task_spec, "extensions", None) or {}).get("urgent"))
-        for task in tasks
+        for task in (workflow.get_tasks(state=TaskState.READY, manual=True) if tasks is None
+                     else [t for t in tasks if t.state == TaskState.READY and t.task_spec.manual])
     ]
 
 
@@ -55,12 +53,13 @@ def process_of(task) -> str:
     return workflow.spec.name
 
 
-def waiting_timers(workflow, walked: list | None = None) -> list[PendingTimer]:
-    """`walked`: as for ready_user_tasks."""
+def waiting_timers(workflow, tasks: list | None = None) -> list[PendingTimer]:
+    """`tasks`: as for ready_user_tasks. (Walking every task finds what get_tasks(state=WAITING)
+    does: it leaves out only what lies below predicted tasks, which are predicted too.)"""
     timers = []
-    tasks = workflow.get_tasks(state=TaskState.WAITING) if walked is None else [
-        t for t in walked if t.state == TaskState.WAITING]
-    for task in tasks:
+    waiting = (workflow.get_tasks(state=TaskState.WAITING) if tasks is None
+               else [t for t in tasks if t.state == TaskState.WAITING])
+    for task in waiting:
         due = timer_due_at(task)
         if due is not None:
             timers.append(PendingTimer(str(task.id), task.task_spec.bpmn_id,
@@ -68,21 +67,23 @@ def waiting_timers(workflow, walked: list | None = None) -> list[PendingTimer]:
     return timers
 
 
-def fired_timer_ids(workflow) -> set:
-    return {task.id for task in fired_timers(workflow, set())}
+def timers_now(workflow) -> tuple[set, list[PendingTimer]]:
+    """(the ids of the timers fired, the waiting timers) in one walk of the task tree."""
+    tasks = workflow.get_tasks()
+    return {task.id for task in fired_timers(workflow, set(), tasks)}, waiting_timers(workflow, tasks)
 
 
-def completed_tasks(workflow) -> list:
+def completed_tasks(workflow, tasks: list | None = None) -> list:
     """Every completed task, those inside a multi-instance that is still running included.
     SpiffWorkflow's get_tasks(state=COMPLETED) does not descend below a task in a lower state that is
     not itself a sub-process, so it misses the tasks of a running multi-instance's instances (an agreed
     action's reminder, which fired while its action is still open)."""
-    return [task for task in workflow.get_tasks() if task.state == TaskState.COMPLETED]
+    return [task for task in (workflow.get_tasks() if tasks is None else tasks) if task.state == TaskState.COMPLETED]
 
 
-def fired_timers(workflow, known: set) -> list:
+def fired_timers(workflow, known: set, tasks: list | None = None) -> list:
     """Timer tasks that have fired (completed), leaving out those in `known`."""
-    return [task for task in completed_tasks(workflow)
+    return [task for task in completed_tasks(workflow, tasks)
             if task.id not in known and isinstance(getattr(task.task_spec, "event_definition", None),
                                                    TimerEventDefinition)]
 

@@ -1,9 +1,14 @@
 """One process instance at work: load it, run the engine on it, save it with its projections.
 
 `save()` writes the state, the user-task and timer projections and the history in the caller's
-transaction; if anything fails the caller rolls back and nothing is half-saved.
+transaction, as a fixed few Core statements (rows.py); if anything fails the caller rolls back and
+nothing is half-saved. Everything a save can refuse is worked out before its first write, so a step
+that fails has written nothing and its error is recorded in the same transaction without a
+savepoint; only a step whose scripts asked for messages or outcomes, which are written (and can
+still be refused) after the rows they read, saves inside one.
 """
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -18,22 +23,22 @@ from engine.definitions.audit_calendar import with_cycle
 from engine.definitions.notifications import free_text_fields
 from engine.errors import Conflict, InvalidData, NotFound
 from engine.grades import GradeScale, scale_in_force
-from engine.history import dao_append_history
-from engine.instances import store
+from engine.instances import rows, store
 from engine.instances.commands import Command, Complete, Deliver
 from engine.instances.cycle_timers import CycleTooShort, catch_up_once
 from engine.instances.loops import LoopTooLong, check_task, check_workflow
 from engine.instances.messages import deliver, messages_taken
 from engine.instances.projection import (
     completed_tasks,
-    fired_timer_ids,
     fired_timers,
     ready_user_tasks,
     timer_due_at,
+    timers_now,
     waiting_timers,
 )
+from engine.instances.rows import Known, history_row
 from engine.instances.versions import SpecCache, VersionInfo
-from engine.models import ProcessInstance, ProcessVersion, UserTask
+from engine.models import ProcessInstance, ProcessVersion
 from engine.outbox import RecipientError, dao_add_event, write_messages
 from engine.people.organisation import case_place, people_named, resolve_candidates
 from engine.reporting.outcomes import OutcomeError, write_outcomes
@@ -86,19 +91,26 @@ class InstanceRuntime:
     start_data: dict  # the data it was started with: set by create()
 
     def __init__(self, session: Session, ctx: EngineContext, row: ProcessInstance,
-                 version: VersionInfo, workflow: BpmnWorkflow):
+                 version: VersionInfo, workflow: BpmnWorkflow, known: Known | None = None):
         self.session, self.ctx, self.row, self.version, self.workflow = session, ctx, row, version, workflow
+        self.known = known  # what its rows held when loaded; None: loaded to be read, not saved
         self.loaded_revision = row.revision
         self.status = row.status
         self.timers_fired = 0
         self.cycles_caught_up: list = []  # cycle_timers.MissedCycles: what each cycle timer's firing stood for
         self.completed: tuple[str, str] | None = None  # (task id, actor) of the task this action completed
         self.answers: dict = {}  # the answers that completed it
+        self.taken_by: str | None = None  # who completes it through complete_in, holding it (require_free)
         self.is_new = False  # created in this transaction: no rows to compare with yet
         self.effects: list[Effect] = []  # what the steps run so far asked of the world
         self.started: list[int] = []  # the instances this action started (engine/workflow_engine._start_child)
         self.timer_rows: list | None = None  # the waiting-timer rows save() wrote
-        self.fired_before = fired_timer_ids(workflow)  # to tell which timers fire in this action
+        # The timers fired before (to tell which fire in this action), and those its rows hold.
+        self.fired_before, self.timers_before = timers_now(workflow)
+        self.history: list[dict] = []  # the history rows of this action, written by save()
+        # Written by save(), or by the record of the step's failure: what the start itself made.
+        self.kept_history: list[dict] = []
+        self.kept_participants: set[str] = set()
 
     @classmethod
     def create(cls, session, ctx, version: ProcessVersion, data: dict, actor: str, parent_id=None):
@@ -108,14 +120,17 @@ class InstanceRuntime:
         workflow.task_tree.data.update(data)  # the start event's data flows to every task
         at = now()
         # The state is written by save(); a start that fails stores initial_state() instead.
-        row = store.dao_add_instance(session, info.id, info.process_id, data.get("case_ref"),
-                                     case_place(session, data), SERIALIZER_VERSION, parent_id, actor, at,
-                                     store.cycle_of(data))
-        store.dao_add_participants(session, row.id, people_named(session, data, ctx.roles, also=(actor,)))
-        dao_append_history(session, row.id, actor, "instance_started", at,
-                           process_id=version.process_id, version=version.version, data=data)
-        runtime = cls(session, ctx, row, info, workflow)
+        team_id, service_area_id = case_place(session, data)
+        row = rows.dao_add_instance(session, {
+            "process_version_id": info.id, "process_id": info.process_id, "status": "running",
+            "case_ref": data.get("case_ref"), "state": "", "team_id": team_id, "service_area_id": service_area_id,
+            "cycle": store.cycle_of(data), "serializer_version": SERIALIZER_VERSION, "revision": 1,
+            "parent_id": parent_id, "started_by": actor, "created_at": at, "updated_at": at, "error": None})
+        runtime = cls(session, ctx, row, info, workflow, Known())
         runtime.is_new, runtime.start_data = True, data
+        runtime.kept_participants = people_named(session, data, ctx.roles, also=(actor,))
+        runtime.kept_history = [history_row(row.id, actor, "instance_started", at, process_id=version.process_id,
+                                            version=version.version, data=data)]
         return runtime
 
     def initial_state(self) -> str:
@@ -126,10 +141,20 @@ class InstanceRuntime:
 
     @classmethod
     def load(cls, session, ctx, instance_id: int, lock: bool = False):
-        row = store.dao_get_instance(session, instance_id, lock)
+        """The instance with what its rows hold (one statement, rows.dao_load_instance); with `lock`,
+        its row is held until the transaction ends."""
+        return cls._restored(session, ctx, *rows.dao_load_instance(session, instance_id, lock=lock))
+
+    @classmethod
+    def load_by_task(cls, session, ctx, task_id: str):
+        """The instance of a task, locked, in the same statement as the task's state and holder."""
+        return cls._restored(session, ctx, *rows.dao_load_instance(session, task_id=task_id, lock=True))
+
+    @classmethod
+    def _restored(cls, session, ctx, row: ProcessInstance, known: Known):
         version, spec, deps = ctx.specs.by_id(session, row.process_version_id)
         workflow = load_state(row.state, row.serializer_version, spec, deps, ctx.script_engine)
-        return cls(session, ctx, row, version, workflow)
+        return cls(session, ctx, row, version, workflow, known)
 
     def current_data(self) -> dict:
         """The data as the instance holds it now: the workflow's when completed, else that of the
@@ -141,6 +166,17 @@ class InstanceRuntime:
     def require_status(self, *allowed: str) -> None:
         if self.status not in allowed:
             raise Conflict(f"process instance {self.row.id} is {self.status}, not {' or '.join(allowed)}")
+
+    def require_free(self, task_id: str, actor: str) -> None:
+        """The task loaded with the instance is ready, and free or held by `actor` (else 409). Its
+        row is ended by save() only if it still is (rows.dao_write_tasks): of two racing, one wins."""
+        assert self.known is not None and self.known.task is not None, "loaded by the task's id"
+        state, holder = self.known.task
+        if state != "ready":
+            raise Conflict(f"task {task_id} is {state}, no longer ready")
+        if holder not in (None, actor):
+            raise Conflict(f"task {task_id} is held by {holder}")
+        self.taken_by = actor
 
     def apply(self, command: Command, actor: str) -> None:
         if isinstance(command, Complete):
@@ -169,8 +205,8 @@ class InstanceRuntime:
             self._engine_steps()
 
         self._guarded(steps)
-        dao_append_history(self.session, self.row.id, actor, "task_completed", now(),
-                           task.task_spec.bpmn_id, task_id=task_id, data=data)
+        self.history.append(history_row(self.row.id, actor, "task_completed", now(), task.task_spec.bpmn_id,
+                                        task_id=task_id, data=data))
         self.completed, self.answers = (task_id, actor), data
 
     def take_message(self, message: str, fields: dict, actor: str) -> None:
@@ -188,8 +224,8 @@ class InstanceRuntime:
                 raise Conflict(f"process instance {self.row.id} does not wait for '{message}' now")
             self._engine_steps()
         self._guarded(step)
-        dao_append_history(self.session, self.row.id, actor, "message_received", now(), start_id,
-                           message=message, data=fields)
+        self.history.append(history_row(self.row.id, actor, "message_received", now(), start_id,
+                                        message=message, data=fields))
 
     def _ready_task(self, task_id: str):
         task = find_task(self.workflow, task_id)
@@ -216,12 +252,51 @@ class InstanceRuntime:
     # --- saving --------------------------------------------------------------------------
 
     def save(self, actor: str) -> None:
+        """Write the step: first everything that can refuse it (its size, its data, the people it
+        places, its new tasks' candidates), then the rows, each table in one statement."""
+        assert self.known is not None, "InstanceRuntime.create or load gives what the rows hold"
         at = now()
         status = self.status
         if status == "running" and self.workflow.is_completed():
             status = "completed"
-            dao_append_history(self.session, self.row.id, actor, "instance_completed", at)
-        weight = self._data_bytes()  # before writing it out: shared references weigh what they will take
+            self.history.append(history_row(self.row.id, actor, "instance_completed", at))
+        tasks = self.workflow.get_tasks()  # one walk of the tree for all that follows
+        state = self._checked_state(tasks)
+        placed, people = self._placed()
+        ended, added, candidates = self._task_rows(at, tasks)
+        timers = waiting_timers(self.workflow, tasks)
+        fired = self._fired_history(at, tasks)
+        with self._late_writes():
+            store.dao_write_instance(self.session, self.row, self.loaded_revision, state=state,
+                                     serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
+                                     process_version_id=self.version.id,
+                                     error=self.row.error if status == "error" else None, **placed)
+            written = rows.dao_write_tasks(self.session, ended, added)
+            self._check_completed(written)
+            rows.dao_add_candidates(self.session, candidates)
+            people |= self.kept_participants | {c["username"] for c in candidates}
+            rows.dao_add_participants(self.session, self.row.id, people - self.known.participants)
+            if self.known.has_drafts:
+                rows.dao_drop_drafts(self.session, [row["id"] for row in ended])
+            new_ids = {row["id"] for row in added}
+            ended_rows = [row for row in written if row.id not in new_ids]
+            rows.dao_add_history(self.session, self.kept_history + self.history + self._ended_history(ended_rows, at)
+                                 + [self._ready_history(row, at) for row in added] + fired)
+            rows.dao_write_timers(self.session, self.row.id, self.timers_before, timers)
+            self.timer_rows = rows.timer_objects(self.row.id, timers)
+            for row in ended_rows:
+                if row.state == "completed":
+                    dao_add_event(self.session, "task.completed", at, self.row.id, self.row.case_ref,
+                                  task_event(row) | {"completed_by": row.completed_by})
+            self._write_messages(at)
+            self._write_outcomes(at)
+            for row in written:  # after what the step sent: an event stream reads in the order things happened
+                if row.id in new_ids:
+                    dao_add_event(self.session, "task.ready", at, self.row.id, self.row.case_ref, task_event(row))
+        self._saved(ended, added, people, timers)
+
+    def _checked_state(self, tasks: list) -> str:
+        weight = self._data_bytes(tasks)  # before writing it out: shared references weigh what they will take
         if weight > self.ctx.max_state_bytes:
             raise self._too_large(weight)
         try:
@@ -231,44 +306,56 @@ class InstanceRuntime:
                                   f"the data cannot be saved: {error}", None, "data") from None
         if len(state) > self.ctx.max_state_bytes:
             raise self._too_large(len(state))
-        store.dao_write_instance(self.session, self.row, self.loaded_revision, state=state,
-                                 serializer_version=SERIALIZER_VERSION, status=status, updated_at=at,
-                                 process_version_id=self.version.id,
-                                 error=self.row.error if status == "error" else None, **self._placed())
-        added = self._sync_user_tasks(at)
-        self._sync_timers(at)
-        self._write_messages(at)
-        self._write_outcomes(at)
-        for task in added:  # after what the step sent: an event stream reads in the order things happened
-            dao_add_event(self.session, "task.ready", at, self.row.id, self.row.case_ref, task_event(task))
+        return state
 
-    def _placed(self) -> dict:
+    def _late_writes(self):
+        """A savepoint around the writes only when the step asked for messages or outcomes: those are
+        written after the rows they read and can still refuse the step (a recipient naming nobody, an
+        outcome without its fields), which then must leave none of its rows behind."""
+        late = any(effect.kind not in ("start", "place") for effect in self.effects)
+        return self.session.begin_nested() if late else nullcontext()
+
+    def _check_completed(self, written) -> None:
+        """The completed task's row was ended only if still ready and free for its completer."""
+        if self.taken_by and self.completed and self.completed[0] not in {row.id for row in written}:
+            raise Conflict(f"task {self.completed[0]} was taken or ended by someone else meanwhile; "
+                           "reload and try again")
+
+    def _saved(self, ended: list[dict], added: list[dict], people: set[str], timers) -> None:
+        """What the rows hold now, should this runtime save again."""
+        assert self.known is not None
+        self.known.ready_task_ids = (self.known.ready_task_ids - {r["id"] for r in ended}) | {r["id"] for r in added}
+        self.known.participants |= people
+        self.timers_before, self.history, self.kept_history, self.kept_participants = timers, [], [], set()
+
+    def _placed(self) -> tuple[dict, set[str]]:
         """What place_case() asked (effects.py): the people the data names then must be in the
-        directory (else 422, and the step is undone), they become participants, and a case its start
-        could not place takes their team and service area; a placed case keeps its place."""
+        directory (else 422, and the step is undone), they become participants (answered, to be
+        written), and a case its start could not place takes their team and service area; a placed
+        case keeps its place."""
         placing = [effect for effect in self.effects if effect.kind == "place"]
         if not placing:
-            return {}
+            return {}, set()
         data = placing[-1].data
         errors = place_errors(self.session, data, self.ctx.roles)
         if errors:  # named by the answer that gave the value, when a form's answer did
             raise InvalidData("the case is placed with what is not in the directory",
                               {_answer_path(self.answers, data.get(key)) or key: messages
                                for key, messages in errors.items()})
-        store.dao_add_participants(self.session, self.row.id, people_named(self.session, data, self.ctx.roles))
+        people = people_named(self.session, data, self.ctx.roles)
         if self.row.team_id is not None or self.row.service_area_id is not None:
-            return {}
+            return {}, people
         team_id, service_area_id = case_place(self.session, data)
-        return {"team_id": team_id, "service_area_id": service_area_id} if team_id or service_area_id else {}
+        return ({"team_id": team_id, "service_area_id": service_area_id} if team_id or service_area_id else {}), people
 
     def _element_of(self, task_id: str) -> str | None:
         task = find_task(self.workflow, task_id)
         return task.task_spec.bpmn_id if task else None
 
-    def _data_bytes(self) -> int:
+    def _data_bytes(self, tasks: list) -> int:
         """What every task's data will take in the saved state, each distinct object weighed once."""
         try:
-            return weigh([task.data for task in self.workflow.get_tasks()] + [self.workflow.data], tick=False).bytes
+            return weigh([task.data for task in tasks] + [self.workflow.data], tick=False).bytes
         except RefersToItself as error:
             raise ExecutionFailed(self.completed and self._element_of(self.completed[0]),
                                   f"the data cannot be saved: {error}", None, "data") from None
@@ -294,53 +381,69 @@ class InstanceRuntime:
         except OutcomeError as error:  # an outcome without the fields it needs: the diagram's mistake
             raise ExecutionFailed(error.element_id, str(error), None, "outcome") from error
 
-    def _sync_user_tasks(self, at) -> list[UserTask]:
-        """End the rows of tasks no longer ready and add rows for new ones; answers the new rows."""
-        known = {} if self.is_new else store.dao_ready_user_tasks(self.session, self.row.id)
-        ready = {t.id: t for t in ready_user_tasks(self.workflow)}
-        ended = [row for task_id, row in known.items() if task_id not in ready]
-        for row in ended:
-            self._end_user_task(row, at)
-        store.dao_drop_drafts(self.session, [row.id for row in ended])
-        return [self._add_user_task(task, at) for task_id, task in ready.items() if task_id not in known]
+    def _task_rows(self, at, tasks: list) -> tuple[list[dict], list[dict], list[dict]]:
+        """(rows ending: the tasks no longer ready, rows added: the new ones, the new ones' candidates),
+        judged from the task tree against the ready rows read with the instance."""
+        assert self.known is not None
+        ready = {t.id: t for t in ready_user_tasks(self.workflow, tasks)}
+        ended = [self._ended_row(task_id, at) for task_id in sorted(self.known.ready_task_ids) if task_id not in ready]
+        added, candidates = [], []
+        for task in (task for task_id, task in ready.items() if task_id not in self.known.ready_task_ids):
+            row = self._added_row(task, at)
+            added.append(row)
+            candidates += [{"task_id": task.id, "username": u} for u in dict.fromkeys(row["candidates"])]
+        return ended, added, candidates
 
-    def _end_user_task(self, row: UserTask, at) -> None:
-        spiff_task = find_task(self.workflow, row.id)
+    def _ended_row(self, task_id: str, at) -> dict:
+        """The end of a task's row. Only state, ended_at and completed_by (and its holder, for the
+        completed task) are written: the rest is there because an upsert's row must be whole."""
+        spiff_task = find_task(self.workflow, task_id)
         completed = spiff_task is not None and spiff_task.state == TaskState.COMPLETED
-        row.state, row.ended_at = ("completed" if completed else "cancelled"), at
-        completed_here = completed and self.completed and self.completed[0] == row.id
-        row.completed_by = self.completed[1] if completed_here and self.completed else None
-        if completed:
-            dao_add_event(self.session, "task.completed", at, self.row.id, self.row.case_ref,
-                          task_event(row) | {"completed_by": row.completed_by})
-        else:
-            dao_append_history(self.session, self.row.id, store.SYSTEM, "task_cancelled", at,
-                               row.element_id, task_id=row.id)
+        completed_here = completed and self.completed is not None and self.completed[0] == task_id
+        return _task_row(task_id, self.row, state="completed" if completed else "cancelled", ready_at=at,
+                         ended_at=at, completed_by=self.completed[1] if completed_here and self.completed else None,
+                         assignee=self.taken_by if completed_here else None)
 
-    def _add_user_task(self, task, at) -> UserTask:
+    def _added_row(self, task, at) -> dict:
         role = role_for_lane(task.lane, self.ctx.roles) or task.lane or ""
         spiff_task = find_task(self.workflow, task.id)
         subject = getattr(spiff_task.task_spec, "extensions", {}).get("subject")
         candidates = self.ctx.resolver(self.session, role, spiff_task.data, subject)
-        row = store.dao_add_user_task(self.session, self.row, task, role, candidates, at)
-        dao_append_history(self.session, self.row.id, store.SYSTEM, "task_ready", at, task.element_id,
-                           task_id=task.id, role=role, candidates=candidates,
-                           due_at=task.due_at.isoformat() if task.due_at else None)
-        return row
+        return _task_row(task.id, self.row, element_id=task.element_id, name=task.name, role=role,
+                         candidates=candidates, open_to_role=not candidates, case_ref=self.row.case_ref,
+                         form_key=task.form_key, due_at=task.due_at, ready_at=at, spec_id=task.spec_id,
+                         urgent=task.urgent)
 
-    def _sync_timers(self, at) -> None:
-        # Timers are judged from the task tree, not the rows: one action may create and fire a timer.
-        for task in fired_timers(self.workflow, self.fired_before):
-            self.timers_fired += 1
+    def _ended_history(self, ended_rows, at) -> list[dict]:
+        return [history_row(self.row.id, store.SYSTEM, "task_cancelled", at, row.element_id, task_id=row.id)
+                for row in ended_rows if row.state == "cancelled"]
+
+    def _ready_history(self, row: dict, at) -> dict:
+        due = row["due_at"]
+        return history_row(self.row.id, store.SYSTEM, "task_ready", at, row["element_id"], task_id=row["id"],
+                           role=row["role"], candidates=row["candidates"], due_at=due.isoformat() if due else None)
+
+    def _fired_history(self, at, tasks: list) -> list[dict]:
+        """A timer_fired row for each timer this action fired, counted in timers_fired. Timers are
+        judged from the task tree, not the rows: one action may create and fire a timer."""
+        fired = []
+        for task in fired_timers(self.workflow, self.fired_before, tasks):
             due = timer_due_at(task)
-            dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at,
-                               task.task_spec.bpmn_id, due_at=due.isoformat() if due else None)
+            fired.append(history_row(self.row.id, store.SYSTEM, "timer_fired", at, task.task_spec.bpmn_id,
+                                     due_at=due.isoformat() if due else None))
         for firing in self.cycles_caught_up:
-            self.timers_fired += 1
-            dao_append_history(self.session, self.row.id, store.SYSTEM, "timer_fired", at, firing.element_id,
-                               due_at=firing.due_at.isoformat(), cycles=firing.cycles)
-        self.timer_rows = store.dao_replace_timers(self.session, self.row.id, waiting_timers(self.workflow),
-                                                   delete_old=not self.is_new)
+            fired.append(history_row(self.row.id, store.SYSTEM, "timer_fired", at, firing.element_id,
+                                     due_at=firing.due_at.isoformat(), cycles=firing.cycles))
+        self.timers_fired += len(fired)
+        return fired
+
+
+def _task_row(task_id: str, instance: ProcessInstance, **values) -> dict:
+    """A user_task row with every column given (a multi-row INSERT's rows must name the same ones)."""
+    return {"id": task_id, "instance_id": instance.id, "process_id": instance.process_id, "element_id": "",
+            "name": "", "role": "", "candidates": [], "open_to_role": False, "assignee": None, "case_ref": None,
+            "form_key": None, "due_at": None, "state": "ready", "ended_at": None, "completed_by": None,
+            "spec_id": None, "urgent": None} | values
 
 
 def current_data(workflow: BpmnWorkflow) -> dict:
@@ -380,7 +483,7 @@ def run_step(workflow: BpmnWorkflow, step: Callable[[], None], grades: GradeScal
     return effects, caught_up
 
 
-def task_event(row: UserTask) -> dict:
+def task_event(row) -> dict:
     """The data of a task.ready or task.completed event: the task, never the case's data (R-81)."""
     return {"task_id": row.id, "instance_id": row.instance_id, "process_id": row.process_id,
             "element_id": row.element_id, "name": row.name, "role": row.role, "candidates": row.candidates,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.errors import Conflict, NotFound
-from engine.instances.projection import PendingTimer, ReadyUserTask
+from engine.instances.projection import PendingTimer
 from engine.models import (
     InstanceParticipant,
     ProcessInstance,
@@ -53,40 +53,12 @@ def dao_get_user_task(session: Session, task_id: str) -> UserTask:
     return row
 
 
-def dao_add_instance(session: Session, version_id: int, process_id: str, case_ref: str | None,
-                     place: tuple[str | None, str | None], serializer_version: str, parent_id: int | None,
-                     actor: str, at: datetime, cycle: str | None = None) -> ProcessInstance:
-    """A new running instance (its id assigned); its state is written when its first step saves."""
-    team_id, service_area_id = place
-    row = ProcessInstance(process_version_id=version_id, process_id=process_id, status="running", case_ref=case_ref,
-                          state="", team_id=team_id, service_area_id=service_area_id, cycle=cycle,
-                          serializer_version=serializer_version, revision=1, parent_id=parent_id,
-                          started_by=actor, created_at=at, updated_at=at)
-    session.add(row)
-    session.flush()
-    return row
-
-
 def cycle_of(data: dict) -> str | None:
     """The audit cycle ("2026-11") a start's data names with cycle_year and cycle_month, if any."""
     year, month = data.get("cycle_year"), data.get("cycle_month")
     if isinstance(year, int) and isinstance(month, int) and 1 <= month <= 12 and 1000 <= year <= 9999:
         return f"{year:04d}-{month:02d}"
     return None
-
-
-def dao_add_user_task(session: Session, instance: ProcessInstance, task: ReadyUserTask, role: str,
-                      candidates: list[str], at: datetime) -> UserTask:
-    """The row of a task that became ready, with its candidates, who become participants."""
-    row = UserTask(id=task.id, instance_id=instance.id, process_id=instance.process_id, element_id=task.element_id,
-                   name=task.name, role=role, candidates=candidates, open_to_role=not candidates,
-                   case_ref=instance.case_ref, form_key=task.form_key, due_at=task.due_at, state="ready", ready_at=at,
-                   spec_id=task.spec_id, urgent=task.urgent)
-    session.add(row)
-    session.flush()
-    dao_add_candidates(session, task.id, candidates)
-    dao_add_participants(session, instance.id, set(candidates))
-    return row
 
 
 def dao_hold_task(session: Session, task: UserTask, holder: str | None, expected: str | None) -> None:
@@ -118,11 +90,6 @@ def dao_write_instance(session: Session, row: ProcessInstance, loaded_revision: 
     # Mirror the write on the loaded object without marking it dirty (no second UPDATE).
     for key, value in [*values.items(), ("revision", loaded_revision + 1)]:
         set_committed_value(row, key, value)
-
-
-def dao_ready_user_tasks(session: Session, instance_id: int) -> dict[str, UserTask]:
-    rows = session.scalars(select(UserTask).where(UserTask.instance_id == instance_id, UserTask.state == "ready"))
-    return {row.id: row for row in rows}
 
 
 def dao_replace_timers(session: Session, instance_id: int, timers: list[PendingTimer],
@@ -177,9 +144,3 @@ def dao_save_draft(session: Session, task_id: str, username: str, data: dict, at
 
 def dao_get_draft(session: Session, task_id: str, username: str) -> TaskDraft | None:
     return session.get(TaskDraft, (task_id, username))
-
-
-def dao_drop_drafts(session: Session, task_ids: list[str]) -> None:
-    """The drafts of tasks no longer ready: nobody can come back to them."""
-    if task_ids:
-        session.execute(delete(TaskDraft).where(TaskDraft.task_id.in_(task_ids)))
