@@ -4,7 +4,8 @@ from statistics import median, quantiles
 from .http_phases import ENGINE, RAW, Throughput
 
 COMPLETION = "complete a task (API)"
-TARGET = 2.0  # completion over HTTP, and the engine's on PostgreSQL, at most 2x the raw cycle
+HTTP_TARGET = 2.5  # completion over HTTP at most 2.5x the raw cycle (issue 28)
+ENGINE_TARGET = 2.0  # the engine's completion on PostgreSQL at most 2x (issue 28; 1.5x on SQLite in `make bench`)
 STARTS_TARGET = 100  # case_audit starts per second, PostgreSQL, 2 workers
 PAGES_TARGET_MS = 25.0  # the daily pages that start from the person (issue 28), median
 PAGES = ("my tasks page (/)", "case list page")
@@ -26,10 +27,10 @@ def latency_table(label: str, instances: int, workers: int, http: dict, engine: 
                  f"| {median(engine[ENGINE]) / engine_raw:.2f}x (raw {engine_raw:.2f} ms alongside) | — |")
     http_ratio = median(http[COMPLETION]) / raw
     engine_ratio = median(engine[ENGINE]) / engine_raw
-    lines += ["", f"- completion over HTTP / raw cycle: **{http_ratio:.2f}x** (target ≤ {TARGET:g}x: "
-              f"{_verdict(http_ratio <= TARGET)})",
-              f"- engine-level completion / raw cycle: **{engine_ratio:.2f}x** (target ≤ {TARGET:g}x on PostgreSQL: "
-              f"{_verdict(engine_ratio <= TARGET)})"]
+    lines += ["", f"- completion over HTTP / raw cycle: **{http_ratio:.2f}x** (target ≤ {HTTP_TARGET:g}x: "
+              f"{_verdict(http_ratio <= HTTP_TARGET)})",
+              f"- engine-level completion / raw cycle: **{engine_ratio:.2f}x** (target ≤ {ENGINE_TARGET:g}x on PostgreSQL: "
+              f"{_verdict(engine_ratio <= ENGINE_TARGET)})"]
     lines += [f"- {page}: **{median(http[page]):.1f} ms** median (target ≤ {PAGES_TARGET_MS:g} ms: "
               f"{_verdict(median(http[page]) <= PAGES_TARGET_MS)})" for page in PAGES if page in http]
     return "\n".join(lines)
