@@ -44,9 +44,9 @@ def populate(engine: WorkflowEngine, db: Database, count: int, auditors: list[st
     for start in range(0, len(numbers), BATCH):
         batch = numbers[start:start + BATCH]
         with db.engine.begin() as connection:
-            _insert([_clone(templates[n % len(templates)], first_id + n - numbers[0], n,
+            insert_clones([INSTANCE, *CHILDREN], [_clone(templates[n % len(templates)], first_id + n - numbers[0], n,
                             _auditor(auditors, n)) for n in batch], connection)
-    _after_bulk_insert(db)
+    after_bulk_insert(db)
 
 
 def _auditor(auditors: list[str] | None, number: int) -> str:
@@ -97,13 +97,14 @@ def _clone(template: Template, instance_id: int, number: int, auditor: str) -> d
 
 
 def _clone_row(table: Table, row: dict, instance_id: int, remap) -> dict:
-    values = {k: _remapped(v, remap) for k, v in row.items() if not (k == "id" and table.name in GENERATED_IDS)}
+    values = {k: remapped(v, remap) for k, v in row.items() if not (k == "id" and table.name in GENERATED_IDS)}
     if table is INSTANCE or "instance_id" in table.c:
         values["id" if table is INSTANCE else "instance_id"] = instance_id
     return values
 
 
-def _remapped(value, remap):
+def remapped(value, remap):
+    """A cloned row's value with its ids and references remapped (strings, and inside JSON)."""
     if isinstance(value, str):
         return remap(value)
     if isinstance(value, (dict, list)):
@@ -111,8 +112,9 @@ def _remapped(value, remap):
     return value
 
 
-def _insert(clones: list[dict[Table, list[dict]]], connection) -> None:
-    for table in [INSTANCE, *CHILDREN]:
+def insert_clones(tables: list[Table], clones: list[dict[Table, list[dict]]], connection) -> None:
+    """The clones' rows, table by table in `tables`' order (foreign keys first)."""
+    for table in tables:
         by_columns = defaultdict(list)  # one executemany per column set: rows leave out their NULLs
         for row in (row for clone in clones for row in clone[table]):
             by_columns[frozenset(row)].append(row)
@@ -120,13 +122,14 @@ def _insert(clones: list[dict[Table, list[dict]]], connection) -> None:
             connection.execute(table.insert(), rows)
 
 
-def _after_bulk_insert(db: Database) -> None:
-    """PostgreSQL: move the id sequence past the explicit ids, then vacuum and analyze as autovacuum
-    would on a live system, so the planner has statistics and no vacuum runs mid-measurement."""
+def after_bulk_insert(db: Database, tables: tuple[str, ...] = ("process_instance",)) -> None:
+    """PostgreSQL: move the id sequences of `tables` past the explicit ids, then vacuum and analyze as
+    autovacuum would on a live system, so the planner has statistics and no vacuum runs mid-measurement."""
     if not is_postgres(db.engine):
         return
     with db.engine.begin() as connection:
-        connection.execute(text("SELECT setval(pg_get_serial_sequence('process_instance', 'id'), "
-                                "(SELECT max(id) FROM process_instance))"))
+        for table in tables:
+            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                    f"(SELECT max(id) FROM {table}))"))
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))

@@ -11,16 +11,14 @@ holiday falls, and London's summer time moves a deadline's 23:59:59 by an hour i
 a clone answers what its diagram gives for those dates, which can differ from the moved record (the
 bench counts the cases that ended, diverged and changed path).
 """
-import json
 import re
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, select
 
-from engine.db import Database, is_postgres
+from engine.db import Database
 from engine.models import AuditDeadline, AuditOutcome, HistoryEvent, OutboxMessage, ProcessInstance
 from engine.workflow_engine import WorkflowEngine
 from tests.engine.replay import cases
@@ -28,6 +26,7 @@ from tests.flows.conftest import definition_files
 from tests.flows.test_case_audit import FILES
 
 from .diagram import seed_people
+from .population import after_bulk_insert, insert_clones, remapped
 
 INSTANCE, HISTORY, OUTBOX = ProcessInstance.__table__, HistoryEvent.__table__, OutboxMessage.__table__
 OUTCOME, DEADLINE = AuditOutcome.__table__, AuditDeadline.__table__
@@ -66,8 +65,8 @@ def clone_year(db: Database, template_ids: list[int], count: int) -> None:
             clones.append(_clone(templates[number % len(templates)], next_instance + number, next_outcome + number,
                                  number, timedelta(weeks=-weeks)))
         with db.engine.begin() as connection:
-            _insert(clones, connection)
-    _after_bulk_insert(db)
+            insert_clones([INSTANCE, HISTORY, OUTBOX, OUTCOME, DEADLINE], clones, connection)
+    after_bulk_insert(db, ("process_instance", "audit_outcome"))
 
 
 def _template(db: Database, instance_id: int) -> Template:
@@ -119,29 +118,4 @@ def _remapped(value, remap, shift: timedelta):
         return value + shift
     if isinstance(value, date):
         return value + shift
-    if isinstance(value, str):
-        return remap(value)
-    if isinstance(value, (dict, list)):
-        return json.loads(remap(json.dumps(value)))
-    return value
-
-
-def _insert(clones: list[dict[Table, list[dict]]], connection) -> None:
-    for table in (INSTANCE, HISTORY, OUTBOX, OUTCOME, DEADLINE):  # foreign keys first
-        by_columns = defaultdict(list)  # one executemany per column set: rows leave out their NULLs
-        for row in (row for clone in clones for row in clone[table]):
-            by_columns[frozenset(row)].append(row)
-        for rows in by_columns.values():
-            connection.execute(table.insert(), rows)
-
-
-def _after_bulk_insert(db: Database) -> None:
-    """PostgreSQL: move the id sequences past the explicit ids, then VACUUM ANALYZE as autovacuum would."""
-    if not is_postgres(db.engine):
-        return
-    with db.engine.begin() as connection:
-        for table in ("process_instance", "audit_outcome"):
-            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                    f"(SELECT max(id) FROM {table}))"))
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text("VACUUM ANALYZE"))
+    return remapped(value, remap)
